@@ -1,0 +1,60 @@
+# SPDX-License-Identifier: GPL-2.0
+# Teredo for Linux: the kernel module, the helper and the ip plugin.
+#
+#   make                 build everything (module against KDIR)
+#   make install         install module (+depmod), ip plugin, teredod
+#   make check           install dependencies, build, run all tests
+#   make demo            install dependencies, build, run the main job
+#                        (a Teredo network in a VM)
+#   make KDIR=/path      build the module against other kernel headers
+
+KERNELRELEASE ?= $(shell uname -r)
+KDIR ?= $(shell if [ -d /lib/modules/$(KERNELRELEASE)/build ]; then \
+	    echo /lib/modules/$(KERNELRELEASE)/build; else \
+	    dpkg-query -W -f='$${db:Status-Abbrev} /usr/src/$${Package}\n' \
+	    'linux-headers-*-amd64' 2>/dev/null | awk '$$1 == "ii" {print $$2}' | \
+	    sort -V | tail -n 1; fi)
+KVER = $(shell $(MAKE) -s -C $(KDIR) kernelrelease 2>/dev/null)
+PREFIX ?= /usr
+IP_LIB_DIR ?= /usr/lib/x86_64-linux-gnu/ip
+DESTDIR ?=
+
+.PHONY: all deps module userspace install clean check demo checkpatch \
+	sparse
+
+all: module userspace
+
+module:
+	@test -n "$(KDIR)" || { echo "no kernel headers: run scripts/install-deps.sh" >&2; exit 1; }
+	$(MAKE) -C $(KDIR) M=$(CURDIR) modules
+
+userspace:
+	$(MAKE) -C userspace
+
+install: all
+	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_DIR=updates modules_install
+	depmod -a $(KVER)
+	$(MAKE) -C userspace install DESTDIR=$(DESTDIR) PREFIX=$(PREFIX) \
+		IP_LIB_DIR=$(IP_LIB_DIR)
+
+clean:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) clean
+	$(MAKE) -C userspace clean
+	rm -rf build
+
+checkpatch:
+	scripts/checkpatch.sh
+
+sparse:
+	$(MAKE) -C $(KDIR) M=$(CURDIR) C=2 W=1 modules
+
+deps:
+	scripts/install-deps.sh
+
+check: deps
+	$(MAKE) all
+	scripts/run-tests.sh
+
+demo: deps
+	$(MAKE) all
+	scripts/demo.sh

@@ -1,0 +1,62 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The one place where kernel API differences between the supported kernels
+ * (Debian 12's 6.1 up to the newest) are bridged. Version checks where the
+ * change came with a release; header probes (kernel/Kbuild.probe) where
+ * distributions backported it.
+ */
+#ifndef _TEREDO_COMPAT_H
+#define _TEREDO_COMPAT_H
+
+#include <linux/version.h>
+#include <linux/netdevice.h>
+#include <net/rtnetlink.h>
+#include <net/udp_tunnel.h>
+
+/* 6.12: NETIF_F_LLTX became a private flag bit. */
+static inline void teredo_set_lltx(struct net_device *dev)
+{
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 12, 0)
+	dev->lltx = true;
+#else
+	dev->features |= NETIF_F_LLTX;
+#endif
+}
+
+/* 6.15: rtnl_link_ops.newlink() takes struct rtnl_newlink_params. */
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 15, 0)
+#define TEREDO_NEWLINK_PARAMS 1
+#endif
+
+/* stable 7.1.5 and some distribution kernels: struct sock instead of socket */
+static inline void teredo_setup_udp_tunnel_sock(struct net *net,
+						struct socket *sock,
+						struct udp_tunnel_sock_cfg *cfg)
+{
+#ifdef TEREDO_UDP_TUNNEL_SK
+	setup_udp_tunnel_sock(net, sock->sk, cfg);
+#else
+	setup_udp_tunnel_sock(net, sock, cfg);
+#endif
+}
+
+static inline void teredo_udp_tunnel_sock_release(struct socket *sock)
+{
+#ifdef TEREDO_UDP_TUNNEL_SK
+	udp_tunnel_sock_release(sock->sk);
+#else
+	udp_tunnel_sock_release(sock);
+#endif
+}
+
+/* 6.17: udp_tunnel_xmit_skb() takes IP control block flags. */
+#ifdef TEREDO_XMIT_IPCB_FLAGS
+#define teredo_udp_tunnel_xmit_skb(rt, sk, skb, src, dst, tos, ttl, df, sp, \
+				   dp, xnet, nocheck)			   \
+	udp_tunnel_xmit_skb(rt, sk, skb, src, dst, tos, ttl, df, sp, dp,   \
+			    xnet, nocheck, 0)
+#else
+#define teredo_udp_tunnel_xmit_skb udp_tunnel_xmit_skb
+#endif
+
+#endif /* _TEREDO_COMPAT_H */

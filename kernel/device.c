@@ -1,0 +1,92 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * The Teredo net_device: a point-to-point IPv6 interface without link-layer
+ * addresses, whose packets travel in UDP over IPv4.
+ */
+#include <linux/if_arp.h>
+#include <linux/ip.h>
+#include <linux/udp.h>
+#include <net/ip.h>
+
+#include "teredo.h"
+
+static int teredo_dev_init(struct net_device *dev)
+{
+	struct teredo_dev *td = netdev_priv(dev);
+	int err;
+
+	dev->tstats = netdev_alloc_pcpu_stats(struct pcpu_sw_netstats);
+	if (!dev->tstats)
+		return -ENOMEM;
+	td->stats = netdev_alloc_pcpu_stats(struct teredo_pcpu_stats);
+	if (!td->stats)
+		goto err_tstats;
+	err = gro_cells_init(&td->gro_cells, dev);
+	if (err)
+		goto err_stats;
+	return 0;
+
+err_stats:
+	free_percpu(td->stats);
+err_tstats:
+	free_percpu(dev->tstats);
+	return -ENOMEM;
+}
+
+/* Called under RTNL when the device is unregistered (or its registration
+ * failed after ndo_init): stop receiving first, then free what the
+ * receive path uses.
+ */
+static void teredo_dev_uninit(struct net_device *dev)
+{
+	struct teredo_dev *td = netdev_priv(dev);
+	struct socket *sock = rtnl_dereference(td->sock);
+
+	RCU_INIT_POINTER(td->sock, NULL);
+	teredo_sock_close(sock);	/* waits for readers of the socket */
+	gro_cells_destroy(&td->gro_cells);
+	free_percpu(td->stats);
+	free_percpu(dev->tstats);
+}
+
+static netdev_tx_t teredo_xmit(struct sk_buff *skb, struct net_device *dev)
+{
+	struct teredo_dev *td = netdev_priv(dev);
+
+	teredo_stat_inc(td, TEREDO_STAT_TX_NO_DATAPATH);
+	dev_core_stats_tx_dropped_inc(dev);
+	kfree_skb(skb);
+	return NETDEV_TX_OK;
+}
+
+static const struct net_device_ops teredo_netdev_ops = {
+	.ndo_init		= teredo_dev_init,
+	.ndo_uninit		= teredo_dev_uninit,
+	.ndo_start_xmit		= teredo_xmit,
+	.ndo_get_stats64	= dev_get_tstats64,
+};
+
+static const struct device_type teredo_type = {
+	.name = "teredo",
+};
+
+void teredo_setup(struct net_device *dev)
+{
+	dev->netdev_ops = &teredo_netdev_ops;
+	dev->ethtool_ops = &teredo_ethtool_ops;
+	dev->needs_free_netdev = true;
+	SET_NETDEV_DEVTYPE(dev, &teredo_type);
+
+	dev->type = ARPHRD_NONE;
+	dev->flags = IFF_POINTOPOINT | IFF_NOARP;
+	dev->priv_flags |= IFF_NO_QUEUE;
+	dev->hard_header_len = 0;
+	dev->addr_len = 0;
+	dev->needed_headroom = LL_MAX_HEADER + TEREDO_ENCAP_LEN +
+			       TEREDO_ORIGIN_LEN;
+	dev->mtu = TEREDO_MIN_MTU;
+	dev->min_mtu = TEREDO_MIN_MTU;
+	dev->max_mtu = TEREDO_MAX_MTU;
+	teredo_set_lltx(dev);
+	netif_keep_dst(dev);
+}

@@ -1,0 +1,90 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Teredo (RFC 4380, 5991, 6081): IPv6 over UDP/IPv4 through NATs.
+ *
+ * Module entry points and the per-namespace bookkeeping: a device's socket
+ * lives in the namespace the device was created in (its underlay), which may
+ * differ from the one the device lives in. When the underlay dies, its
+ * devices go with it.
+ */
+#include <linux/module.h>
+#include <net/netns/generic.h>
+
+#include "teredo.h"
+
+unsigned int teredo_net_id __read_mostly;
+
+static int __net_init teredo_net_init(struct net *net)
+{
+	struct teredo_net *tn = net_generic(net, teredo_net_id);
+
+	INIT_LIST_HEAD(&tn->devs);
+	return 0;
+}
+
+static void teredo_destroy_devs(struct net *net, struct list_head *kill)
+{
+	struct teredo_net *tn = net_generic(net, teredo_net_id);
+	struct teredo_dev *td, *next;
+
+	list_for_each_entry_safe(td, next, &tn->devs, list)
+		teredo_link_ops.dellink(td->dev, kill);
+}
+
+#ifdef TEREDO_PERNET_EXIT_RTNL
+static void __net_exit teredo_net_exit_rtnl(struct net *net,
+					    struct list_head *kill)
+{
+	teredo_destroy_devs(net, kill);
+}
+#else
+static void __net_exit teredo_net_exit_batch_rtnl(struct list_head *nets,
+						  struct list_head *kill)
+{
+	struct net *net;
+
+	list_for_each_entry(net, nets, exit_list)
+		teredo_destroy_devs(net, kill);
+}
+#endif
+
+static struct pernet_operations teredo_net_ops = {
+	.init		= teredo_net_init,
+#ifdef TEREDO_PERNET_EXIT_RTNL
+	.exit_rtnl	= teredo_net_exit_rtnl,
+#else
+	.exit_batch_rtnl = teredo_net_exit_batch_rtnl,
+#endif
+	.id		= &teredo_net_id,
+	.size		= sizeof(struct teredo_net),
+};
+
+static int __init teredo_init(void)
+{
+	int err;
+
+	err = register_pernet_device(&teredo_net_ops);
+	if (err)
+		return err;
+	err = rtnl_link_register(&teredo_link_ops);
+	if (err)
+		goto err_pernet;
+	return 0;
+
+err_pernet:
+	unregister_pernet_device(&teredo_net_ops);
+	return err;
+}
+
+static void __exit teredo_exit(void)
+{
+	rtnl_link_unregister(&teredo_link_ops);
+	unregister_pernet_device(&teredo_net_ops);
+}
+
+module_init(teredo_init);
+module_exit(teredo_exit);
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("Teredo: IPv6 over UDP/IPv4 through NATs (RFC 4380)");
+MODULE_VERSION(TEREDO_VERSION);
+MODULE_ALIAS_RTNL_LINK("teredo");

@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * Teredo tunnel device: private definitions shared by the module's files.
+ */
+#ifndef _TEREDO_H
+#define _TEREDO_H
+
+#include <linux/netdevice.h>
+#include <linux/list.h>
+#include <net/gro_cells.h>
+#include <net/net_namespace.h>
+#include <linux/teredo.h>
+
+#include "compat.h"
+#include "stats.h"
+
+#define TEREDO_VERSION		"0.1"
+
+/* Outer headers: IPv4 + UDP, and room for an origin indication. */
+#define TEREDO_ORIGIN_LEN	8
+#define TEREDO_ENCAP_LEN	(sizeof(struct iphdr) + sizeof(struct udphdr))
+#define TEREDO_MAX_MTU		(IP_MAX_MTU - TEREDO_ENCAP_LEN)
+
+/* What the link attributes configure. */
+struct teredo_cfg {
+	enum teredo_mode mode;
+	__be32 local;		/* bind address, 0 for any */
+	__be16 port;		/* bind port, network order */
+	int link;		/* ifindex of the underlay device, 0 for any */
+	u32 max_peers;
+};
+
+struct teredo_dev {
+	struct net_device *dev;
+	struct net *net;		/* underlay: where the socket lives */
+	struct list_head list;		/* in teredo_net.devs, under RTNL */
+	struct socket __rcu *sock;
+	struct teredo_cfg cfg;
+	struct gro_cells gro_cells;
+	struct teredo_pcpu_stats __percpu *stats;
+};
+
+/* Per underlay namespace: the devices whose socket lives there. */
+struct teredo_net {
+	struct list_head devs;
+};
+
+static inline void teredo_stat_inc(struct teredo_dev *td,
+				   enum teredo_stat stat)
+{
+	struct teredo_pcpu_stats *s = this_cpu_ptr(td->stats);
+	unsigned long flags;
+
+	flags = u64_stats_update_begin_irqsave(&s->syncp);
+	u64_stats_inc(&s->cnt[stat]);
+	u64_stats_update_end_irqrestore(&s->syncp, flags);
+}
+
+extern unsigned int teredo_net_id;
+extern struct rtnl_link_ops teredo_link_ops;
+
+/* device.c */
+void teredo_setup(struct net_device *dev);
+
+/* socket.c */
+int teredo_sock_open(struct teredo_dev *td, const struct teredo_cfg *cfg,
+		     struct socket **sockp, struct netlink_ext_ack *extack);
+void teredo_sock_attach(struct teredo_dev *td, struct socket *sock);
+void teredo_sock_close(struct socket *sock);
+
+#endif /* _TEREDO_H */

@@ -1,0 +1,37 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Run the kernel selftests (inside the test VM): each script's TAP output is
+# passed through, followed by a summary line.
+# usage: selftests/run.sh [TEST.sh ...]   (default: all of them)
+cd "$(dirname "$0")" || exit 1
+tests=("$@")
+[ ${#tests[@]} -gt 0 ] ||
+	mapfile -t tests < <(ls -1 ./*.sh | grep -v -e '/lib.sh$' -e '/run.sh$')
+passed=0 failed=0
+for t in "${tests[@]}"; do
+	echo "# ==== ${t##*/}"
+	out=$(mktemp)
+	timeout 900 bash "$t" 2>&1 | tee "$out"
+	rc=${PIPESTATUS[0]}
+	p=$(grep -c '^ok ' "$out")
+	f=$(grep -c '^not ok ' "$out")
+	if [ "$rc" != 0 ] && [ "$f" = 0 ]; then
+		echo "not ok - ${t##*/} exited with an error"
+		f=1
+	fi
+	passed=$((passed + p)) failed=$((failed + f))
+	rm -f "$out"
+done
+# Nothing may hold the module once every device is gone.
+for d in $(ip -o link show type teredo 2>/dev/null | awk -F': ' '{print $2}'); do
+	ip link del "${d%@*}"
+done
+if grep -q '^teredo ' /proc/modules; then
+	if modprobe -r teredo; then
+		echo "ok - module unloads after the tests"; passed=$((passed + 1))
+	else
+		echo "not ok - module unloads after the tests"; failed=$((failed + 1))
+	fi
+fi
+echo "# selftests: $passed passed, $failed failed"
+[ "$failed" = 0 ]

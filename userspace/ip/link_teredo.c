@@ -1,0 +1,227 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * link_teredo.so: iproute2 plugin for the "teredo" link kind.
+ *
+ * ip(8) dlopen()s $IP_LIB_DIR/link_teredo.so and looks up teredo_link_util.
+ * iproute2 ships no development headers, so the few declarations needed are
+ * repeated here; every helper below resolves against /usr/sbin/ip at load
+ * time (same prototypes in iproute2 6.1 .. 7.1).
+ */
+#include <stdbool.h>
+#include <stdio.h>
+#include <string.h>
+#include <arpa/inet.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <linux/teredo.h>
+
+/* ip/ip_common.h */
+struct link_util {
+	struct link_util *next;
+	const char *id;
+	int maxattr;
+	int (*parse_opt)(struct link_util *, int, char **, struct nlmsghdr *);
+	void (*print_opt)(struct link_util *, FILE *, struct rtattr *[]);
+	void (*print_xstats)(struct link_util *, FILE *, struct rtattr *);
+	void (*print_help)(struct link_util *, int, char **, FILE *);
+	int (*parse_ifla_xstats)(struct link_util *, int, char **);
+	int (*print_ifla_xstats)(struct nlmsghdr *, void *);
+};
+
+/* include/utils.h, include/libnetlink.h, include/ll_map.h */
+void invarg(const char *msg, const char *arg) __attribute__((noreturn));
+void duparg(const char *key, const char *arg) __attribute__((noreturn));
+void incomplete_command(void) __attribute__((noreturn));
+int get_u16(__u16 *val, const char *arg, int base);
+int get_u32(__u32 *val, const char *arg, int base);
+int addattr8(struct nlmsghdr *n, int maxlen, int type, __u8 data);
+int addattr16(struct nlmsghdr *n, int maxlen, int type, __u16 data);
+int addattr32(struct nlmsghdr *n, int maxlen, int type, __u32 data);
+unsigned int ll_name_to_index(const char *name);
+const char *ll_index_to_name(unsigned int idx);
+
+/* include/color.h, include/json_print.h */
+enum color_attr {
+	COLOR_IFNAME,
+	COLOR_MAC,
+	COLOR_INET,
+	COLOR_INET6,
+	COLOR_OPERSTATE_UP,
+	COLOR_OPERSTATE_DOWN,
+	COLOR_NONE
+};
+
+enum output_type {
+	PRINT_FP = 1,
+	PRINT_JSON = 2,
+	PRINT_ANY = 4,
+};
+
+int print_color_string(enum output_type t, enum color_attr color,
+		       const char *key, const char *fmt, const char *value);
+int print_color_uint(enum output_type t, enum color_attr color,
+		     const char *key, const char *fmt, unsigned int value);
+
+#define NEXT_ARG() do { argv++; if (--argc <= 0) incomplete_command(); } while (0)
+
+static const char * const teredo_modes[] = {
+	[TEREDO_MODE_RELAY]	= "relay",
+	[TEREDO_MODE_CLIENT]	= "client",
+};
+
+static void print_explain(FILE *f)
+{
+	fprintf(f,
+		"Usage: ... teredo [ mode { relay | client } ] [ local ADDR ] [ port PORT ]\n"
+		"                  [ dev PHYS_DEV ] [ mtu MTU ] [ maxpeers NUMBER ]\n"
+		"\n"
+		"Where: ADDR := { IPV4_ADDRESS | any }\n"
+		"       PORT := 1..65535 (default %u)\n"
+		"       MTU  := %u..65535 (default %u)\n",
+		TEREDO_PORT, TEREDO_MIN_MTU, TEREDO_MIN_MTU);
+}
+
+/* Remember which options were seen; duplicates are an error. */
+static void check_dup(unsigned int *seen, int type, const char *key, const char *arg)
+{
+	if (*seen & (1U << type))
+		duparg(key, arg);
+	*seen |= 1U << type;
+}
+
+static int teredo_parse_opt(struct link_util *lu, int argc, char **argv,
+			    struct nlmsghdr *n)
+{
+	const int maxlen = 1024;	/* sizeof(struct iplink_req) */
+	unsigned int seen = 0;
+	struct in_addr addr;
+	__u32 u32;
+	__u16 u16;
+	__u8 mode;
+
+	(void)lu;
+	while (argc > 0) {
+		const char *key = *argv;
+
+		if (!strcmp(key, "mode")) {
+			NEXT_ARG();
+			check_dup(&seen, IFLA_TEREDO_MODE, key, *argv);
+			for (mode = 0; mode <= TEREDO_MODE_MAX; mode++)
+				if (!strcmp(*argv, teredo_modes[mode]))
+					break;
+			if (mode > TEREDO_MODE_MAX)
+				invarg("invalid mode, expected \"relay\" or \"client\"", *argv);
+			addattr8(n, maxlen, IFLA_TEREDO_MODE, mode);
+		} else if (!strcmp(key, "local")) {
+			NEXT_ARG();
+			check_dup(&seen, IFLA_TEREDO_LOCAL, key, *argv);
+			if (!strcmp(*argv, "any"))
+				addr.s_addr = htonl(INADDR_ANY);
+			else if (inet_pton(AF_INET, *argv, &addr) != 1)
+				invarg("invalid local address, expected IPv4 address or \"any\"",
+				       *argv);
+			addattr32(n, maxlen, IFLA_TEREDO_LOCAL, addr.s_addr);
+		} else if (!strcmp(key, "port")) {
+			NEXT_ARG();
+			check_dup(&seen, IFLA_TEREDO_PORT, key, *argv);
+			/* 0 is left for the kernel to refuse */
+			if (get_u16(&u16, *argv, 0))
+				invarg("invalid port", *argv);
+			addattr16(n, maxlen, IFLA_TEREDO_PORT, htons(u16));
+		} else if (!strcmp(key, "dev")) {
+			NEXT_ARG();
+			check_dup(&seen, IFLA_TEREDO_LINK, key, *argv);
+			u32 = ll_name_to_index(*argv);
+			if (!u32)
+				invarg("invalid dev, no such device", *argv);
+			addattr32(n, maxlen, IFLA_TEREDO_LINK, u32);
+		} else if (!strcmp(key, "mtu")) {
+			NEXT_ARG();
+			check_dup(&seen, IFLA_TEREDO_MTU, key, *argv);
+			if (get_u32(&u32, *argv, 0))
+				invarg("invalid mtu", *argv);
+			addattr32(n, maxlen, IFLA_TEREDO_MTU, u32);
+		} else if (!strcmp(key, "maxpeers")) {
+			NEXT_ARG();
+			check_dup(&seen, IFLA_TEREDO_MAX_PEERS, key, *argv);
+			if (get_u32(&u32, *argv, 0))
+				invarg("invalid maxpeers", *argv);
+			addattr32(n, maxlen, IFLA_TEREDO_MAX_PEERS, u32);
+		} else if (!strcmp(key, "help")) {
+			print_explain(stdout);
+			return -1;
+		} else {
+			fprintf(stderr, "teredo: unknown option \"%s\"?\n", key);
+			print_explain(stderr);
+			return -1;
+		}
+		argc--;
+		argv++;
+	}
+	return 0;
+}
+
+static bool attr_ok(struct rtattr *tb[], int type, size_t len)
+{
+	return tb[type] && RTA_PAYLOAD(tb[type]) >= len;
+}
+
+static void teredo_print_opt(struct link_util *lu, FILE *f, struct rtattr *tb[])
+{
+	char buf[INET_ADDRSTRLEN];
+	struct in_addr addr;
+	__u32 idx;
+	__u8 mode;
+
+	(void)lu;
+	(void)f;
+	if (!tb)
+		return;
+
+	if (attr_ok(tb, IFLA_TEREDO_MODE, sizeof(__u8))) {
+		mode = *(__u8 *)RTA_DATA(tb[IFLA_TEREDO_MODE]);
+		print_color_string(PRINT_ANY, COLOR_NONE, "mode", "mode %s ",
+				   mode <= TEREDO_MODE_MAX ? teredo_modes[mode] : "unknown");
+	}
+
+	if (attr_ok(tb, IFLA_TEREDO_LOCAL, sizeof(__u32))) {
+		memcpy(&addr, RTA_DATA(tb[IFLA_TEREDO_LOCAL]), sizeof(addr));
+		if (addr.s_addr == htonl(INADDR_ANY))
+			print_color_string(PRINT_ANY, COLOR_NONE, "local", "local %s ", "any");
+		else
+			print_color_string(PRINT_ANY, COLOR_INET, "local", "local %s ",
+					   inet_ntop(AF_INET, &addr, buf, sizeof(buf)));
+	}
+
+	if (attr_ok(tb, IFLA_TEREDO_PORT, sizeof(__u16)))
+		print_color_uint(PRINT_ANY, COLOR_NONE, "port", "port %u ",
+				 ntohs(*(__u16 *)RTA_DATA(tb[IFLA_TEREDO_PORT])));
+
+	if (attr_ok(tb, IFLA_TEREDO_LINK, sizeof(__u32))) {
+		idx = *(__u32 *)RTA_DATA(tb[IFLA_TEREDO_LINK]);
+		/* ll_index_to_name() falls back to "if<N>" */
+		if (idx)
+			print_color_string(PRINT_ANY, COLOR_IFNAME, "link", "dev %s ",
+					   ll_index_to_name(idx));
+	}
+
+	if (attr_ok(tb, IFLA_TEREDO_MAX_PEERS, sizeof(__u32)))
+		print_color_uint(PRINT_ANY, COLOR_NONE, "maxpeers", "maxpeers %u ",
+				 *(__u32 *)RTA_DATA(tb[IFLA_TEREDO_MAX_PEERS]));
+}
+
+static void teredo_print_help(struct link_util *lu, int argc, char **argv, FILE *f)
+{
+	(void)lu;
+	(void)argc;
+	(void)argv;
+	print_explain(f);
+}
+
+struct link_util teredo_link_util = {
+	.id		= "teredo",
+	.maxattr	= IFLA_TEREDO_MAX,
+	.parse_opt	= teredo_parse_opt,
+	.print_opt	= teredo_print_opt,
+	.print_help	= teredo_print_help,
+};
