@@ -14,7 +14,7 @@ KDIR ?= $(shell if [ -d /lib/modules/$(KERNELRELEASE)/build ]; then \
 	    dpkg-query -W -f='$${db:Status-Abbrev} /usr/src/$${Package}\n' \
 	    'linux-headers-*-amd64' 2>/dev/null | awk '$$1 == "ii" {print $$2}' | \
 	    sort -V | tail -n 1; fi)
-KVER = $(shell $(MAKE) -s -C $(KDIR) kernelrelease 2>/dev/null)
+KVER = $(shell sed -n 's/.*UTS_RELEASE "\(.*\)"/\1/p' $(KDIR)/include/generated/utsrelease.h 2>/dev/null)
 PREFIX ?= /usr
 IP_LIB_DIR ?= /usr/lib/x86_64-linux-gnu/ip
 DESTDIR ?=
@@ -32,8 +32,9 @@ userspace:
 	$(MAKE) -C userspace
 
 install: all
-	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_DIR=updates modules_install
-	depmod -a $(KVER)
+	$(MAKE) -C $(KDIR) M=$(CURDIR) INSTALL_MOD_DIR=updates \
+		$(if $(DESTDIR),INSTALL_MOD_PATH=$(DESTDIR)) modules_install
+	depmod $(if $(DESTDIR),-b $(DESTDIR) -a $(KVER) 2>/dev/null,-a $(KVER))
 	$(MAKE) -C userspace install DESTDIR=$(DESTDIR) PREFIX=$(PREFIX) \
 		IP_LIB_DIR=$(IP_LIB_DIR)
 
@@ -42,11 +43,8 @@ clean:
 	$(MAKE) -C userspace clean
 	rm -rf build
 
-checkpatch:
-	scripts/checkpatch.sh
-
-sparse:
-	$(MAKE) -C $(KDIR) M=$(CURDIR) C=2 W=1 modules
+checkpatch sparse:
+	scripts/static-checks.sh
 
 deps:
 	scripts/install-deps.sh
@@ -58,3 +56,6 @@ check: deps
 demo: deps
 	$(MAKE) all
 	scripts/demo.sh
+
+print-kdir:
+	@echo $(KDIR)

@@ -1,14 +1,13 @@
 /* SPDX-License-Identifier: GPL-2.0 */
 /*
  * The one place where kernel API differences between the supported kernels
- * (Debian 12's 6.1 up to the newest) are bridged. Version checks where the
- * change came with a release; header probes (kernel/Kbuild.probe) where
- * distributions backported it.
+ * (Debian 12's 6.1 up to the newest) are bridged. Each difference is detected
+ * by a probe of the target's headers (kernel/Kbuild.probe), never by version
+ * number: distributions backport these changes.
  */
 #ifndef _TEREDO_COMPAT_H
 #define _TEREDO_COMPAT_H
 
-#include <linux/version.h>
 #include <linux/netdevice.h>
 #include <net/rtnetlink.h>
 #include <net/udp_tunnel.h>
@@ -16,17 +15,16 @@
 /* 6.12: NETIF_F_LLTX became a private flag bit. */
 static inline void teredo_set_lltx(struct net_device *dev)
 {
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 12, 0)
+#ifdef TEREDO_DEV_LLTX
 	dev->lltx = true;
 #else
 	dev->features |= NETIF_F_LLTX;
 #endif
 }
 
-/* 6.15: rtnl_link_ops.newlink() takes struct rtnl_newlink_params. */
-#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 15, 0)
-#define TEREDO_NEWLINK_PARAMS 1
-#endif
+/* 6.15: rtnl_link_ops.newlink() takes struct rtnl_newlink_params; see
+ * TEREDO_NEWLINK_PARAMS in link.c.
+ */
 
 /* stable 7.1.5 and some distribution kernels: struct sock instead of socket */
 static inline void teredo_setup_udp_tunnel_sock(struct net *net,

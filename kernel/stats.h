@@ -7,11 +7,9 @@
 #ifndef _TEREDO_STATS_H
 #define _TEREDO_STATS_H
 
+#include <linux/ethtool.h>
 #include <linux/percpu.h>
 #include <linux/u64_stats_sync.h>
-
-struct net_device;
-struct ethtool_ops;
 
 enum teredo_stat {
 	TEREDO_STAT_RX_NO_DATAPATH,	/* received while no data path ran */

@@ -22,6 +22,10 @@ echo "== userspace unit tests"
 make -s -C userspace check 2>&1 | tee "$out/unit.tap"
 count "$out/unit.tap"
 
+echo "== static checks"
+scripts/static-checks.sh 2>&1 | tee "$out/static.tap"
+count "$out/static.tap"
+
 echo "== kernel selftests (VM)"
 vmargs=(--quiet --out "$out/vm")
 if [ "$debug" = 1 ]; then

@@ -17,6 +17,7 @@ enum teredo_mode {
 	TEREDO_MODE_CLIENT,
 	__TEREDO_MODE_MAX,
 };
+
 #define TEREDO_MODE_MAX (__TEREDO_MODE_MAX - 1)
 
 /* IFLA_INFO_DATA of a "teredo" link */
@@ -30,6 +31,7 @@ enum {
 	IFLA_TEREDO_MAX_PEERS,	/* u32, bound of the peer list */
 	__IFLA_TEREDO_MAX,
 };
+
 #define IFLA_TEREDO_MAX (__IFLA_TEREDO_MAX - 1)
 
 #endif /* _UAPI_LINUX_TEREDO_H */

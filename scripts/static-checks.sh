@@ -1,0 +1,60 @@
+#!/bin/bash
+# Static checks of the kernel module, as TAP: W=1 and sparse clean against
+# Debian 12's headers, a W=1 build against the 6.12 headers, checkpatch
+# --strict clean.
+set -uo pipefail
+repo=$(cd "$(dirname "$0")/.." && pwd)
+cd "$repo" || exit 1
+n=0 failed=0
+result() {	# status description logfile
+	n=$((n + 1))
+	if [ "$1" = 0 ]; then
+		echo "ok $n - $2"
+	else
+		failed=$((failed + 1))
+		echo "not ok $n - $2"
+		sed 's/^/#   /' "$3" | head -n 30
+	fi
+}
+log=$(mktemp)
+trap 'rm -f "$log"' EXIT
+quiet() { grep -v -e '^make' -e 'Skipping BTF' -e '^  [A-Z]' ; }
+no_warnings() { ! grep -qiE 'warning|error' "$log"; }
+
+echo "TAP version 13"
+kdir=$(make -s -C "$repo" print-kdir)
+scripts/build-module.sh "$kdir" W=1 >/dev/null 2>"$log"
+st=$?; [ $st = 0 ] && no_warnings; result $? "module builds W=1 clean against $(basename "$kdir")" "$log"
+
+scripts/build-module.sh "$kdir" C=2 W=1 2>&1 >/dev/null | quiet >"$log"
+[ ! -s "$log" ]; result $? "sparse (C=2) reports nothing" "$log"
+
+if kdir12=$(scripts/fetch-headers.sh 6.12 2>"$log" | tail -n 1) && [ -d "$kdir12" ]; then
+	scripts/build-module.sh "$kdir12" W=1 >/dev/null 2>"$log"
+	st=$?; [ $st = 0 ] && no_warnings; result $? "module builds W=1 clean against $(basename "$kdir12")" "$log"
+else
+	result 1 "6.12 headers available" "$log"
+fi
+
+cp=""
+for c in /usr/src/linux-source-6.1/scripts/checkpatch.pl "$repo/build/checkpatch/scripts/checkpatch.pl"; do
+	[ -x "$c" ] && cp=$c && break
+done
+if [ -z "$cp" ] && [ -e /usr/src/linux-source-6.1.tar.xz ]; then
+	mkdir -p build/checkpatch
+	tar -xJf /usr/src/linux-source-6.1.tar.xz -C build/checkpatch --strip-components=1 \
+		linux-source-6.1/scripts/checkpatch.pl linux-source-6.1/scripts/spelling.txt \
+		linux-source-6.1/scripts/const_structs.checkpatch 2>"$log"
+	cp=$repo/build/checkpatch/scripts/checkpatch.pl
+fi
+"$cp" --no-tree --strict --terse --show-types -f kernel/*.c kernel/*.h \
+	include/uapi/linux/*.h >"$log" 2>&1
+result $? "checkpatch --strict clean" "$log"
+dest=$(mktemp -d)
+make -s install DESTDIR="$dest" >"$log" 2>&1 &&
+	grep -q '^alias rtnl-link-teredo teredo$' "$dest"/lib/modules/*/modules.alias &&
+	ls "$dest"/lib/modules/*/updates/teredo.ko "$dest"/usr/lib/x86_64-linux-gnu/ip/link_teredo.so >>"$log"
+result $? "make install: module in updates/ with its alias, ip plugin" "$log"
+rm -rf "$dest"
+echo "1..$n"
+[ "$failed" = 0 ]
