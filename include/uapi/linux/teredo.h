@@ -34,4 +34,64 @@ enum {
 
 #define IFLA_TEREDO_MAX (__IFLA_TEREDO_MAX - 1)
 
+/*
+ * Generic netlink family "teredo": state, counters and peers of a device.
+ * Requests carry TEREDO_A_IFINDEX (or TEREDO_A_IFNAME) of a teredo device
+ * in the caller's namespace.
+ */
+#define TEREDO_GENL_NAME	"teredo"
+#define TEREDO_GENL_VERSION	1
+
+enum teredo_cmd {
+	TEREDO_CMD_UNSPEC,
+	TEREDO_CMD_GET_DEV,	/* do: device state and counters */
+	TEREDO_CMD_GET_PEER,	/* dump: the peer list */
+	__TEREDO_CMD_MAX,
+};
+
+#define TEREDO_CMD_MAX (__TEREDO_CMD_MAX - 1)
+
+enum {
+	TEREDO_A_UNSPEC,
+	TEREDO_A_IFINDEX,	/* u32 */
+	TEREDO_A_IFNAME,	/* string */
+	TEREDO_A_MODE,		/* u8, enum teredo_mode */
+	TEREDO_A_PEER_COUNT,	/* u32 */
+	TEREDO_A_MAX_PEERS,	/* u32 */
+	TEREDO_A_PEER_SIZE,	/* u32, bytes of kernel memory per idle peer */
+	TEREDO_A_STATS,		/* nest of TEREDO_A_STAT entries */
+	TEREDO_A_PEER,		/* nest: enum teredo_peer_attr */
+	TEREDO_A_PAD,
+	__TEREDO_A_MAX,
+};
+
+#define TEREDO_A_MAX (__TEREDO_A_MAX - 1)
+
+/* TEREDO_A_STATS holds one TEREDO_STAT_A_ENTRY nest per counter. */
+enum {
+	TEREDO_STAT_A_UNSPEC,
+	TEREDO_STAT_A_ENTRY,	/* nest */
+	TEREDO_STAT_A_NAME,	/* string */
+	TEREDO_STAT_A_VALUE,	/* u64 */
+	TEREDO_STAT_A_PAD,
+	__TEREDO_STAT_A_MAX,
+};
+
+#define TEREDO_STAT_A_MAX (__TEREDO_STAT_A_MAX - 1)
+
+enum teredo_peer_attr {
+	TEREDO_PEER_A_UNSPEC,
+	TEREDO_PEER_A_ADDR,	/* in6_addr: the peer's IPv6 address */
+	TEREDO_PEER_A_IP,	/* be32: mapped IPv4 address */
+	TEREDO_PEER_A_PORT,	/* be16: mapped UDP port */
+	TEREDO_PEER_A_TRUSTED,	/* flag */
+	TEREDO_PEER_A_RX_AGE,	/* u32, ms since the last packet from it */
+	TEREDO_PEER_A_TX_AGE,	/* u32, ms since the last packet to it */
+	TEREDO_PEER_A_QUEUE,	/* u32, bytes queued for it */
+	TEREDO_PEER_A_BUBBLES,	/* u8, bubbles sent without answer */
+	__TEREDO_PEER_A_MAX,
+};
+
+#define TEREDO_PEER_A_MAX (__TEREDO_PEER_A_MAX - 1)
+
 #endif /* _UAPI_LINUX_TEREDO_H */
