@@ -10,6 +10,7 @@
 
 #include <linux/netdevice.h>
 #include <net/rtnetlink.h>
+#include <net/genetlink.h>
 #include <net/udp_tunnel.h>
 
 /* 6.12: NETIF_F_LLTX became a private flag bit. */
@@ -55,6 +56,13 @@ static inline void teredo_udp_tunnel_sock_release(struct socket *sock)
 			    xnet, nocheck, 0)
 #else
 #define teredo_udp_tunnel_xmit_skb udp_tunnel_xmit_skb
+#endif
+
+/* 6.6: dumps get a full struct genl_info. */
+#ifdef TEREDO_GENL_INFO_DUMP
+#define teredo_dump_attrs(cb) (genl_info_dump(cb)->attrs)
+#else
+#define teredo_dump_attrs(cb) (genl_dumpit_info(cb)->attrs)
 #endif
 
 #endif /* _TEREDO_COMPAT_H */

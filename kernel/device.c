@@ -18,19 +18,25 @@ static int teredo_dev_init(struct net_device *dev)
 	dev->tstats = netdev_alloc_pcpu_stats(struct pcpu_sw_netstats);
 	if (!dev->tstats)
 		return -ENOMEM;
+	err = -ENOMEM;
 	td->stats = netdev_alloc_pcpu_stats(struct teredo_pcpu_stats);
 	if (!td->stats)
 		goto err_tstats;
 	err = gro_cells_init(&td->gro_cells, dev);
 	if (err)
 		goto err_stats;
+	err = teredo_peers_init(td);
+	if (err)
+		goto err_gro;
 	return 0;
 
+err_gro:
+	gro_cells_destroy(&td->gro_cells);
 err_stats:
 	free_percpu(td->stats);
 err_tstats:
 	free_percpu(dev->tstats);
-	return -ENOMEM;
+	return err;
 }
 
 /* Called under RTNL when the device is unregistered (or its registration
@@ -44,19 +50,16 @@ static void teredo_dev_uninit(struct net_device *dev)
 
 	RCU_INIT_POINTER(td->sock, NULL);
 	teredo_sock_close(sock);	/* waits for readers of the socket */
+	teredo_peers_stop(td);
 	gro_cells_destroy(&td->gro_cells);
 	free_percpu(td->stats);
 	free_percpu(dev->tstats);
 }
 
-static netdev_tx_t teredo_xmit(struct sk_buff *skb, struct net_device *dev)
+/* After the last reference: lookups are over, free the peers. */
+static void teredo_dev_free(struct net_device *dev)
 {
-	struct teredo_dev *td = netdev_priv(dev);
-
-	teredo_stat_inc(td, TEREDO_STAT_TX_NO_DATAPATH);
-	dev_core_stats_tx_dropped_inc(dev);
-	kfree_skb(skb);
-	return NETDEV_TX_OK;
+	teredo_peers_destroy(netdev_priv(dev));
 }
 
 static const struct net_device_ops teredo_netdev_ops = {
@@ -75,6 +78,7 @@ void teredo_setup(struct net_device *dev)
 	dev->netdev_ops = &teredo_netdev_ops;
 	dev->ethtool_ops = &teredo_ethtool_ops;
 	dev->needs_free_netdev = true;
+	dev->priv_destructor = teredo_dev_free;
 	SET_NETDEV_DEVTYPE(dev, &teredo_type);
 
 	dev->type = ARPHRD_NONE;

@@ -140,6 +140,7 @@ static int teredo_newlink_common(struct net *net, struct net_device *dev,
 		return err;
 	}
 	teredo_sock_attach(td, sock);
+	teredo_peers_start(td);
 	list_add(&td->list, &tn->devs);
 
 	/* Addresses are configured explicitly (teredod, or the operator):

@@ -63,23 +63,35 @@ static int __init teredo_init(void)
 {
 	int err;
 
-	err = register_pernet_device(&teredo_net_ops);
+	err = teredo_peer_cache_init();
 	if (err)
 		return err;
+	err = register_pernet_device(&teredo_net_ops);
+	if (err)
+		goto err_cache;
 	err = rtnl_link_register(&teredo_link_ops);
 	if (err)
 		goto err_pernet;
+	err = teredo_genl_init();
+	if (err)
+		goto err_link;
 	return 0;
 
+err_link:
+	rtnl_link_unregister(&teredo_link_ops);
 err_pernet:
 	unregister_pernet_device(&teredo_net_ops);
+err_cache:
+	teredo_peer_cache_exit();
 	return err;
 }
 
 static void __exit teredo_exit(void)
 {
+	teredo_genl_exit();
 	rtnl_link_unregister(&teredo_link_ops);
 	unregister_pernet_device(&teredo_net_ops);
+	teredo_peer_cache_exit();
 }
 
 module_init(teredo_init);
@@ -88,3 +100,4 @@ MODULE_LICENSE("GPL");
 MODULE_DESCRIPTION("Teredo: IPv6 over UDP/IPv4 through NATs (RFC 4380)");
 MODULE_VERSION(TEREDO_VERSION);
 MODULE_ALIAS_RTNL_LINK("teredo");
+MODULE_ALIAS_GENL_FAMILY(TEREDO_GENL_NAME);

@@ -8,20 +8,6 @@
 
 #include "teredo.h"
 
-static int teredo_udp_rcv(struct sock *sk, struct sk_buff *skb)
-{
-	struct teredo_dev *td = rcu_dereference_sk_user_data(sk);
-
-	if (unlikely(!td)) {
-		kfree_skb(skb);
-		return 0;
-	}
-	teredo_stat_inc(td, TEREDO_STAT_RX_NO_DATAPATH);
-	dev_core_stats_rx_dropped_inc(td->dev);
-	kfree_skb(skb);
-	return 0;
-}
-
 int teredo_sock_open(struct teredo_dev *td, const struct teredo_cfg *cfg,
 		     struct socket **sockp, struct netlink_ext_ack *extack)
 {

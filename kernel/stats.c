@@ -7,9 +7,34 @@
 
 #include "teredo.h"
 
-static const char teredo_stat_names[TEREDO_STAT_MAX][ETH_GSTRING_LEN] = {
-	[TEREDO_STAT_RX_NO_DATAPATH]	= "rx_drop_no_datapath",
-	[TEREDO_STAT_TX_NO_DATAPATH]	= "tx_drop_no_datapath",
+const char teredo_stat_names[TEREDO_STAT_MAX][ETH_GSTRING_LEN] = {
+	[TEREDO_STAT_RX_SHORT]		= "rx_drop_short",
+	[TEREDO_STAT_RX_BAD_HEADER]	= "rx_drop_bad_header",
+	[TEREDO_STAT_RX_BAD_LENGTH]	= "rx_drop_bad_length",
+	[TEREDO_STAT_RX_BAD_MAPPING]	= "rx_drop_bad_mapping",
+	[TEREDO_STAT_RX_UNKNOWN_PEER]	= "rx_drop_unknown_peer",
+	[TEREDO_STAT_RX_NOT_SERVED]	= "rx_drop_not_served",
+	[TEREDO_STAT_RX_LOOP]		= "rx_drop_loop",
+	[TEREDO_STAT_RX_CONTROL]	= "rx_drop_control",
+	[TEREDO_STAT_RX_DEV_DOWN]	= "rx_drop_dev_down",
+	[TEREDO_STAT_RX_BUBBLE]		= "rx_bubble",
+	[TEREDO_STAT_TX_BAD_PROTO]	= "tx_drop_bad_proto",
+	[TEREDO_STAT_TX_MULTICAST]	= "tx_drop_multicast",
+	[TEREDO_STAT_TX_NOT_TEREDO]	= "tx_drop_not_teredo",
+	[TEREDO_STAT_TX_NOT_GLOBAL]	= "tx_drop_not_global",
+	[TEREDO_STAT_TX_TOO_BIG]	= "tx_drop_too_big",
+	[TEREDO_STAT_TX_NO_ROUTE]	= "tx_drop_no_route",
+	[TEREDO_STAT_TX_LOOP]		= "tx_drop_loop",
+	[TEREDO_STAT_TX_NO_SOCKET]	= "tx_drop_no_socket",
+	[TEREDO_STAT_TX_QUEUE_FULL]	= "tx_drop_queue_full",
+	[TEREDO_STAT_TX_TABLE_FULL]	= "tx_drop_table_full",
+	[TEREDO_STAT_TX_UNREACHABLE]	= "tx_drop_unreachable",
+	[TEREDO_STAT_TX_NOMEM]		= "tx_drop_nomem",
+	[TEREDO_STAT_TX_QUEUED]		= "tx_queued",
+	[TEREDO_STAT_TX_BUBBLE]		= "tx_bubble",
+	[TEREDO_STAT_PEER_NEW]		= "peer_new",
+	[TEREDO_STAT_PEER_TRUSTED]	= "peer_trusted",
+	[TEREDO_STAT_PEER_EXPIRED]	= "peer_expired",
 };
 
 static void teredo_get_drvinfo(struct net_device *dev,
@@ -30,10 +55,9 @@ static void teredo_get_strings(struct net_device *dev, u32 sset, u8 *buf)
 		memcpy(buf, teredo_stat_names, sizeof(teredo_stat_names));
 }
 
-static void teredo_get_ethtool_stats(struct net_device *dev,
-				     struct ethtool_stats *estats, u64 *data)
+/* Sum of the per-CPU counters into @data[TEREDO_STAT_MAX]. */
+void teredo_stats_read(const struct teredo_dev *td, u64 *data)
 {
-	struct teredo_dev *td = netdev_priv(dev);
 	int cpu, i;
 
 	memset(data, 0, TEREDO_STAT_MAX * sizeof(*data));
@@ -50,6 +74,12 @@ static void teredo_get_ethtool_stats(struct net_device *dev,
 		for (i = 0; i < TEREDO_STAT_MAX; i++)
 			data[i] += v[i];
 	}
+}
+
+static void teredo_get_ethtool_stats(struct net_device *dev,
+				     struct ethtool_stats *estats, u64 *data)
+{
+	teredo_stats_read(netdev_priv(dev), data);
 }
 
 const struct ethtool_ops teredo_ethtool_ops = {

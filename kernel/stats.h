@@ -2,7 +2,7 @@
 /*
  * Per-CPU counters of the Teredo device beyond the generic interface
  * statistics: every reason a packet is dropped, and protocol events.
- * Read with ethtool -S.
+ * Read with ethtool -S or teredod show.
  */
 #ifndef _TEREDO_STATS_H
 #define _TEREDO_STATS_H
@@ -12,8 +12,38 @@
 #include <linux/u64_stats_sync.h>
 
 enum teredo_stat {
-	TEREDO_STAT_RX_NO_DATAPATH,	/* received while no data path ran */
-	TEREDO_STAT_TX_NO_DATAPATH,	/* sent while no data path ran */
+	/* receive: drops */
+	TEREDO_STAT_RX_SHORT,		/* shorter than its headers */
+	TEREDO_STAT_RX_BAD_HEADER,	/* not IPv6, bad auth/origin header */
+	TEREDO_STAT_RX_BAD_LENGTH,	/* IPv6 length beyond the datagram */
+	TEREDO_STAT_RX_BAD_MAPPING,	/* source not matching the UDP source */
+	TEREDO_STAT_RX_UNKNOWN_PEER,	/* from nobody we talk to */
+	TEREDO_STAT_RX_NOT_SERVED,	/* destination we do not serve */
+	TEREDO_STAT_RX_LOOP,		/* would loop (RFC 6324) */
+	TEREDO_STAT_RX_CONTROL,		/* server control packet, not for us */
+	TEREDO_STAT_RX_DEV_DOWN,	/* device not up */
+	/* receive: events */
+	TEREDO_STAT_RX_BUBBLE,		/* bubbles taken in */
+	/* transmit: drops */
+	TEREDO_STAT_TX_BAD_PROTO,	/* not IPv6 */
+	TEREDO_STAT_TX_MULTICAST,	/* multicast destination */
+	TEREDO_STAT_TX_NOT_TEREDO,	/* destination outside 2001::/32 */
+	TEREDO_STAT_TX_NOT_GLOBAL,	/* embedded IPv4 not global unicast */
+	TEREDO_STAT_TX_TOO_BIG,		/* larger than the MTU */
+	TEREDO_STAT_TX_NO_ROUTE,	/* no IPv4 route to the peer */
+	TEREDO_STAT_TX_LOOP,		/* route back into the device */
+	TEREDO_STAT_TX_NO_SOCKET,	/* device without a socket */
+	TEREDO_STAT_TX_QUEUE_FULL,	/* peer or device queue full */
+	TEREDO_STAT_TX_TABLE_FULL,	/* no room for a new peer */
+	TEREDO_STAT_TX_UNREACHABLE,	/* peer never answered its bubbles */
+	TEREDO_STAT_TX_NOMEM,		/* allocation failure */
+	/* transmit: events */
+	TEREDO_STAT_TX_QUEUED,		/* packets queued for a bubble answer */
+	TEREDO_STAT_TX_BUBBLE,		/* bubbles sent */
+	/* peers */
+	TEREDO_STAT_PEER_NEW,
+	TEREDO_STAT_PEER_TRUSTED,
+	TEREDO_STAT_PEER_EXPIRED,
 	TEREDO_STAT_MAX
 };
 
@@ -23,5 +53,9 @@ struct teredo_pcpu_stats {
 };
 
 extern const struct ethtool_ops teredo_ethtool_ops;
+extern const char teredo_stat_names[TEREDO_STAT_MAX][ETH_GSTRING_LEN];
+
+struct teredo_dev;
+void teredo_stats_read(const struct teredo_dev *td, u64 *data);
 
 #endif /* _TEREDO_STATS_H */

@@ -12,6 +12,8 @@
 #include <linux/teredo.h>
 
 #include "compat.h"
+#include "addr.h"
+#include "peer.h"
 #include "stats.h"
 
 #define TEREDO_VERSION		"0.1"
@@ -38,7 +40,22 @@ struct teredo_dev {
 	struct teredo_cfg cfg;
 	struct gro_cells gro_cells;
 	struct teredo_pcpu_stats __percpu *stats;
+
+	struct rhashtable peers;
+	spinlock_t lock;		/* peer table changes, queues */
+	struct list_head pending;	/* queues waiting for an answer */
+	unsigned int queued;		/* bytes in all queues */
+	struct delayed_work gc;
+	unsigned int gc_ticks;
 };
+
+/* Where a packet built by the device goes, while it waits to be sent. */
+struct teredo_skb_cb {
+	__be32 ip;
+	__be16 port;
+};
+
+#define TEREDO_CB(skb) ((struct teredo_skb_cb *)(skb)->cb)
 
 /* Per underlay namespace: the devices whose socket lives there. */
 struct teredo_net {
@@ -61,6 +78,22 @@ extern struct rtnl_link_ops teredo_link_ops;
 
 /* device.c */
 void teredo_setup(struct net_device *dev);
+
+/* rx.c */
+int teredo_udp_rcv(struct sock *sk, struct sk_buff *skb);
+
+/* tx.c */
+netdev_tx_t teredo_xmit(struct sk_buff *skb, struct net_device *dev);
+void teredo_encap(struct teredo_dev *td, struct sk_buff *skb,
+		  __be32 ip, __be16 port);
+struct sk_buff *teredo_bubble(struct teredo_dev *td,
+			      const struct in6_addr *src,
+			      const struct in6_addr *dst,
+			      __be32 ip, __be16 port);
+
+/* netlink.c */
+int teredo_genl_init(void);
+void teredo_genl_exit(void);
 
 /* socket.c */
 int teredo_sock_open(struct teredo_dev *td, const struct teredo_cfg *cfg,

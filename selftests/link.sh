@@ -151,14 +151,14 @@ import socket
 s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 for i in range(3):
     s.sendto(b"x" * 48, ("198.18.0.1", 3544))'
-	check "received datagrams are counted as dropped" \
-		wait_for 5 test "$(counter -n a teredo0 rx_drop_no_datapath)" = 3
+	check "malformed datagrams are dropped and counted" \
+		wait_for 5 expect_eq "$(counter -n a teredo0 rx_drop_bad_header)" 3
 	check "and in the interface statistics" \
 		expect_eq "$("$IP" -n a -s -j link show teredo0 | python3 -c \
 			'import json,sys; print(json.load(sys.stdin)[0]["stats64"]["rx"]["dropped"])')" 3
 	"$IP" netns exec a ping -6 -c 2 -i 0.2 -W 1 2001:db8::2 >/dev/null 2>&1
-	check "sent packets are counted as dropped" \
-		test "$(counter -n a teredo0 tx_drop_no_datapath)" -ge 2
+	check "packets to non-Teredo destinations are dropped and counted" \
+		test "$(counter -n a teredo0 tx_drop_not_teredo)" -ge 2
 }
 
 test_netns_move() {

@@ -1,0 +1,183 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Receive: Teredo UDP datagrams to IPv6 packets for the stack
+ * (RFC 4380 sections 5.1 and 5.4.2).
+ */
+#include <linux/ip.h>
+#include <linux/udp.h>
+#include <net/addrconf.h>
+#include <net/ip.h>
+
+#include "teredo.h"
+
+#define TEREDO_AUTH_MIN		13	/* 00 01 idlen aulen nonce[8] conf */
+
+/* What precedes the IPv6 packet in the UDP payload. */
+struct teredo_rx {
+	unsigned int off;	/* of the IPv6 header, from the UDP header */
+	bool auth;
+	bool origin;
+	__be32 origin_ip;
+	__be16 origin_port;
+};
+
+static int teredo_rx_drop(struct teredo_dev *td, struct sk_buff *skb,
+			  enum teredo_stat why)
+{
+	teredo_stat_inc(td, why);
+	dev_core_stats_rx_dropped_inc(td->dev);
+	kfree_skb(skb);
+	return 0;
+}
+
+/* Parse the optional authentication and origin indication headers, check
+ * the IPv6 header and trim RFC 6081 trailers. Returns the drop reason, or
+ * TEREDO_STAT_MAX when the packet is well formed.
+ */
+static enum teredo_stat teredo_parse(struct sk_buff *skb, struct teredo_rx *rx)
+{
+	unsigned int off = sizeof(struct udphdr);
+	struct ipv6hdr *ip6h;
+	const u8 *p;
+
+	if (!pskb_may_pull(skb, off + 2))
+		return TEREDO_STAT_RX_SHORT;
+	p = skb->data + off;
+	if (p[0] == 0 && p[1] == 1) {
+		unsigned int len;
+
+		if (!pskb_may_pull(skb, off + 4))
+			return TEREDO_STAT_RX_SHORT;
+		p = skb->data + off;
+		len = TEREDO_AUTH_MIN + p[2] + p[3];
+		if (!pskb_may_pull(skb, off + len + 2))
+			return TEREDO_STAT_RX_SHORT;
+		rx->auth = true;
+		off += len;
+		p = skb->data + off;
+	}
+	if (p[0] == 0 && p[1] == 0) {
+		if (!pskb_may_pull(skb, off + TEREDO_ORIGIN_LEN))
+			return TEREDO_STAT_RX_SHORT;
+		p = skb->data + off;
+		rx->origin = true;
+		rx->origin_port = ~get_unaligned((__be16 *)(p + 2));
+		rx->origin_ip = ~get_unaligned((__be32 *)(p + 4));
+		off += TEREDO_ORIGIN_LEN;
+	}
+	if (!pskb_may_pull(skb, off + sizeof(*ip6h)))
+		return TEREDO_STAT_RX_SHORT;
+	ip6h = (struct ipv6hdr *)(skb->data + off);
+	if (ip6h->version != 6)
+		return TEREDO_STAT_RX_BAD_HEADER;
+	if (off + sizeof(*ip6h) + ntohs(ip6h->payload_len) > skb->len)
+		return TEREDO_STAT_RX_BAD_LENGTH;
+	/* trailers (RFC 6081) never reach the stack */
+	if (pskb_trim_rcsum(skb, off + sizeof(*ip6h) +
+			    ntohs(ip6h->payload_len)))
+		return TEREDO_STAT_RX_SHORT;
+	rx->off = off;
+	return TEREDO_STAT_MAX;
+}
+
+static bool teredo_is_bubble(const struct ipv6hdr *ip6h)
+{
+	return ip6h->nexthdr == NEXTHDR_NONE && !ip6h->payload_len;
+}
+
+/* Destinations a relay forwards to: global unicast IPv6 outside the Teredo
+ * prefix and not ours (RFC 4380 5.4.2, RFC 6324).
+ */
+static enum teredo_stat teredo_relay_dst(struct teredo_dev *td,
+					 const struct in6_addr *dst)
+{
+	int type = ipv6_addr_type(dst);
+
+	if (type & (IPV6_ADDR_MULTICAST | IPV6_ADDR_LINKLOCAL |
+		    IPV6_ADDR_LOOPBACK | IPV6_ADDR_MAPPED | IPV6_ADDR_SITELOCAL) ||
+	    type == IPV6_ADDR_ANY)
+		return TEREDO_STAT_RX_NOT_SERVED;
+	if (teredo_addr_is_teredo(dst))
+		return TEREDO_STAT_RX_LOOP;
+	if (ipv6_chk_addr(dev_net(td->dev), dst, NULL, 0))
+		return TEREDO_STAT_RX_NOT_SERVED;
+	return TEREDO_STAT_MAX;
+}
+
+static int teredo_deliver(struct teredo_dev *td, struct sk_buff *skb)
+{
+	struct net_device *dev = td->dev;
+	unsigned int len;
+
+	skb_scrub_packet(skb, !net_eq(td->net, dev_net(dev)));
+	skb->protocol = htons(ETH_P_IPV6);
+	skb->dev = dev;
+	skb_reset_mac_header(skb);
+	skb->mac_len = 0;
+	len = skb->len;
+	if (likely(gro_cells_receive(&td->gro_cells, skb) == NET_RX_SUCCESS))
+		dev_sw_netstats_rx_add(dev, len);
+	else
+		dev_core_stats_rx_dropped_inc(dev);
+	return 0;
+}
+
+/* encap_rcv of the device's UDP socket: in softirq, under RCU, with the UDP
+ * checksum verified. skb->data is the UDP header. Always consumes @skb.
+ */
+int teredo_udp_rcv(struct sock *sk, struct sk_buff *skb)
+{
+	struct teredo_dev *td = rcu_dereference_sk_user_data(sk);
+	struct teredo_rx rx = {};
+	enum teredo_stat why;
+	struct teredo_peer *p;
+	struct ipv6hdr *ip6h;
+	__be32 saddr;
+	__be16 sport;
+
+	if (unlikely(!td)) {
+		kfree_skb(skb);
+		return 0;
+	}
+	if (unlikely(!(td->dev->flags & IFF_UP)))
+		return teredo_rx_drop(td, skb, TEREDO_STAT_RX_DEV_DOWN);
+	why = teredo_parse(skb, &rx);
+	if (unlikely(why != TEREDO_STAT_MAX))
+		return teredo_rx_drop(td, skb, why);
+	/* server control traffic (router advertisements) is for clients */
+	if (unlikely(rx.auth))
+		return teredo_rx_drop(td, skb, TEREDO_STAT_RX_CONTROL);
+
+	saddr = ip_hdr(skb)->saddr;
+	sport = udp_hdr(skb)->source;
+	skb_pull_rcsum(skb, rx.off);
+	skb_reset_network_header(skb);
+	ip6h = ipv6_hdr(skb);
+
+	/* The source must be a Teredo address embedding the UDP source
+	 * (RFC 4380 5.4.2): the anti-spoofing rule and the loop breaker.
+	 */
+	if (unlikely(!teredo_addr_is_teredo(&ip6h->saddr) ||
+		     teredo_addr_ip(&ip6h->saddr) != saddr ||
+		     teredo_addr_port(&ip6h->saddr) != sport))
+		return teredo_rx_drop(td, skb, TEREDO_STAT_RX_BAD_MAPPING);
+	/* from ourselves: a loop */
+	if (unlikely((skb->dev && skb->dev->flags & IFF_LOOPBACK) ||
+		     saddr == td->cfg.local))
+		return teredo_rx_drop(td, skb, TEREDO_STAT_RX_LOOP);
+
+	p = teredo_peer_find(&td->peers, &ip6h->saddr);
+	if (unlikely(!p))
+		return teredo_rx_drop(td, skb, TEREDO_STAT_RX_UNKNOWN_PEER);
+	teredo_peer_rx(td, p, saddr, sport);
+
+	if (teredo_is_bubble(ip6h)) {
+		teredo_stat_inc(td, TEREDO_STAT_RX_BUBBLE);
+		consume_skb(skb);
+		return 0;
+	}
+	why = teredo_relay_dst(td, &ip6h->daddr);
+	if (unlikely(why != TEREDO_STAT_MAX))
+		return teredo_rx_drop(td, skb, why);
+	return teredo_deliver(td, skb);
+}

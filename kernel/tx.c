@@ -1,0 +1,157 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Transmit: IPv6 packets from the stack to Teredo peers, in UDP over IPv4
+ * (RFC 4380 section 5.4.1 for a relay).
+ */
+#include <linux/icmpv6.h>
+#include <linux/ip.h>
+#include <linux/udp.h>
+#include <net/ip.h>
+#include <net/route.h>
+
+#include "teredo.h"
+
+static void teredo_tx_drop(struct teredo_dev *td, struct sk_buff *skb,
+			   enum teredo_stat why)
+{
+	teredo_stat_inc(td, why);
+	DEV_STATS_INC(td->dev, tx_dropped);
+	kfree_skb(skb);
+}
+
+/* Send @skb, an IPv6 packet, in UDP to @ip:@port from the device's socket.
+ * Consumes @skb.
+ */
+void teredo_encap(struct teredo_dev *td, struct sk_buff *skb,
+		  __be32 ip, __be16 port)
+{
+	struct socket *sock;
+	struct rtable *rt;
+	struct flowi4 fl4;
+
+	rcu_read_lock_bh();
+	sock = rcu_dereference_bh(td->sock);
+	if (unlikely(!sock)) {
+		teredo_tx_drop(td, skb, TEREDO_STAT_TX_NO_SOCKET);
+		goto out;
+	}
+	memset(&fl4, 0, sizeof(fl4));
+	fl4.flowi4_oif = td->cfg.link;
+	fl4.flowi4_proto = IPPROTO_UDP;
+	fl4.daddr = ip;
+	fl4.saddr = td->cfg.local;
+	fl4.fl4_dport = port;
+	fl4.fl4_sport = td->cfg.port;
+	rt = ip_route_output_key(td->net, &fl4);
+	if (IS_ERR(rt)) {
+		DEV_STATS_INC(td->dev, tx_carrier_errors);
+		teredo_tx_drop(td, skb, TEREDO_STAT_TX_NO_ROUTE);
+		goto out;
+	}
+	if (unlikely(rt->dst.dev == td->dev)) {
+		ip_rt_put(rt);
+		teredo_tx_drop(td, skb, TEREDO_STAT_TX_LOOP);
+		goto out;
+	}
+	if (skb_cow_head(skb, LL_RESERVED_SPACE(rt->dst.dev) +
+			 TEREDO_ENCAP_LEN)) {
+		ip_rt_put(rt);
+		teredo_tx_drop(td, skb, TEREDO_STAT_TX_NOMEM);
+		goto out;
+	}
+	skb->dev = td->dev;
+	/* Outer DF clear (RFC 4380 section 5.1.1); the stats are counted by
+	 * iptunnel_xmit() on skb->dev.
+	 */
+	teredo_udp_tunnel_xmit_skb(rt, sock->sk, skb, fl4.saddr, ip, 0,
+				   ip4_dst_hoplimit(&rt->dst), 0,
+				   td->cfg.port, port,
+				   !net_eq(td->net, dev_net(td->dev)), false);
+out:
+	rcu_read_unlock_bh();
+}
+
+/* A bubble (RFC 4380 section 2.8): an IPv6 header without payload, to be
+ * sent to @ip:@port.
+ */
+struct sk_buff *teredo_bubble(struct teredo_dev *td,
+			      const struct in6_addr *src,
+			      const struct in6_addr *dst,
+			      __be32 ip, __be16 port)
+{
+	unsigned int hroom = LL_MAX_HEADER + TEREDO_ENCAP_LEN;
+	struct ipv6hdr *ip6h;
+	struct sk_buff *skb;
+
+	skb = alloc_skb(hroom + sizeof(*ip6h), GFP_ATOMIC);
+	if (!skb)
+		return NULL;
+	skb_reserve(skb, hroom);
+	ip6h = skb_put(skb, sizeof(*ip6h));
+	skb_reset_network_header(skb);
+	ip6_flow_hdr(ip6h, 0, 0);
+	ip6h->payload_len = 0;
+	ip6h->nexthdr = NEXTHDR_NONE;
+	ip6h->hop_limit = 0;
+	ip6h->saddr = *src;
+	ip6h->daddr = *dst;
+	skb->protocol = htons(ETH_P_IPV6);
+	skb->dev = td->dev;
+	TEREDO_CB(skb)->ip = ip;
+	TEREDO_CB(skb)->port = port;
+	return skb;
+}
+
+netdev_tx_t teredo_xmit(struct sk_buff *skb, struct net_device *dev)
+{
+	struct teredo_dev *td = netdev_priv(dev);
+	const struct in6_addr *dst;
+	struct teredo_peer *p;
+	__be32 ip;
+
+	if (unlikely(skb->protocol != htons(ETH_P_IPV6) ||
+		     !pskb_network_may_pull(skb, sizeof(struct ipv6hdr)))) {
+		teredo_tx_drop(td, skb, TEREDO_STAT_TX_BAD_PROTO);
+		return NETDEV_TX_OK;
+	}
+	dst = &ipv6_hdr(skb)->daddr;
+	if (unlikely(ipv6_addr_is_multicast(dst))) {
+		/* neighbour discovery, MLD: nothing to do with Teredo */
+		teredo_tx_drop(td, skb, TEREDO_STAT_TX_MULTICAST);
+		return NETDEV_TX_OK;
+	}
+	if (unlikely(!teredo_addr_is_teredo(dst))) {
+		icmpv6_ndo_send(skb, ICMPV6_DEST_UNREACH, ICMPV6_ADDR_UNREACH, 0);
+		teredo_tx_drop(td, skb, TEREDO_STAT_TX_NOT_TEREDO);
+		return NETDEV_TX_OK;
+	}
+	if (unlikely(skb->len > dev->mtu && !skb_is_gso(skb))) {
+		icmpv6_ndo_send(skb, ICMPV6_PKT_TOOBIG, 0, dev->mtu);
+		teredo_tx_drop(td, skb, TEREDO_STAT_TX_TOO_BIG);
+		return NETDEV_TX_OK;
+	}
+
+	p = teredo_peer_find(&td->peers, dst);
+	if (likely(p && teredo_peer_trusted(p))) {
+		u32 now = teredo_now();
+
+		if (likely(teredo_peer_fresh(p, now))) {
+			teredo_peer_touch(&p->last_tx, now);
+			teredo_encap(td, skb, READ_ONCE(p->ip),
+				     READ_ONCE(p->port));
+			return NETDEV_TX_OK;
+		}
+	}
+
+	/* Before anything is sent to an address taken from the destination:
+	 * global unicast only (RFC 4380 section 5.4.1), server included.
+	 */
+	ip = teredo_addr_ip(dst);
+	if (!teredo_ipv4_is_global(ip) ||
+	    !teredo_ipv4_is_global(teredo_addr_server(dst))) {
+		teredo_tx_drop(td, skb, TEREDO_STAT_TX_NOT_GLOBAL);
+		return NETDEV_TX_OK;
+	}
+	teredo_peer_queue(td, skb, dst);
+	return NETDEV_TX_OK;
+}

@@ -1,0 +1,343 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# A small Teredo "Internet" in network namespaces, for the selftests.
+# Source it after lib.sh; sourcing has no side effect. Only documentation
+# and benchmark addresses are used: 198.18.0.0/15 (IPv4) and 2001:db8::/32.
+#
+#                      namespace inet
+#       br4: IPv4 "Internet", 198.18.0.0/24     br6: native IPv6, 2001:db8:ffff::/64
+#        |        |          |          |         |        |          |
+#   srv eth0  relay eth0  nat1 wan  nat2 wan   srv eth1  relay eth1  host6 eth0
+#   198.18.0.1  198.18.0.10  .21       .22     ::1       ::10        ::100
+#   198.18.0.2                |         |
+#                        nat1 lan   nat2 lan          (2001:db8:ffff:: + suffix)
+#                       198.19.1.1  198.19.2.1
+#                             |         |
+#                      client eth0  client eth0
+#                       198.19.1.2  198.19.2.2, default via .1
+#
+# srv    Teredo server: 198.18.0.1 and 198.18.0.2 (consecutive, as Miredo and
+#        RFC 4380 want) on eth0, 2001:db8:ffff::1 on eth1. miredo-server sends
+#        the clients' ICMPv6 echo requests (connectivity tests) to native IPv6
+#        through a raw socket, so srv only needs the on-link route to br6.
+# relay  198.18.0.10 on eth0, 2001:db8:ffff::10 on eth1, IPv6 forwarding on.
+#        topo_start_miredo_relay runs Miredo there (tun "teredo", 2001::/32);
+#        an in-kernel relay instead: ip -n relay link add teredo0 type teredo
+#        mode relay; ip -n relay link set teredo0 up;
+#        ip -n relay route add 2001::/32 dev teredo0.
+# host6  native IPv6 host, 2001:db8:ffff::100, routes 2001::/32 via the relay
+#        (2001:db8:ffff::10). The echo replies of Teredo clients' connectivity
+#        tests come back this way, through the relay.
+# natN   NAT router: wan 198.18.0.(20+N), lan 198.19.N.1/24, IPv4 forwarding,
+#        nftables masquerade on wan (table ip topo_nat). Linux masquerade has
+#        endpoint-independent mapping and keeps the source port when it can,
+#        but filters per remote address and port (a "port-restricted cone").
+# NAME   client behind natN: eth0 198.19.N.2/24, default route via 198.19.N.1.
+#
+# Miredo 1.2.6 (Debian 12) facts, checked in the test VM:
+# * 198.18.0.0/15 counts as global unicast for Miredo: its list of non-global
+#   IPv4 is 0/8, 10/8, 127/8, 169.254/16, 172.16/12, 192.168/16,
+#   192.88.99.0/24 and 224/3 (libteredo/v4global.c). miredo-server starts on
+#   198.18.0.1/.2 and clients qualify behind 198.18.0.2x.
+# * The daemons are run with -f (foreground, logging to stderr as well as
+#   syslog; there is no syslogd in the VM) and -p PIDFILE: the default PID
+#   file /run/miredo.pid is locked, so two clients without -p clash.
+# * They switch to user "miredo" (home /var/run/miredo, which needs not
+#   exist) after setup; nothing needs to be writable but the PID file.
+# * The client runs the compiled-in hook /etc/miredo/client-hook through
+#   /usr/libexec/miredo/miredo-privproc. It cannot be redirected (no option),
+#   but it works from a read-only /etc: on "up" it flushes the interface,
+#   sets it up with the server's MTU, adds fe80::ffff:ffff:ffff/64 and the
+#   Teredo address/32 and "default dev teredo metric 1029" (a table "teredo"
+#   is not configured, so no source rule).
+# * The relay (RelayType relay) configures its tun itself: up, MTU 1280,
+#   fe80::ffff:ffff:ffff/64 and 2001::/32 (see topo_start_miredo_relay).
+# * Qualification: one RS to 198.18.0.1, the RA comes back within a second
+#   in the VM (retries are 4 s apart, 3 misses = "No reply").
+
+TOPO_DIR=${TOPO_DIR:-/run/topo}
+TOPO_SRV_IP=198.18.0.1
+TOPO_SRV_IP2=198.18.0.2
+TOPO_RELAY_IP=198.18.0.10
+TOPO_NET6=2001:db8:ffff
+TOPO_SRV_IP6=$TOPO_NET6::1
+TOPO_RELAY_IP6=$TOPO_NET6::10
+TOPO_HOST6_IP6=$TOPO_NET6::100
+TOPO_NS=()	# namespaces created, deleted by topo_cleanup
+TOPO_PIDS=()	# daemons started, as NAME:PID
+
+topo_ip() { "${IP:-/sbin/ip}" "$@"; }
+
+# Run a command in a namespace.
+topo_exec() {	# NS COMMAND...
+	local ns=$1
+
+	shift
+	topo_ip netns exec "$ns" "$@"
+}
+
+topo_sysctl() {	# NS KEY=VALUE...
+	local ns=$1
+
+	shift
+	topo_exec "$ns" sysctl -qw "$@" >/dev/null
+}
+
+topo_add_ns() {	# NS...
+	local ns
+
+	for ns in "$@"; do
+		topo_ip netns add "$ns" || return 1
+		TOPO_NS+=("$ns")
+		topo_ip -n "$ns" link set lo up
+	done
+}
+
+# Connect namespace NS to a bridge of inet: a veth pair with DEV in NS and
+# BRPORT in inet. Addresses are added by the caller.
+topo_attach() {	# NS DEV BRIDGE BRPORT
+	topo_ip -n inet link add "$4" type veth peer name "$2" netns "$1" &&
+	topo_ip -n inet link set "$4" master "$3" up &&
+	topo_ip -n "$1" link set "$2" up
+}
+
+# The "Internet" and the fixed hosts: inet, srv, relay, host6.
+topo_init() {
+	mkdir -p "$TOPO_DIR" || return 1
+	rm -f "$TOPO_DIR"/*.log "$TOPO_DIR"/*.pid "$TOPO_DIR"/*.conf
+	modprobe -q tun 2>/dev/null
+	topo_add_ns inet srv relay host6 || return 1
+
+	local br
+	for br in br4 br6; do
+		topo_ip -n inet link add "$br" type bridge forward_delay 0 \
+			mcast_snooping 0 || return 1
+		topo_ip -n inet link set "$br" up
+	done
+	topo_sysctl inet net.ipv6.conf.all.disable_ipv6=1
+
+	topo_attach srv eth0 br4 srv4 &&
+	topo_ip -n srv addr add "$TOPO_SRV_IP/24" dev eth0 &&
+	topo_ip -n srv addr add "$TOPO_SRV_IP2/24" dev eth0 &&
+	topo_attach srv eth1 br6 srv6 &&
+	topo_ip -n srv addr add "$TOPO_SRV_IP6/64" dev eth1 nodad || return 1
+
+	topo_attach relay eth0 br4 relay4 &&
+	topo_ip -n relay addr add "$TOPO_RELAY_IP/24" dev eth0 &&
+	topo_attach relay eth1 br6 relay6 &&
+	topo_ip -n relay addr add "$TOPO_RELAY_IP6/64" dev eth1 nodad &&
+	topo_sysctl relay net.ipv6.conf.all.forwarding=1 || return 1
+
+	topo_attach host6 eth0 br6 host6 &&
+	topo_ip -n host6 addr add "$TOPO_HOST6_IP6/64" dev eth0 nodad &&
+	topo_ip -n host6 route add 2001::/32 via "$TOPO_RELAY_IP6"
+}
+
+# A client namespace NAME behind a new NAT router natN (1 <= N <= 200).
+topo_add_nat_client() {	# NAME N
+	local name=$1 n=$2 nat=nat$2
+
+	topo_add_ns "$nat" "$name" || return 1
+	topo_attach "$nat" wan br4 "$nat" &&
+	topo_ip -n "$nat" addr add "198.18.0.$((20 + n))/24" dev wan &&
+	topo_ip -n "$nat" link add lan type veth peer name eth0 netns "$name" &&
+	topo_ip -n "$nat" addr add "198.19.$n.1/24" dev lan &&
+	topo_ip -n "$nat" link set lan up &&
+	topo_ip -n "$name" addr add "198.19.$n.2/24" dev eth0 &&
+	topo_ip -n "$name" link set eth0 up &&
+	topo_ip -n "$name" route add default via "198.19.$n.1" || return 1
+	topo_sysctl "$nat" net.ipv4.ip_forward=1 || return 1
+	topo_exec "$nat" nft -f - <<-EOF
+	table ip topo_nat {
+		chain postrouting {
+			type nat hook postrouting priority srcnat; policy accept;
+			oifname "wan" masquerade
+		}
+	}
+	EOF
+}
+
+# Public IPv4 of natN.
+topo_nat_ip() {	# N
+	echo "198.18.0.$((20 + $1))"
+}
+
+# Start a daemon in a namespace, in the background, its output in
+# $TOPO_DIR/NAME.log; its PID is recorded for topo_cleanup.
+topo_daemon() {	# NAME NS COMMAND...
+	local name=$1 ns=$2
+
+	shift 2
+	topo_ip netns exec "$ns" "$@" >"$TOPO_DIR/$name.log" 2>&1 </dev/null &
+	TOPO_PIDS+=("$name:$!")
+}
+
+topo_daemon_alive() {	# NAME
+	local e
+
+	for e in "${TOPO_PIDS[@]}"; do
+		[ "${e%%:*}" = "$1" ] && kill -0 "${e##*:}" 2>/dev/null && return 0
+	done
+	return 1
+}
+
+topo_link_up() {	# NS DEV
+	topo_ip -n "$1" link show dev "$2" up 2>/dev/null | grep -q .
+}
+
+# miredo-server in namespace srv (or NS), bound to 198.18.0.1 and .2.
+topo_start_miredo_server() {	# [NS]
+	local ns=${1:-srv} conf=$TOPO_DIR/miredo-server.conf
+
+	cat >"$conf" <<-EOF
+	ServerBindAddress $TOPO_SRV_IP
+	ServerBindAddress2 $TOPO_SRV_IP2
+	EOF
+	topo_daemon miredo-server "$ns" miredo-server -f -c "$conf" \
+		-p "$TOPO_DIR/miredo-server.pid"
+	wait_for 5 udp_bound "$ns" 3544 || {
+		echo "miredo-server did not bind UDP 3544"
+		return 1
+	}
+}
+
+# A Miredo relay in namespace relay (or NS): tun "teredo" with 2001::/32.
+topo_start_miredo_relay() {	# [NS]
+	local ns=${1:-relay} conf=$TOPO_DIR/miredo-relay.conf
+
+	cat >"$conf" <<-EOF
+	RelayType relay
+	InterfaceName teredo
+	BindAddress $TOPO_RELAY_IP
+	EOF
+	topo_daemon miredo-relay "$ns" miredo -f -c "$conf" \
+		-p "$TOPO_DIR/miredo-relay.pid"
+	wait_for 5 topo_link_up "$ns" teredo || {
+		echo "the Miredo relay did not bring up its interface"
+		return 1
+	}
+}
+
+# A Miredo client in namespace NS using the server 198.18.0.1; its tunnel is
+# IFNAME (default teredo). Wait for the address with topo_wait_teredo_addr.
+topo_start_miredo_client() {	# NS [IFNAME]
+	local ns=$1 ifname=${2:-teredo} conf=$TOPO_DIR/miredo-$1.conf
+
+	cat >"$conf" <<-EOF
+	RelayType client
+	ServerAddress $TOPO_SRV_IP
+	InterfaceName $ifname
+	EOF
+	topo_daemon "miredo-$ns" "$ns" miredo -f -c "$conf" \
+		-p "$TOPO_DIR/miredo-$ns.pid"
+}
+
+# Expand an IPv6 address into its 8 groups, 4 hex digits each, separated
+# by spaces (pure bash: forks are slow in the emulated VM).
+topo_expand6() {	# ADDRESS
+	local a=${1%%/*} head tail h t g out=() n i
+
+	if [[ $a == *::* ]]; then
+		head=${a%%::*} tail=${a#*::}
+		IFS=: read -ra h <<<"$head"
+		IFS=: read -ra t <<<"$tail"
+		n=$((8 - ${#h[@]} - ${#t[@]}))
+		g=("${h[@]}")
+		for ((i = 0; i < n; i++)); do g+=(0); done
+		g+=("${t[@]}")
+	else
+		IFS=: read -ra g <<<"$a"
+	fi
+	[ ${#g[@]} -eq 8 ] || return 1
+	for i in "${g[@]}"; do out+=("$(printf %04x "0x${i:-0}")"); done
+	echo "${out[*]}"
+}
+
+# Decode a Teredo address: "SERVER FLAGS PORT CLIENT" with the port and the
+# client IPv4 de-obfuscated, e.g. "198.18.0.1 0x3484 52007 198.18.0.21".
+topo_teredo_decode() {	# ADDRESS
+	local g
+
+	read -ra g <<<"$(topo_expand6 "$1")"
+	[ ${#g[@]} -eq 8 ] && [ "${g[0]}${g[1]}" = 20010000 ] || {
+		echo "not a Teredo address: $1" >&2
+		return 1
+	}
+	local s=$((0x${g[2]}${g[3]})) c=$((0x${g[6]}${g[7]} ^ 0xffffffff))
+	echo "$((s >> 24)).$((s >> 16 & 255)).$((s >> 8 & 255)).$((s & 255))" \
+		"0x${g[4]}" "$((0x${g[5]} ^ 0xffff))" \
+		"$((c >> 24)).$((c >> 16 & 255)).$((c >> 8 & 255)).$((c & 255))"
+}
+
+# The Teredo (2001:0::/32) addresses of IFNAME, one a line.
+topo_teredo_addrs() {	# NS IFNAME
+	local l a
+
+	while read -r l; do
+		a=${l#* inet6 }
+		a=${a%%/*}
+		[[ $a == 2001:0:* ]] && echo "$a"
+	done < <(topo_ip -n "$1" -6 -o addr show dev "$2" scope global 2>/dev/null)
+}
+
+# Wait at most TIMEOUT seconds for a Teredo address on IFNAME; print it.
+topo_wait_teredo_addr() {	# NS IFNAME TIMEOUT
+	local end=$((SECONDS + $3)) a
+
+	while :; do
+		a=$(topo_teredo_addrs "$1" "$2")
+		[ -n "$a" ] && { echo "${a%%$'\n'*}"; return 0; }
+		[ "$SECONDS" -lt "$end" ] || return 1
+		sleep 0.2
+	done
+}
+
+# Last lines of every daemon log, as TAP diagnostics.
+topo_logs() {	# [LINES]
+	local f
+
+	for f in "$TOPO_DIR"/*.log; do
+		[ -e "$f" ] || continue
+		echo "# --- ${f##*/}"
+		tail -n "${1:-20}" "$f" | sed 's/^/#   /'
+	done
+}
+
+# Stop every daemon started here, delete every namespace created here.
+# Prints the daemon logs first when a check failed (or TOPO_VERBOSE=1).
+topo_cleanup() {
+	local e pid ns t
+
+	if [ "${TESTS_FAILED:-0}" -gt 0 ] || [ "${TOPO_VERBOSE:-0}" = 1 ]; then
+		topo_logs
+	fi
+	for e in "${TOPO_PIDS[@]}"; do
+		kill -TERM "${e##*:}" 2>/dev/null
+	done
+	for e in "${TOPO_PIDS[@]}"; do
+		pid=${e##*:}
+		for t in $(seq 30); do
+			kill -0 "$pid" 2>/dev/null || break
+			sleep 0.1
+		done
+		kill -KILL "$pid" 2>/dev/null
+		wait "$pid" 2>/dev/null
+	done
+	TOPO_PIDS=()
+	# Children (Miredo's worker and privproc) that outlived their parent.
+	for ns in "${TOPO_NS[@]}"; do
+		for pid in $(topo_ip netns pids "$ns" 2>/dev/null); do
+			kill -KILL "$pid" 2>/dev/null
+		done
+	done
+	for ns in "${TOPO_NS[@]}"; do
+		topo_ip netns del "$ns" 2>/dev/null
+	done
+	TOPO_NS=()
+}
+
+# Executed rather than sourced (selftests/run.sh runs every *.sh): nothing.
+if [ "${BASH_SOURCE[0]}" = "$0" ]; then
+	echo "TAP version 13"
+	echo "1..0 # SKIP topology.sh is a library for the other tests"
+fi

@@ -1,0 +1,95 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+#
+# teredod's tests as TAP, without the kernel module: the unit tests
+# (test_teredod: helpers, and show's parsers fed with forged messages), the
+# validity of its JSON, and the command line. Safe with the module loaded.
+
+cd "$(dirname "$0")" || exit 1
+fail=0
+n=0
+
+echo "TAP version 13"
+ok() { n=$((n + 1)); echo "ok $n - teredod: $*"; }
+ko() { n=$((n + 1)); echo "not ok $n - teredod: $*"; fail=1; }
+
+# unit tests: "ok DESC" / "not ok DESC" lines, numbered here
+out=$(./test_teredod 2>&1)
+st=$?
+while IFS= read -r line; do
+	case $line in
+	"ok "*)		ok "${line#ok }" ;;
+	"not ok "*)	ko "${line#not ok }" ;;
+	"#"*)		echo "$line" ;;
+	*)		echo "# $line" ;;
+	esac
+done <<<"$out"
+[ $st = 0 ] || grep -q '^not ok ' <<<"$out" || ko "unit tests exited with status $st"
+
+if command -v python3 >/dev/null; then
+	if err=$(./test_teredod --samples | python3 -c '
+import json, sys
+for line in sys.stdin:
+    json.loads(line)' 2>&1); then
+		ok "JSON output is valid JSON"
+	else
+		ko "JSON output is valid JSON: $err"
+	fi
+else
+	ok "JSON output is valid JSON # SKIP no python3"
+fi
+
+run() {	# command line: sets rc, out (stdout), err (stderr)
+	local e
+
+	e=$(mktemp)
+	out=$(./teredod "$@" 2>"$e")
+	rc=$?
+	err=$(cat "$e")
+	rm -f "$e"
+}
+
+for h in --help -h help; do
+	run $h
+	[ $rc = 0 ] && grep -q '^Usage: teredod' <<<"$out" && [ -z "$err" ] &&
+		ok "$h: usage, status 0" || ko "$h: status $rc, out: $out, err: $err"
+done
+run show --help
+[ $rc = 0 ] && grep -q 'teredod show peers' <<<"$out" &&
+	ok "show --help: usage, status 0" || ko "show --help: status $rc, err: $err"
+
+usage_error() {	# expected stderr, then the arguments
+	local want=$1
+
+	shift
+	run "$@"
+	if [ $rc != 0 ] && [ -z "$out" ] && grep -qF -- "$want" <<<"$err"; then
+		ok "${*:-(no arguments)} -> status $rc, $want"
+	else
+		ko "$*: status $rc, out: $out, err: $err"
+	fi
+}
+usage_error 'teredod: unknown command "bogus"' bogus
+usage_error 'teredod: unknown option "--bogus"' --bogus
+usage_error 'teredod: no command given'
+usage_error 'teredod: show: unknown option "-x"' show -x
+usage_error 'teredod: show: unexpected argument "b"' show a b
+usage_error 'teredod: show: unexpected argument "c"' show peers dev a c
+usage_error 'teredod: show: "dev" needs a device name' show dev
+
+# Without the module: "family not found"; with it: "no such device".
+# Either way status 1, one message, nothing on stdout (valid JSON or none).
+# (teredo0 may exist where the module is: only absent names here)
+for args in "show teredo-nosuch" "show peers teredo-nosuch" \
+	    "--json show peers teredo-nosuch" "show dev teredo-nosuch --json"; do
+	run $args
+	if [ $rc = 1 ] && [ -z "$out" ] && [ "$(wc -l <<<"$err")" = 1 ] &&
+	   grep -qE '^teredod: (teredo: family not found \(is the teredo module available\?\)|teredo-nosuch: no such device)$' <<<"$err"; then
+		ok "$args: status 1, $err"
+	else
+		ko "$args: status $rc, out: $out, err: $err"
+	fi
+done
+
+echo "1..$n"
+exit $fail

@@ -1,0 +1,288 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Generic netlink on libmnl: a socket bound to one family, requests and
+ * their replies (do and dump) with the kernel's extended ack messages.
+ */
+#include <err.h>
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <linux/netlink.h>
+
+#include "genl.h"
+
+struct genl_ctx {
+	struct genl *g;
+	uint16_t type;		/* message type of the replies we want */
+	mnl_cb_t cb;
+	void *data;
+	int err;		/* negative errno reported by the kernel */
+};
+
+static void genl_init_msg(struct genl *g, uint16_t type, uint8_t cmd,
+			  uint8_t version, uint16_t flags,
+			  struct nlmsghdr **nlhp)
+{
+	struct nlmsghdr *nlh;
+	struct genlmsghdr *gh;
+
+	/* libmnl 1.0.4 leaves attribute padding as it finds it */
+	memset(g->req, 0, GENL_REQ_SIZE);
+	nlh = mnl_nlmsg_put_header(g->req);
+	nlh->nlmsg_type = type;
+	nlh->nlmsg_flags = NLM_F_REQUEST | flags;
+	nlh->nlmsg_seq = ++g->seq;
+	gh = mnl_nlmsg_put_extra_header(nlh, sizeof(*gh));
+	gh->cmd = cmd;
+	gh->version = version;
+	*nlhp = nlh;
+}
+
+struct nlmsghdr *genl_request(struct genl *g, uint8_t cmd, uint16_t flags)
+{
+	struct nlmsghdr *nlh;
+
+	genl_init_msg(g, g->id, cmd, g->version, flags, &nlh);
+	return nlh;
+}
+
+/* NLMSGERR_ATTR_* after the error (or done) header at offset off */
+static void genl_parse_ext(struct genl *g, const struct nlmsghdr *nlh,
+			   unsigned int off)
+{
+	const struct nlattr *a;
+	size_t len;
+
+	if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS))
+		return;
+	mnl_attr_for_each(a, nlh, off) {
+		switch (mnl_attr_get_type(a)) {
+		case NLMSGERR_ATTR_MSG:
+			len = mnl_attr_get_payload_len(a);
+			if (len >= sizeof(g->ext_msg))
+				len = sizeof(g->ext_msg) - 1;
+			memcpy(g->ext_msg, mnl_attr_get_payload(a), len);
+			g->ext_msg[len] = '\0';
+			/* no trailing newline or dot doubled in our output */
+			len = strlen(g->ext_msg);
+			while (len && (g->ext_msg[len - 1] == '\n' ||
+				       g->ext_msg[len - 1] == '.'))
+				g->ext_msg[--len] = '\0';
+			break;
+		case NLMSGERR_ATTR_MISS_TYPE:
+			if (mnl_attr_get_payload_len(a) == sizeof(uint32_t))
+				g->ext_miss = (int)mnl_attr_get_u32(a);
+			break;
+		}
+	}
+}
+
+/*
+ * The status carried by an NLMSG_ERROR (0: an ack) or NLMSG_DONE (the
+ * dump's status) message: 0 or a negative errno. The kernel's message
+ * about it, if any, goes to g->ext_msg and g->ext_miss.
+ */
+int genl_ack_status(struct genl *g, const struct nlmsghdr *nlh)
+{
+	const struct nlmsgerr *e = mnl_nlmsg_get_payload(nlh);
+	unsigned int off = sizeof(*e);
+	int status = 0;
+
+	if (nlh->nlmsg_type == NLMSG_DONE) {
+		if (mnl_nlmsg_get_payload_len(nlh) >= sizeof(status))
+			memcpy(&status, e, sizeof(status));
+		genl_parse_ext(g, nlh, sizeof(status));
+		return status < 0 ? status : 0;
+	}
+	if (nlh->nlmsg_type != NLMSG_ERROR)
+		return -EPROTO;
+	if (mnl_nlmsg_get_payload_len(nlh) < sizeof(*e))
+		return -EBADMSG;
+	/* the TLVs follow our request, unless the kernel capped it */
+	if (!(nlh->nlmsg_flags & NLM_F_CAPPED) &&
+	    e->msg.nlmsg_len > sizeof(e->msg))
+		off += e->msg.nlmsg_len - sizeof(e->msg);
+	genl_parse_ext(g, nlh, off);
+	return e->error <= 0 ? e->error : -e->error;
+}
+
+/* NLMSG_ERROR, NLMSG_DONE: the end of a do (ack) or dump, or an error */
+static int genl_ctl(const struct nlmsghdr *nlh, void *data)
+{
+	struct genl_ctx *ctx = data;
+
+	ctx->err = genl_ack_status(ctx->g, nlh);
+	return ctx->err ? MNL_CB_ERROR : MNL_CB_STOP;
+}
+
+static int genl_ctl_overrun(const struct nlmsghdr *nlh, void *data)
+{
+	struct genl_ctx *ctx = data;
+
+	(void)nlh;
+	ctx->err = -ENOBUFS;
+	return MNL_CB_ERROR;
+}
+
+static int genl_data(const struct nlmsghdr *nlh, void *data)
+{
+	struct genl_ctx *ctx = data;
+
+	/* not ours, or too short to be generic netlink: skip it */
+	if (nlh->nlmsg_type != ctx->type ||
+	    mnl_nlmsg_get_payload_len(nlh) < GENL_HDRLEN)
+		return MNL_CB_OK;
+	return ctx->cb(nlh, ctx->data);
+}
+
+int genl_run(struct genl *g, struct nlmsghdr *nlh, mnl_cb_t cb, void *data)
+{
+	/* not const: libmnl 1.0.4 takes a mnl_cb_t * */
+	static mnl_cb_t ctl[NLMSG_MIN_TYPE] = {
+		[NLMSG_ERROR]	= genl_ctl,
+		[NLMSG_DONE]	= genl_ctl,
+		[NLMSG_OVERRUN]	= genl_ctl_overrun,
+	};
+	struct genl_ctx ctx = {
+		.g = g, .type = nlh->nlmsg_type, .cb = cb, .data = data,
+	};
+	unsigned int seq = nlh->nlmsg_seq;
+	ssize_t n;
+	int ret;
+
+	g->ext_msg[0] = '\0';
+	g->ext_miss = -1;
+	/* a do is answered by its reply then an ack; a dump ends with DONE */
+	if ((nlh->nlmsg_flags & NLM_F_DUMP) != NLM_F_DUMP)
+		nlh->nlmsg_flags |= NLM_F_ACK;
+	if (mnl_socket_sendto(g->nl, nlh, nlh->nlmsg_len) < 0)
+		return -errno;
+
+	for (;;) {
+		n = mnl_socket_recvfrom(g->nl, g->rx, GENL_RX_SIZE);
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			return -errno;
+		}
+		errno = 0;
+		ret = mnl_cb_run2(g->rx, n, seq, g->portid, genl_data, &ctx,
+				  ctl, NLMSG_MIN_TYPE);
+		if (ret == MNL_CB_STOP)
+			return 0;
+		if (ret == MNL_CB_ERROR) {
+			if (ctx.err)
+				return ctx.err;
+			return errno ? -errno : -EPROTO;
+		}
+	}
+}
+
+void genl_perror(const struct genl *g, const char *what, int err)
+{
+	const char *why = err == -EINTR ?
+		"the dump was interrupted by a change, try again" :
+		strerror(-err);
+
+	if (g->ext_msg[0])
+		warnx("%s: %s (%s)", what, g->ext_msg, why);
+	else if (g->ext_miss >= 0)
+		warnx("%s: %s (missing attribute %d)", what, why, g->ext_miss);
+	else
+		warnx("%s: %s", what, why);
+}
+
+static int genl_family_cb(const struct nlmsghdr *nlh, void *data)
+{
+	struct genl *g = data;
+	const struct nlattr *a;
+
+	mnl_attr_for_each(a, nlh, GENL_HDRLEN) {
+		switch (mnl_attr_get_type(a)) {
+		case CTRL_ATTR_FAMILY_ID:
+			if (mnl_attr_get_payload_len(a) == sizeof(uint16_t))
+				g->id = mnl_attr_get_u16(a);
+			break;
+		case CTRL_ATTR_VERSION:
+			if (mnl_attr_get_payload_len(a) == sizeof(uint32_t))
+				g->kversion = mnl_attr_get_u32(a);
+			break;
+		}
+	}
+	return MNL_CB_OK;
+}
+
+int genl_open(struct genl *g, const char *family, uint8_t version)
+{
+	struct nlmsghdr *nlh;
+	int one = 1, err;
+
+	memset(g, 0, sizeof(*g));
+	g->name = family;
+	g->version = version;
+	g->ext_miss = -1;
+	g->req = malloc(GENL_REQ_SIZE);
+	g->rx = malloc(GENL_RX_SIZE);
+	if (!g->req || !g->rx) {
+		err = -ENOMEM;
+		warnx("%s", strerror(-err));
+		goto fail;
+	}
+	g->nl = mnl_socket_open(NETLINK_GENERIC);
+	if (!g->nl) {
+		err = -errno;
+		warn("generic netlink socket");
+		goto fail;
+	}
+	if (mnl_socket_bind(g->nl, 0, MNL_SOCKET_AUTOPID) < 0) {
+		err = -errno;
+		warn("generic netlink socket: bind");
+		goto fail;
+	}
+	g->portid = mnl_socket_get_portid(g->nl);
+	g->seq = (unsigned int)time(NULL);
+	/* best effort: the kernel's explanation of errors, without our request */
+	mnl_socket_setsockopt(g->nl, NETLINK_EXT_ACK, &one, sizeof(one));
+	mnl_socket_setsockopt(g->nl, NETLINK_CAP_ACK, &one, sizeof(one));
+
+	/* the kernel loads the module providing the family if needed */
+	genl_init_msg(g, GENL_ID_CTRL, CTRL_CMD_GETFAMILY, 1, 0, &nlh);
+	if (!mnl_attr_put_strz_check(nlh, GENL_REQ_SIZE, CTRL_ATTR_FAMILY_NAME,
+				     family)) {
+		err = -ENAMETOOLONG;
+		warnx("%s: %s", family, strerror(-err));
+		goto fail;
+	}
+	err = genl_run(g, nlh, genl_family_cb, g);
+	if (err == -ENOENT) {
+		warnx("%s: family not found (is the %s module available?)",
+		      family, family);
+		goto fail;
+	}
+	if (err) {
+		genl_perror(g, family, err);
+		goto fail;
+	}
+	if (!g->id) {
+		err = -EPROTO;
+		warnx("%s: no family id in the kernel's reply", family);
+		goto fail;
+	}
+	return 0;
+
+fail:
+	genl_close(g);
+	return err;
+}
+
+void genl_close(struct genl *g)
+{
+	if (g->nl)
+		mnl_socket_close(g->nl);
+	g->nl = NULL;
+	free(g->req);
+	free(g->rx);
+	g->req = NULL;
+	g->rx = NULL;
+}

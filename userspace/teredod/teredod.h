@@ -1,0 +1,73 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * teredod: the subcommands, and show.c's parsers and printers (exposed for
+ * the unit tests).
+ */
+#ifndef TEREDOD_H
+#define TEREDOD_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <libmnl/libmnl.h>
+
+#define TEREDOD_DEFAULT_DEV	"teredo0"
+
+/* options given before the subcommand */
+struct opts {
+	bool json;			/* -j, --json */
+};
+
+/*
+ * A subcommand: argv[0] is its name; returns the exit status (0, 1 for an
+ * error, 2 for bad usage). usage() prints its lines of the help.
+ */
+struct command {
+	const char *name;
+	int (*run)(int argc, char **argv, const struct opts *opts);
+	void (*usage)(FILE *f);
+};
+
+int cmd_show(int argc, char **argv, const struct opts *opts);
+void show_usage(FILE *f);
+
+/* TEREDO_CMD_GET_DEV reply; have: 1 << TEREDO_A_* of the attributes seen */
+struct teredo_stat {
+	char *name;
+	uint64_t value;
+};
+
+struct teredo_dev {
+	unsigned int have;
+	uint64_t ifindex;
+	char ifname[IF_NAMESIZE];	/* preset to the name asked for */
+	uint64_t mode;
+	uint64_t peers;
+	uint64_t max_peers;
+	uint64_t peer_size;
+	struct teredo_stat *stats;
+	size_t nstats;
+};
+
+/* TEREDO_A_PEER nest; have: 1 << TEREDO_PEER_A_* of the attributes seen */
+struct teredo_peer {
+	unsigned int have;
+	struct in6_addr addr;
+	struct in_addr ip;
+	uint16_t port;			/* host order */
+	uint64_t rx_age;		/* ms */
+	uint64_t tx_age;		/* ms */
+	uint64_t queue;			/* bytes */
+	uint64_t bubbles;
+};
+
+int teredo_dev_parse(const struct nlmsghdr *nlh, struct teredo_dev *d);
+void teredo_dev_free(struct teredo_dev *d);
+void teredo_dev_print(FILE *f, const struct teredo_dev *d, bool json);
+void teredo_peer_parse(const struct nlattr *nest, struct teredo_peer *p);
+void teredo_peer_print(FILE *f, const struct teredo_peer *p, bool json);
+
+#endif /* TEREDOD_H */
