@@ -105,6 +105,7 @@ test_topology() {
 		has_route relay 2001::/32 dev teredo
 	topo_start_miredo_client c1
 	topo_start_miredo_client c2
+	log "topology and daemons up after $SECONDS s"
 }
 
 test_qualification() {
@@ -129,6 +130,7 @@ test_qualification() {
 	log "client 2: $C2 = $(topo_teredo_decode "$C2")"
 	check "it embeds NAT 2's public IPv4 198.18.0.22" \
 		expect_eq "$(decoded "$C2" 4)" "$(topo_nat_ip 2)"
+	log "both clients qualified after $SECONDS s"
 }
 
 test_ping() {
@@ -141,6 +143,7 @@ test_ping() {
 	check "client 1 pings client 2 (Teredo to Teredo, bubbles)" \
 		ping6 c1 "$C2"
 	check "the daemons are still running" all_alive
+	log "miredo.sh ran in $SECONDS s"
 }
 
 run_tests test_topology test_qualification test_ping

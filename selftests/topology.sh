@@ -29,9 +29,10 @@
 #        (2001:db8:ffff::10). The echo replies of Teredo clients' connectivity
 #        tests come back this way, through the relay.
 # natN   NAT router: wan 198.18.0.(20+N), lan 198.19.N.1/24, IPv4 forwarding,
-#        nftables masquerade on wan (table ip topo_nat). Linux masquerade has
-#        endpoint-independent mapping and keeps the source port when it can,
-#        but filters per remote address and port (a "port-restricted cone").
+#        nftables masquerade on wan (table ip topo_nat), unsolicited inbound
+#        packets dropped. Linux masquerade has endpoint-independent mapping
+#        and keeps the source port when it can, but only lets in replies of
+#        the remote address and port (a "port-restricted cone" NAT).
 # NAME   client behind natN: eth0 198.19.N.2/24, default route via 198.19.N.1.
 #
 # Miredo 1.2.6 (Debian 12) facts, checked in the test VM:
@@ -83,22 +84,31 @@ topo_sysctl() {	# NS KEY=VALUE...
 	topo_exec "$ns" sysctl -qw "$@" >/dev/null
 }
 
+# Run ip commands, one a line on stdin, in a namespace: one process for all
+# (every fork and exec is slow in the emulated VM).
+topo_batch() {	# NS
+	topo_ip -n "$1" -batch -
+}
+
 topo_add_ns() {	# NS...
 	local ns
 
 	for ns in "$@"; do
 		topo_ip netns add "$ns" || return 1
 		TOPO_NS+=("$ns")
-		topo_ip -n "$ns" link set lo up
 	done
 }
 
-# Connect namespace NS to a bridge of inet: a veth pair with DEV in NS and
-# BRPORT in inet. Addresses are added by the caller.
+# The ip commands (for topo_batch inet) connecting namespace NS to a bridge
+# of inet: a veth pair with DEV in NS and BRPORT in inet, both up. The
+# caller adds addresses in NS.
+topo_attach_cmds() {	# NS DEV BRIDGE BRPORT
+	echo "link add $4 master $3 up type veth peer name $2 netns $1"
+}
+
+# The same, done at once (for hosts added by a test).
 topo_attach() {	# NS DEV BRIDGE BRPORT
-	topo_ip -n inet link add "$4" type veth peer name "$2" netns "$1" &&
-	topo_ip -n inet link set "$4" master "$3" up &&
-	topo_ip -n "$1" link set "$2" up
+	topo_attach_cmds "$@" | topo_batch inet && topo_ip -n "$1" link set "$2" up
 }
 
 # The "Internet" and the fixed hosts: inet, srv, relay, host6.
@@ -108,29 +118,40 @@ topo_init() {
 	modprobe -q tun 2>/dev/null
 	topo_add_ns inet srv relay host6 || return 1
 
-	local br
-	for br in br4 br6; do
-		topo_ip -n inet link add "$br" type bridge forward_delay 0 \
-			mcast_snooping 0 || return 1
-		topo_ip -n inet link set "$br" up
-	done
+	{
+		echo "link set lo up"
+		echo "link add br4 up type bridge forward_delay 0 mcast_snooping 0"
+		echo "link add br6 up type bridge forward_delay 0 mcast_snooping 0"
+		topo_attach_cmds srv eth0 br4 srv4
+		topo_attach_cmds srv eth1 br6 srv6
+		topo_attach_cmds relay eth0 br4 relay4
+		topo_attach_cmds relay eth1 br6 relay6
+		topo_attach_cmds host6 eth0 br6 host6
+	} | topo_batch inet || return 1
 	topo_sysctl inet net.ipv6.conf.all.disable_ipv6=1
 
-	topo_attach srv eth0 br4 srv4 &&
-	topo_ip -n srv addr add "$TOPO_SRV_IP/24" dev eth0 &&
-	topo_ip -n srv addr add "$TOPO_SRV_IP2/24" dev eth0 &&
-	topo_attach srv eth1 br6 srv6 &&
-	topo_ip -n srv addr add "$TOPO_SRV_IP6/64" dev eth1 nodad || return 1
-
-	topo_attach relay eth0 br4 relay4 &&
-	topo_ip -n relay addr add "$TOPO_RELAY_IP/24" dev eth0 &&
-	topo_attach relay eth1 br6 relay6 &&
-	topo_ip -n relay addr add "$TOPO_RELAY_IP6/64" dev eth1 nodad &&
+	topo_batch srv <<-EOF || return 1
+	link set lo up
+	link set eth0 up
+	link set eth1 up
+	addr add $TOPO_SRV_IP/24 dev eth0
+	addr add $TOPO_SRV_IP2/24 dev eth0
+	addr add $TOPO_SRV_IP6/64 dev eth1 nodad
+	EOF
+	topo_batch relay <<-EOF || return 1
+	link set lo up
+	link set eth0 up
+	link set eth1 up
+	addr add $TOPO_RELAY_IP/24 dev eth0
+	addr add $TOPO_RELAY_IP6/64 dev eth1 nodad
+	EOF
 	topo_sysctl relay net.ipv6.conf.all.forwarding=1 || return 1
-
-	topo_attach host6 eth0 br6 host6 &&
-	topo_ip -n host6 addr add "$TOPO_HOST6_IP6/64" dev eth0 nodad &&
-	topo_ip -n host6 route add 2001::/32 via "$TOPO_RELAY_IP6"
+	topo_batch host6 <<-EOF
+	link set lo up
+	link set eth0 up
+	addr add $TOPO_HOST6_IP6/64 dev eth0 nodad
+	route add 2001::/32 via $TOPO_RELAY_IP6
+	EOF
 }
 
 # A client namespace NAME behind a new NAT router natN (1 <= N <= 200).
@@ -138,20 +159,34 @@ topo_add_nat_client() {	# NAME N
 	local name=$1 n=$2 nat=nat$2
 
 	topo_add_ns "$nat" "$name" || return 1
-	topo_attach "$nat" wan br4 "$nat" &&
-	topo_ip -n "$nat" addr add "198.18.0.$((20 + n))/24" dev wan &&
-	topo_ip -n "$nat" link add lan type veth peer name eth0 netns "$name" &&
-	topo_ip -n "$nat" addr add "198.19.$n.1/24" dev lan &&
-	topo_ip -n "$nat" link set lan up &&
-	topo_ip -n "$name" addr add "198.19.$n.2/24" dev eth0 &&
-	topo_ip -n "$name" link set eth0 up &&
-	topo_ip -n "$name" route add default via "198.19.$n.1" || return 1
+	topo_attach_cmds "$nat" wan br4 "$nat" | topo_batch inet || return 1
+	topo_batch "$nat" <<-EOF || return 1
+	link set lo up
+	link set wan up
+	addr add $(topo_nat_ip "$n")/24 dev wan
+	link add lan up type veth peer name eth0 netns $name
+	addr add 198.19.$n.1/24 dev lan
+	EOF
+	topo_batch "$name" <<-EOF || return 1
+	link set lo up
+	link set eth0 up
+	addr add 198.19.$n.2/24 dev eth0
+	route add default via 198.19.$n.1
+	EOF
 	topo_sysctl "$nat" net.ipv4.ip_forward=1 || return 1
+	# Unsolicited inbound packets are dropped in input, before conntrack
+	# confirms their entry: otherwise a peer's early bubble to our mapped
+	# port leaves an inbound entry that clashes with the next outbound
+	# packet to that peer, which masquerade then moves to another port.
 	topo_exec "$nat" nft -f - <<-EOF
 	table ip topo_nat {
 		chain postrouting {
 			type nat hook postrouting priority srcnat; policy accept;
 			oifname "wan" masquerade
+		}
+		chain input {
+			type filter hook input priority filter; policy accept;
+			iifname "wan" ct state new drop
 		}
 	}
 	EOF

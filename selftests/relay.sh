@@ -1,0 +1,137 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Relay mode against a scripted Teredo client and server (teredo_peer.py):
+# the bubble exchange, forwarding both ways, the peer list, counters, and
+# hostile input. Interoperability with Miredo is in miredo-relay.sh.
+source "$(dirname "$0")/lib.sh"
+PEER=$(cd "$(dirname "$0")" && pwd)/teredo_peer.py
+TEREDOD=$(cd "$(dirname "$0")/.." && pwd)/userspace/teredod/teredod
+# client 198.18.0.21:40000, server 198.18.0.1
+CLIENT=2001:0:c612:1:0:63bf:39ed:ffea
+HOST=2001:db8:1::2
+PIDS=()
+
+veth() {	# NS1 IF1 NS2 IF2
+	"$IP" -n "$1" link add "$2" type veth peer name "$4" netns "$3"
+	"$IP" -n "$1" link set "$2" up
+	"$IP" -n "$3" link set "$4" up
+}
+
+setup() {
+	setup_ns inet srv relay client host6
+	"$IP" -n inet link add br0 type bridge
+	"$IP" -n inet link set br0 up
+	for h in srv relay client; do
+		veth "$h" eth0 inet "$h"
+		"$IP" -n inet link set "$h" master br0
+	done
+	"$IP" -n srv addr add 198.18.0.1/24 dev eth0
+	"$IP" -n relay addr add 198.18.0.10/24 dev eth0
+	"$IP" -n client addr add 198.18.0.21/24 dev eth0
+	veth relay eth1 host6 eth0
+	"$IP" netns exec relay sysctl -qw net.ipv6.conf.all.forwarding=1
+	"$IP" -n relay addr add 2001:db8:1::1/64 dev eth1 nodad
+	"$IP" -n host6 addr add $HOST/64 dev eth0 nodad
+	"$IP" -n host6 route add 2001::/32 via 2001:db8:1::1
+	"$IP" -n relay link add teredo0 type teredo mode relay local 198.18.0.10 maxpeers 64
+	"$IP" -n relay link set teredo0 up
+	# one gateway for all peers: no neighbour entry per peer
+	"$IP" -n relay route add 2001::/32 via fe80::1 dev teredo0
+}
+
+stop_daemons() {
+	[ ${#PIDS[@]} -gt 0 ] && kill "${PIDS[@]}" 2>/dev/null
+	wait 2>/dev/null
+	PIDS=()
+}
+
+peer_json() {	# python expression on P, the peer's JSON object
+	"$IP" netns exec relay "$TEREDOD" show peers dev teredo0 --json |
+		python3 -c 'import json,sys
+P = [p for p in json.load(sys.stdin) if p["address"] == "'"$CLIENT"'"]
+P = P[0] if P else None
+print('"$1"')'
+}
+
+send() {	# HEX: a datagram from the client's mapped address to the relay
+	"$IP" netns exec client "$PEER" send 198.18.0.21:40000 198.18.0.10:3544 "$1"
+}
+
+pkt() { "$PEER" packet "$@"; }
+
+test_relay() {
+	setup
+	"$IP" netns exec srv "$PEER" server 198.18.0.1 60 &
+	PIDS+=($!)
+	"$IP" netns exec client "$PEER" client 198.18.0.21:40000 $CLIENT 30 &
+	PIDS+=($!)
+	wait_for 10 udp_bound srv 3544
+	wait_for 10 udp_bound client 40000
+	check "native host pings the Teredo client through the relay" \
+		"$IP" netns exec host6 ping -6 -c 3 -i 0.5 -W 5 $CLIENT
+	check "the first packet waited for the bubble exchange" \
+		test "$(counter -n relay teredo0 tx_queued)" -ge 1
+	check "a bubble went to the client's server" \
+		test "$(counter -n relay teredo0 tx_bubble)" -ge 1
+	check "the client's direct bubble was taken in" \
+		test "$(counter -n relay teredo0 rx_bubble)" -ge 1
+	check "peer list: client trusted with its mapping" \
+		expect_eq "$(peer_json '(P["trusted"], P["ip"], P["port"], P["queue"])')" \
+		"(True, '198.18.0.21', 40000, 0)"
+	check "1280-byte ping through the relay" \
+		"$IP" netns exec host6 ping -6 -c 2 -i 0.3 -W 5 -s 1232 -M do $CLIENT
+	check "1281 bytes get packet too big at the relay" \
+		not "$IP" netns exec host6 ping -6 -c 1 -W 2 -s 1233 -M do $CLIENT
+	check "an IPv6 neighbour for the gateway only" \
+		expect_eq "$("$IP" -n relay -6 neigh show nud all dev teredo0 | wc -l)" 1
+	stop_daemons
+	"$IP" netns exec client "$PEER" client 198.18.0.21:40000 $CLIENT 5 \
+		$HOST 198.18.0.10:3544 >/run/relay-client.out
+	check "client-initiated pings to the native host are answered" \
+		awk '{ exit !($2 >= 15 && $2 >= $4 - 2) }' /run/relay-client.out
+	log "$(cat /run/relay-client.out)"
+
+	# hostile input from the (trusted) client's own address
+	local me=198.18.0.21:40000 rl=198.18.0.10:3544 before
+	before=$(counter -n relay teredo0 rx_drop_short)
+	send 00
+	check "1-byte payload: dropped as short" \
+		wait_for 3 expect_eq "$(counter -n relay teredo0 rx_drop_short)" $((before + 1))
+	send "$(pkt echo $CLIENT $HOST | sed 's/^6/5/')"
+	check "IPv4-looking version: bad header" \
+		wait_for 3 test "$(counter -n relay teredo0 rx_drop_bad_header)" -ge 1
+	send "$(pkt echo $CLIENT $HOST | cut -c1-100)"
+	check "IPv6 length beyond the datagram: bad length" \
+		wait_for 3 test "$(counter -n relay teredo0 rx_drop_bad_length)" -ge 1
+	send "$(pkt echo 2001:0:c612:1:0:63bf:39ed:ffeb $HOST)"
+	check "source embedding another address: bad mapping" \
+		wait_for 3 test "$(counter -n relay teredo0 rx_drop_bad_mapping)" -ge 1
+	send "$(pkt echo 2001:db8:9::1 $HOST)"
+	check "native source: bad mapping" \
+		wait_for 3 test "$(counter -n relay teredo0 rx_drop_bad_mapping)" -ge 2
+	send "$(pkt echo $CLIENT 2001:0:c612:1:0:63bf:39ed:ff00)"
+	check "destination in 2001::/32: loop" \
+		wait_for 3 test "$(counter -n relay teredo0 rx_drop_loop)" -ge 1
+	send "$(pkt echo $CLIENT fe80::1)"
+	send "$(pkt echo $CLIENT ff02::1)"
+	send "$(pkt echo $CLIENT 2001:db8:1::1)"
+	check "link-local, multicast and the relay's own destination: not served" \
+		wait_for 3 test "$(counter -n relay teredo0 rx_drop_not_served)" -ge 3
+	send "$(pkt bubble $CLIENT 2001:db8:1::1 0304000000000000)"
+	check "bubble with an RFC 6081 trailer: accepted" \
+		wait_for 3 test "$(counter -n relay teredo0 rx_bubble)" -ge 2
+	"$IP" netns exec client "$PEER" send 198.18.0.21:40001 $rl \
+		"$(pkt echo 2001:0:c612:1:0:63be:39ed:ffea $HOST)"
+	check "unknown peer with a correct mapping: dropped" \
+		wait_for 3 test "$(counter -n relay teredo0 rx_drop_unknown_peer)" -ge 1
+	"$IP" netns exec client "$PEER" client 198.18.0.21:40000 $CLIENT 5 >/dev/null &
+	PIDS+=($!)
+	wait_for 10 udp_bound client 40000
+	check "the relay still forwards for the client" \
+		"$IP" netns exec host6 ping -6 -c 1 -W 3 $CLIENT
+	stop_daemons
+	"$IP" netns exec relay ethtool -S teredo0 | grep -v ': 0$' | sed 's/^/# /'
+}
+
+trap stop_daemons EXIT
+run_tests test_relay
