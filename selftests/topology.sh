@@ -66,6 +66,7 @@ TOPO_RELAY_IP6=$TOPO_NET6::10
 TOPO_HOST6_IP6=$TOPO_NET6::100
 TOPO_NS=()	# namespaces created, deleted by topo_cleanup
 TOPO_PIDS=()	# daemons started, as NAME:PID
+TOPO_MODPROBE=""	# PID of the modprobe started by topo_init
 
 topo_ip() { "${IP:-/sbin/ip}" "$@"; }
 
@@ -115,7 +116,11 @@ topo_attach() {	# NS DEV BRIDGE BRPORT
 topo_init() {
 	mkdir -p "$TOPO_DIR" || return 1
 	rm -f "$TOPO_DIR"/*.log "$TOPO_DIR"/*.pid "$TOPO_DIR"/*.conf
-	modprobe -q tun 2>/dev/null
+	# Loading modules is slow in the emulated VM: do it while the
+	# namespaces are set up (nft and Miredo would load them anyway).
+	modprobe -q -a tun veth bridge nf_conntrack nf_nat nf_tables \
+		nft_chain_nat nft_masq nft_ct 2>/dev/null &
+	TOPO_MODPROBE=$!
 	topo_add_ns inet srv relay host6 || return 1
 
 	{
@@ -174,6 +179,8 @@ topo_add_nat_client() {	# NAME N
 	route add default via 198.19.$n.1
 	EOF
 	topo_sysctl "$nat" net.ipv4.ip_forward=1 || return 1
+	[ -n "$TOPO_MODPROBE" ] && wait "$TOPO_MODPROBE" 2>/dev/null
+	TOPO_MODPROBE=""
 	# Unsolicited inbound packets are dropped in input, before conntrack
 	# confirms their entry: otherwise a peer's early bubble to our mapped
 	# port leaves an inbound entry that clashes with the next outbound
