@@ -133,5 +133,84 @@ test_relay() {
 	"$IP" netns exec relay ethtool -S teredo0 | grep -v ': 0$' | sed 's/^/# /'
 }
 
+start_client() {	# SECONDS
+	"$IP" netns exec client "$PEER" client 198.18.0.21:40000 $CLIENT "$1" >/dev/null &
+	PIDS+=($!)
+	wait_for 10 udp_bound client 40000
+}
+
+peer_count() {
+	"$IP" netns exec relay "$TEREDOD" show dev teredo0 --json |
+		python3 -c 'import json,sys; print(json.load(sys.stdin)["peers"])'
+}
+
+test_flood() {
+	setup
+	"$IP" netns exec srv "$PEER" server 198.18.0.1 60 &
+	PIDS+=($!)
+	wait_for 10 udp_bound srv 3544
+	start_client 40
+	"$IP" netns exec host6 ping -6 -c 1 -W 5 $CLIENT >/dev/null
+	# 300 new Teredo destinations against a table of 64
+	"$IP" netns exec host6 python3 -c '
+import socket
+s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+for i in range(300):
+    s.sendto(b"x", ("2001:0:c612:1:0:63bf:39ed:%x" % (0x1000 + i), 9))'
+	check "table full: new peers refused and counted" \
+		test "$(counter -n relay teredo0 tx_drop_table_full)" -ge 200
+	check "the table stays within maxpeers" test "$(peer_count)" -le 64
+	# 300 spoofed sources towards the relay
+	"$IP" netns exec client python3 -c '
+import socket, subprocess
+pkt = bytes.fromhex(subprocess.check_output(["'"$PEER"'", "packet", "echo",
+    "2001:0:c612:1:0:63bf:39ed:ffea", "'"$HOST"'"]).decode().strip())
+s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+for i in range(300):
+    src = bytearray(pkt); src[22:24] = (0x1000 + i).to_bytes(2, "big")
+    s.sendto(bytes(src), ("198.18.0.10", 3544))'
+	check "spoofed sources dropped, no entries created" \
+		test "$(counter -n relay teredo0 rx_drop_bad_mapping)" -ge 300
+	check "the trusted client keeps its connectivity" \
+		"$IP" netns exec host6 ping -6 -c 3 -i 0.3 -W 3 $CLIENT
+}
+
+test_expiry() {
+	setup
+	"$IP" netns exec srv "$PEER" server 198.18.0.1 60 &
+	PIDS+=($!)
+	wait_for 10 udp_bound srv 3544
+	start_client 3
+	check "client reachable" "$IP" netns exec host6 ping -6 -c 1 -W 5 $CLIENT
+	check "client in the peer list" \
+		expect_eq "$(peer_json 'P is not None and P["trusted"]')" True
+	stop_daemons
+	check "the entry expires about 30 s after the client went quiet" \
+		wait_for 45 expect_eq "$(peer_json 'P')" None
+	check "and the expiry is counted" \
+		test "$(counter -n relay teredo0 peer_expired)" -ge 1
+}
+
+test_teardown_under_traffic() {
+	setup
+	"$IP" netns exec srv "$PEER" server 198.18.0.1 60 &
+	PIDS+=($!)
+	wait_for 10 udp_bound srv 3544
+	start_client 20
+	"$IP" netns exec host6 ping -6 -q -i 0.01 -w 8 $CLIENT >/dev/null &
+	PIDS+=($!)
+	"$IP" netns exec client "$PEER" client 198.18.0.21:40001 \
+		2001:0:c612:1:0:63be:39ed:ffea 6 $HOST 198.18.0.10:3544 >/dev/null &
+	PIDS+=($!)
+	sleep 3
+	check "device deleted while traffic flows" "$IP" -n relay link del teredo0
+	"$IP" -n relay link add teredo0 type teredo local 198.18.0.10
+	"$IP" -n relay link set teredo0 up
+	"$IP" -n relay route add 2001::/32 via fe80::1 dev teredo0
+	sleep 2
+	check "module unloaded while traffic flows" modprobe -r teredo
+	stop_daemons
+}
+
 trap stop_daemons EXIT
-run_tests test_relay
+run_tests test_relay test_flood test_expiry test_teardown_under_traffic
