@@ -122,6 +122,16 @@ counter() {	# [-n NS] DEV NAME
 }
 
 # Run the given test functions in order (default: every test_* function).
+# Counter checks, re-read on every try of wait_for.
+counter_ge() {	# [-n NS] DEV NAME MIN
+	local v
+
+	v=$(counter "${@:1:$#-1}")
+	[ "${v:-0}" -ge "${!#}" ] && return 0
+	echo "${*: -2:1} = ${v:-none}, want >= ${!#}"
+	return 1
+}
+
 run_tests() {
 	local t tests=("$@")
 

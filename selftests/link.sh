@@ -152,7 +152,7 @@ s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 for i in range(3):
     s.sendto(b"x" * 48, ("198.18.0.1", 3544))'
 	check "malformed datagrams are dropped and counted" \
-		wait_for 5 expect_eq "$(counter -n a teredo0 rx_drop_bad_header)" 3
+		wait_for 5 counter_ge -n a teredo0 rx_drop_bad_header 3
 	check "and in the interface statistics" \
 		expect_eq "$("$IP" -n a -s -j link show teredo0 | python3 -c \
 			'import json,sys; print(json.load(sys.stdin)[0]["stats64"]["rx"]["dropped"])')" 3

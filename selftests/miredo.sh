@@ -7,7 +7,7 @@ source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/topology.sh"
 trap topo_cleanup EXIT
 
-QUALIFY_TIMEOUT=30	# seconds; about 3 s in the emulated VM
+QUALIFY_TIMEOUT=30	# seconds; 3-10 s in the emulated VM
 C1="" C2=""
 
 # The UDP ports bound in a namespace (Miredo's is the only one in a client).

@@ -121,14 +121,22 @@ def server(bind, seconds):
         ip = bytes(b ^ 0xFF for b in dst[12:16])
         oi = b"\0\0" + struct.pack("!H", src[1] ^ 0xFFFF)
         oi += bytes(b ^ 0xFF for b in socket.inet_aton(src[0]))
-        s.sendto(oi + data, (socket.inet_ntoa(ip), port))
+        try:
+            s.sendto(oi + data, (socket.inet_ntoa(ip), port))
+        except OSError:
+            pass
 
 
-def send(bind, dest, hexdata, count=1):
+def send(bind, dest, *args):
+    """HEX [COUNT] [HEX [COUNT]]...: datagrams in that order"""
     s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     s.bind(hostport(bind))
-    for _ in range(int(count)):
-        s.sendto(bytes.fromhex(hexdata), hostport(dest))
+    args = list(args)
+    while args:
+        data = bytes.fromhex(args.pop(0))
+        count = int(args.pop(0)) if args and args[0].isdigit() else 1
+        for _ in range(count):
+            s.sendto(data, hostport(dest))
 
 
 def packet(kind, src, dst, trailer=""):

@@ -40,21 +40,51 @@
 #   IPv4 is 0/8, 10/8, 127/8, 169.254/16, 172.16/12, 192.168/16,
 #   192.88.99.0/24 and 224/3 (libteredo/v4global.c). miredo-server starts on
 #   198.18.0.1/.2 and clients qualify behind 198.18.0.2x.
-# * The daemons are run with -f (foreground, logging to stderr as well as
-#   syslog; there is no syslogd in the VM) and -p PIDFILE: the default PID
-#   file /run/miredo.pid is locked, so two clients without -p clash.
-# * They switch to user "miredo" (home /var/run/miredo, which needs not
-#   exist) after setup; nothing needs to be writable but the PID file.
+# * The daemons run with -f (foreground; they log to stderr as well as to
+#   syslog, and there is no syslogd in the VM) and -p PIDFILE: the default
+#   PID file /run/miredo.pid is locked, a second client without -p exits
+#   with "Cannot create PID file /var/run/miredo.pid: Resource temporarily
+#   unavailable".
+# * The parent stays root (it restarts the worker); the worker switches to
+#   user "miredo" with no capabilities, no chroot (its home /var/run/miredo
+#   need not exist). Nothing needs to be writable but the PID file. SIGTERM
+#   to the parent stops everything cleanly (the client runs its hook with
+#   STATE=down, then destroy).
 # * The client runs the compiled-in hook /etc/miredo/client-hook through
-#   /usr/libexec/miredo/miredo-privproc. It cannot be redirected (no option),
-#   but it works from a read-only /etc: on "up" it flushes the interface,
-#   sets it up with the server's MTU, adds fe80::ffff:ffff:ffff/64 and the
-#   Teredo address/32 and "default dev teredo metric 1029" (a table "teredo"
-#   is not configured, so no source rule).
-# * The relay (RelayType relay) configures its tun itself: up, MTU 1280,
-#   fe80::ffff:ffff:ffff/64 and 2001::/32 (see topo_start_miredo_relay).
-# * Qualification: one RS to 198.18.0.1, the RA comes back within a second
-#   in the VM (retries are 4 s apart, 3 misses = "No reply").
+#   /usr/libexec/miredo/miredo-privproc (root, CAP_NET_ADMIN). There is no
+#   option to change the path, and a read-only /etc is fine: on "up" it
+#   flushes the interface, sets it up with the server's MTU (1280), adds
+#   fe80::ffff:ffff:ffff/64 and the Teredo address/32 (hence the route
+#   2001::/32 dev teredo) and "default dev teredo metric 1029" (no table
+#   "teredo" in /etc/iproute2/rt_tables, so no source rule).
+# * The relay (RelayType relay) configures its tun itself, no hook: up,
+#   MTU 1280, fe80::ffff:ffff:ffff/64, route 2001::/32 metric 1024. Its UDP
+#   port is random (no BindPort) on 198.18.0.10 (BindAddress).
+# * A tun named "teredo" makes the kernel autoload teredo.ko: Miredo's
+#   ioctls on a device name that does not exist yet end in dev_load(), which
+#   calls request_module("teredo"). Tests that need the module unloaded must
+#   unload it after starting Miredo.
+# * Qualification: the client sends one RS (auth header, non-cone
+#   fe80::ffff:ffff:ffff) to 198.18.0.1:3544 about 1-3 s after it starts,
+#   the RA comes back in ~0.1 s, then the hook runs (8 ip commands, 1-3 s in
+#   the emulated VM): 3-10 s from start to address. RS are retried every
+#   4 s, 3 misses = "No reply from Teredo server" and a 100 s pause; once
+#   qualified, an RS every 30 s keeps the NAT mapping.
+# * Relay selection by a Miredo client (there is no relay setting): for a
+#   native destination it sends an ICMPv6 echo request (the connectivity
+#   test, an HMAC in its data) to its server, which sends it out natively;
+#   whichever relay brings the echo reply back is used (its IPv4 and port)
+#   for that destination. A packet from a native source through an unknown
+#   relay is queued until the client's own echo test to that source comes
+#   back through the same relay address and port.
+# * What a relay must do for a Miredo client behind a NAT (seen on the
+#   wire): the Miredo relay queues the packet, sends a bubble (source a
+#   random fe80:: address, destination the client's Teredo address) to the
+#   server embedded in that address, 198.18.0.1:3544; the server forwards it
+#   to the client with an origin indication (the relay's IPv4 and port); the
+#   client answers with a bubble from its Teredo address to the relay, which
+#   opens the NAT; the relay then sends the queued packets. It sends no
+#   direct bubble to the client first.
 
 TOPO_DIR=${TOPO_DIR:-/run/topo}
 TOPO_SRV_IP=198.18.0.1
@@ -115,7 +145,8 @@ topo_attach() {	# NS DEV BRIDGE BRPORT
 # The "Internet" and the fixed hosts: inet, srv, relay, host6.
 topo_init() {
 	mkdir -p "$TOPO_DIR" || return 1
-	rm -f "$TOPO_DIR"/*.log "$TOPO_DIR"/*.pid "$TOPO_DIR"/*.conf
+	rm -f "$TOPO_DIR"/*.log "$TOPO_DIR"/*.pid "$TOPO_DIR"/*.conf \
+		"$TOPO_DIR"/*.out
 	# Loading modules is slow in the emulated VM: do it while the
 	# namespaces are set up (nft and Miredo would load them anyway).
 	modprobe -q -a tun veth bridge nf_conntrack nf_nat nf_tables \
@@ -210,7 +241,9 @@ topo_daemon() {	# NAME NS COMMAND...
 	local name=$1 ns=$2
 
 	shift 2
-	topo_ip netns exec "$ns" "$@" >"$TOPO_DIR/$name.log" 2>&1 </dev/null &
+	# Not through a shell function, so that $! is the daemon itself
+	# (ip netns exec execs it). Call this in the test's shell, not in $().
+	"${IP:-/sbin/ip}" netns exec "$ns" "$@" >"$TOPO_DIR/$name.log" 2>&1 </dev/null &
 	TOPO_PIDS+=("$name:$!")
 }
 
@@ -237,7 +270,7 @@ topo_start_miredo_server() {	# [NS]
 	EOF
 	topo_daemon miredo-server "$ns" miredo-server -f -c "$conf" \
 		-p "$TOPO_DIR/miredo-server.pid"
-	wait_for 5 udp_bound "$ns" 3544 || {
+	wait_for 10 udp_bound "$ns" 3544 || {
 		echo "miredo-server did not bind UDP 3544"
 		return 1
 	}
@@ -254,7 +287,7 @@ topo_start_miredo_relay() {	# [NS]
 	EOF
 	topo_daemon miredo-relay "$ns" miredo -f -c "$conf" \
 		-p "$TOPO_DIR/miredo-relay.pid"
-	wait_for 5 topo_link_up "$ns" teredo || {
+	wait_for 10 topo_link_up "$ns" teredo || {
 		echo "the Miredo relay did not bring up its interface"
 		return 1
 	}
@@ -301,10 +334,10 @@ topo_teredo_decode() {	# ADDRESS
 	local g
 
 	read -ra g <<<"$(topo_expand6 "$1")"
-	[ ${#g[@]} -eq 8 ] && [ "${g[0]}${g[1]}" = 20010000 ] || {
+	if [ ${#g[@]} -ne 8 ] || [ "${g[0]}${g[1]}" != 20010000 ]; then
 		echo "not a Teredo address: $1" >&2
 		return 1
-	}
+	fi
 	local s=$((0x${g[2]}${g[3]})) c=$((0x${g[6]}${g[7]} ^ 0xffffffff))
 	echo "$((s >> 24)).$((s >> 16 & 255)).$((s >> 8 & 255)).$((s & 255))" \
 		"0x${g[4]}" "$((0x${g[5]} ^ 0xffff))" \
@@ -351,7 +384,7 @@ topo_cleanup() {
 	local e pid ns t
 
 	if [ "${TESTS_FAILED:-0}" -gt 0 ] || [ "${TOPO_VERBOSE:-0}" = 1 ]; then
-		topo_logs
+		topo_logs 20
 	fi
 	for e in "${TOPO_PIDS[@]}"; do
 		kill -TERM "${e##*:}" 2>/dev/null
