@@ -166,7 +166,7 @@ fi
 sre=$(echo "$series" | sed 's/\./\\./g')
 best="" bestv=""
 for p in $(apt-cache "$@" pkgnames "linux-headers-$series" |
-	grep -E "^linux-headers-$sre[.-].*-amd64\$" | grep -vE -- '-(rt|cloud)-amd64$'); do
+	grep -E "^linux-headers-${sre}[.-].*-amd64\$" | grep -vE -- '-(rt|cloud)-amd64$'); do
 	v=$(apt-cache "$@" show --no-all-versions "$p" 2>/dev/null | sed -n 's/^Version: //p' | head -n 1)
 	[ -n "$v" ] || continue
 	if [ -z "$best" ] || dpkg --compare-versions "$v" gt "$bestv"; then
@@ -182,8 +182,8 @@ if [ -f "$hdir/$ver/.complete" ]; then
 fi
 
 deps=$(apt-cache "$@" show --no-all-versions "$best" | sed -n 's/^Depends: //p' | head -n 1)
-common=$(echo "$deps" | tr ',|' '\n\n' | sed 's/^ *//; s/ .*//' | grep -E '^linux-headers-.*-common$' | head -n 1)
-kbuild=$(echo "$deps" | tr ',|' '\n\n' | sed 's/^ *//; s/ .*//' | grep -E '^linux-kbuild-' | head -n 1)
+common=$(echo "$deps" | tr ',|' '\n' | sed 's/^ *//; s/ .*//' | grep -E '^linux-headers-.*-common$' | head -n 1)
+kbuild=$(echo "$deps" | tr ',|' '\n' | sed 's/^ *//; s/ .*//' | grep -E '^linux-kbuild-' | head -n 1)
 [ -n "$common" ] || die "cannot find the -common dependency of $best"
 [ -n "$kbuild" ] || die "cannot find the linux-kbuild dependency of $best"
 
