@@ -13,7 +13,13 @@ minimal server, and a raw datagram sender for malformed input.
       sends raw UDP payloads.
   teredo_peer.py packet KIND SRC DST [TRAILER]
       prints the hex of an IPv6 packet: bubble, echo or udp.
+  teredo_peer.py tcp-sink PORT SECONDS
+      accepts one TCP connection (IPv6), prints "BYTES SHA256" of what came.
+  teredo_peer.py tcp-source HOST PORT BYTES
+      sends BYTES pseudo-random bytes, prints "BYTES SHA256" of what went.
 """
+import hashlib
+import random
 import ipaddress
 import select
 import socket
@@ -150,8 +156,41 @@ def packet(kind, src, dst, trailer=""):
     print((p + bytes.fromhex(trailer)).hex())
 
 
+def tcp_sink(port, seconds):
+    s = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
+    s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    s.bind(("::", int(port)))
+    s.listen(1)
+    s.settimeout(float(seconds))
+    c, _ = s.accept()
+    c.settimeout(float(seconds))
+    h, n = hashlib.sha256(), 0
+    while True:
+        d = c.recv(65536)
+        if not d:
+            break
+        h.update(d)
+        n += len(d)
+    print(n, h.hexdigest())
+
+
+def tcp_source(host, port, nbytes):
+    rnd = random.Random(int(nbytes))
+    data = bytes(rnd.getrandbits(8) for _ in range(int(nbytes)))
+    for _ in range(50):
+        try:
+            c = socket.create_connection((host, int(port)), timeout=20)
+            break
+        except OSError:
+            time.sleep(0.2)
+    c.sendall(data)
+    c.close()
+    print(len(data), hashlib.sha256(data).hexdigest())
+
+
 if __name__ == "__main__":
-    cmds = {"client": client, "server": server, "send": send, "packet": packet}
+    cmds = {"client": client, "server": server, "send": send, "packet": packet,
+            "tcp-sink": tcp_sink, "tcp-source": tcp_source}
     if len(sys.argv) < 2 or sys.argv[1] not in cmds:
         sys.exit(__doc__)
     cmds[sys.argv[1]](*sys.argv[2:])

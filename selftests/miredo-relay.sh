@@ -1,0 +1,89 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# Our in-kernel relay between Miredo clients behind NATs and a native IPv6
+# host, with miredo-server as the Teredo server.
+source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/topology.sh"
+trap topo_cleanup EXIT
+PEER=$(cd "$(dirname "$0")" && pwd)/teredo_peer.py
+TEREDOD=$(cd "$(dirname "$0")/.." && pwd)/userspace/teredod/teredod
+C1="" C2=""
+
+ping6() {	# NS DESTINATION [ping options]
+	local ns=$1 dst=$2
+
+	shift 2
+	topo_exec "$ns" ping -6 -n -c 3 -i 0.5 -W 5 "$@" "$dst"
+}
+
+# TCP from namespace FROM to DST:PORT in namespace TO; the bytes must match.
+tcp_transfer() {	# FROM TO DST BYTES
+	local sink src
+
+	topo_exec "$2" "$PEER" tcp-sink 5001 60 >"$TOPO_DIR/sink.out" 2>&1 &
+	sink=$!
+	sleep 1
+	src=$(topo_exec "$1" "$PEER" tcp-source "$3" 5001 "$4") || return 1
+	wait "$sink"
+	expect_eq "$(cat "$TOPO_DIR/sink.out")" "$src"
+}
+
+peer_field() {	# ADDRESS EXPR on P
+	topo_exec relay "$TEREDOD" show peers dev teredo0 --json |
+		python3 -c 'import json,sys
+P = [p for p in json.load(sys.stdin) if p["address"] == "'"$1"'"]
+P = P[0] if P else None
+print('"$2"')'
+}
+
+peer_gone() { expect_eq "$(peer_field "$1" P)" None; }
+
+test_setup() {
+	check "topology with two NAT'd clients" \
+		eval 'topo_init && topo_add_nat_client c1 1 && topo_add_nat_client c2 2'
+	check "our relay: teredo0 in the relay namespace" \
+		eval '"$IP" -n relay link add teredo0 type teredo mode relay local $TOPO_RELAY_IP &&
+		      "$IP" -n relay link set teredo0 up &&
+		      "$IP" -n relay route add 2001::/32 via fe80::1 dev teredo0'
+	topo_start_miredo_server
+	topo_start_miredo_client c1
+	topo_start_miredo_client c2
+	C1=$(topo_wait_teredo_addr c1 teredo 30)
+	C2=$(topo_wait_teredo_addr c2 teredo 30)
+	check "both Miredo clients qualify" test -n "$C1" -a -n "$C2"
+	log "c1 $C1, c2 $C2"
+}
+
+test_forwarding() {
+	check "Miredo client pings the native host through our relay" \
+		ping6 c1 "$TOPO_HOST6_IP6"
+	check "the native host pings the Miredo client" ping6 host6 "$C1"
+	check "1280-byte packets both ways" \
+		eval 'ping6 host6 "$C1" -s 1232 -M do && ping6 c1 "$TOPO_HOST6_IP6" -s 1232 -M do'
+	check "two clients reach the native host at once" \
+		eval 'ping6 c1 "$TOPO_HOST6_IP6" & p=$!; ping6 c2 "$TOPO_HOST6_IP6" && wait $p'
+	check "TCP client -> native host, 300 kB intact" \
+		tcp_transfer c1 host6 "$TOPO_HOST6_IP6" 300000
+	check "TCP native host -> client, 300 kB intact" \
+		tcp_transfer host6 c1 "$C1" 300000
+	read -r _ _ port ip <<<"$(topo_teredo_decode "$C1")"
+	check "peer list: client 1 trusted, mapped to NAT 1's $ip:$port" \
+		expect_eq "$(peer_field "$C1" '(P["trusted"], P["ip"], P["port"])')" \
+		"(True, '$ip', $port)"
+	check "the relay queued and bubbled for the first packets" \
+		eval 'counter_ge -n relay teredo0 tx_bubble 1 && counter_ge -n relay teredo0 tx_queued 1'
+	check "no Miredo packet was refused as malformed or spoofed" \
+		expect_eq "$(counter -n relay teredo0 rx_drop_bad_header) $(counter -n relay teredo0 rx_drop_bad_length) $(counter -n relay teredo0 rx_drop_bad_mapping)" "0 0 0"
+}
+
+test_expiry() {
+	local pid
+
+	pid=$(cat "$TOPO_DIR/miredo-c2.pid" 2>/dev/null)
+	check "client 2 goes quiet" kill "$pid"
+	check "its relay entry expires (30 s after its last packet)" \
+		wait_for 50 peer_gone "$C2"
+	check "client 1 still reaches the native host" ping6 c1 "$TOPO_HOST6_IP6"
+}
+
+run_tests test_setup test_forwarding test_expiry
