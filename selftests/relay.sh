@@ -119,6 +119,15 @@ test_relay() {
 	send "$(pkt echo $CLIENT 2001:db8:1::1)"
 	check "link-local, multicast and the relay's own destination: not served" \
 		wait_for 5 counter_ge -n relay teredo0 rx_drop_not_served 3
+	send "$(pkt echo fe80::1 $HOST)"
+	send "$(pkt echo ff02::1 $HOST)"
+	check "link-local and multicast sources: bad mapping" \
+		wait_for 5 counter_ge -n relay teredo0 rx_drop_bad_mapping 4
+	# 198.18.0.10:5000 as a Teredo source: the relay's own address
+	"$IP" netns exec relay "$PEER" send 198.18.0.10:5000 198.18.0.10:3544 \
+		"$(pkt echo 2001:0:c612:1:0:ec77:39ed:fff5 $HOST)"
+	check "from the relay's own address: loop" \
+		wait_for 5 counter_ge -n relay teredo0 rx_drop_loop 2
 	before=$(counter -n relay teredo0 rx_bubble)
 	send "$(pkt bubble $CLIENT 2001:db8:1::1 0304000000000000)"
 	check "bubble with an RFC 6081 trailer: accepted" \
@@ -180,6 +189,40 @@ for i in range(300):
 		"$IP" netns exec host6 ping -6 -c 3 -i 0.3 -W 3 $CLIENT
 }
 
+test_unreachable() {
+	setup
+	# a client that never answers: bubbles, then address unreachable
+	check "ping to a silent Teredo client: address unreachable" \
+		fails_with "Address unreachable" \
+		"$IP" netns exec host6 ping -6 -c 1 -W 15 2001:0:c612:1:0:63bf:39ed:ff00
+	check "4 bubbles, then the queue was dropped and counted" \
+		eval 'expect_eq "$(counter -n relay teredo0 tx_bubble)" 4 &&
+		      counter_ge -n relay teredo0 tx_drop_unreachable 1'
+}
+
+ndisc_allocs() {
+	"$IP" -n relay -s ntable show name ndisc_cache |
+		awk '/allocs/ { for (i = 1; i < NF; i++) if ($i == "allocs") print $(i + 1); exit }'
+}
+
+test_neighbour_trap() {
+	setup
+	"$IP" -n relay link set teredo0 type teredo maxpeers 200000
+	local before after
+	before=$(ndisc_allocs)
+	"$IP" netns exec host6 python3 -c '
+import socket
+s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+for i in range(100000):
+    s.sendto(b"x", ("2001:0:c612:1:0:63bf:%x:%x" % (0x3900 + (i >> 16), i & 0xffff), 9))'
+	after=$(ndisc_allocs)
+	log "ndisc_cache allocs: $before before, $after after 100000 peers"
+	check "100 000 peers created" \
+		counter_ge -n relay teredo0 peer_new 100000
+	check "no IPv6 neighbour allocated per peer" test $((after - before)) -lt 100
+	grep -E '^teredo_peer ' /proc/slabinfo | awk '{ print "# teredo_peer slab: " $2 " objects of " $4 " bytes" }'
+}
+
 test_expiry() {
 	setup
 	"$IP" netns exec srv "$PEER" server 198.18.0.1 600 &
@@ -218,4 +261,5 @@ test_teardown_under_traffic() {
 }
 
 trap stop_daemons EXIT
-run_tests test_relay test_flood test_expiry test_teardown_under_traffic
+run_tests test_relay test_flood test_unreachable test_neighbour_trap \
+	test_expiry test_teardown_under_traffic
