@@ -237,6 +237,7 @@ static int teredo_changelink(struct net_device *dev, struct nlattr *tb[],
 			return err;
 	}
 	td->cfg = cfg;
+	dst_cache_reset(&td->dst_cache);
 	return 0;
 }
 

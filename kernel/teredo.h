@@ -7,6 +7,7 @@
 
 #include <linux/netdevice.h>
 #include <linux/list.h>
+#include <net/dst_cache.h>
 #include <net/gro_cells.h>
 #include <net/net_namespace.h>
 #include <linux/teredo.h>
@@ -40,6 +41,9 @@ struct teredo_dev {
 	struct teredo_cfg cfg;
 	struct gro_cells gro_cells;
 	struct teredo_pcpu_stats __percpu *stats;
+	/* per CPU: the outer route to the last IPv4 destination */
+	struct dst_cache dst_cache;
+	__be32 __percpu *dst_daddr;
 
 	struct rhashtable peers;
 	spinlock_t lock;		/* peer table changes, queues */

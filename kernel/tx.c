@@ -19,21 +19,21 @@ static void teredo_tx_drop(struct teredo_dev *td, struct sk_buff *skb,
 	kfree_skb(skb);
 }
 
-/* Send @skb, an IPv6 packet, in UDP to @ip:@port from the device's socket.
- * Consumes @skb.
+/* The route to @ip, from the per-CPU cache when the last packet on this
+ * CPU went to the same address (a flow), else from the FIB. Bottom halves
+ * disabled. Returns a referenced route and the source address.
  */
-void teredo_encap(struct teredo_dev *td, struct sk_buff *skb,
-		  __be32 ip, __be16 port)
+static struct rtable *teredo_route(struct teredo_dev *td, __be32 ip,
+				   __be16 port, __be32 *saddr)
 {
-	struct socket *sock;
+	__be32 *last = this_cpu_ptr(td->dst_daddr);
 	struct rtable *rt;
 	struct flowi4 fl4;
 
-	rcu_read_lock_bh();
-	sock = rcu_dereference_bh(td->sock);
-	if (unlikely(!sock)) {
-		teredo_tx_drop(td, skb, TEREDO_STAT_TX_NO_SOCKET);
-		goto out;
+	if (*last == ip) {
+		rt = dst_cache_get_ip4(&td->dst_cache, saddr);
+		if (rt)
+			return rt;
 	}
 	memset(&fl4, 0, sizeof(fl4));
 	fl4.flowi4_oif = td->cfg.link;
@@ -43,6 +43,33 @@ void teredo_encap(struct teredo_dev *td, struct sk_buff *skb,
 	fl4.fl4_dport = port;
 	fl4.fl4_sport = td->cfg.port;
 	rt = ip_route_output_key(td->net, &fl4);
+	if (IS_ERR(rt))
+		return rt;
+	if (rt->dst.dev != td->dev) {
+		dst_cache_set_ip4(&td->dst_cache, &rt->dst, fl4.saddr);
+		*last = ip;
+	}
+	*saddr = fl4.saddr;
+	return rt;
+}
+
+/* Send @skb, an IPv6 packet, in UDP to @ip:@port from the device's socket.
+ * Consumes @skb.
+ */
+void teredo_encap(struct teredo_dev *td, struct sk_buff *skb,
+		  __be32 ip, __be16 port)
+{
+	struct socket *sock;
+	struct rtable *rt;
+	__be32 saddr;
+
+	rcu_read_lock_bh();
+	sock = rcu_dereference_bh(td->sock);
+	if (unlikely(!sock)) {
+		teredo_tx_drop(td, skb, TEREDO_STAT_TX_NO_SOCKET);
+		goto out;
+	}
+	rt = teredo_route(td, ip, port, &saddr);
 	if (IS_ERR(rt)) {
 		DEV_STATS_INC(td->dev, tx_carrier_errors);
 		teredo_tx_drop(td, skb, TEREDO_STAT_TX_NO_ROUTE);
@@ -63,7 +90,7 @@ void teredo_encap(struct teredo_dev *td, struct sk_buff *skb,
 	/* Outer DF clear (RFC 4380 section 5.1.1); the stats are counted by
 	 * iptunnel_xmit() on skb->dev.
 	 */
-	teredo_udp_tunnel_xmit_skb(rt, sock->sk, skb, fl4.saddr, ip, 0,
+	teredo_udp_tunnel_xmit_skb(rt, sock->sk, skb, saddr, ip, 0,
 				   ip4_dst_hoplimit(&rt->dst), 0,
 				   td->cfg.port, port,
 				   !net_eq(td->net, dev_net(td->dev)), false);

@@ -1,56 +1,74 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# The main job, run inside the VM by scripts/demo.sh: build a small network
-# in namespaces and show a person what the Teredo device does.
-set -u
-IP=/sbin/ip
+# The main job, run inside the VM by scripts/demo.sh: a Teredo network in
+# namespaces (a Teredo server, our in-kernel relay, a native IPv6 host, two
+# Teredo clients behind NATs), and what a person wants to see of it.
+repo=$(cd "$(dirname "$0")/.." && pwd)
+source "$repo/selftests/lib.sh"
+source "$repo/selftests/topology.sh"
+PEER=$repo/selftests/teredo_peer.py
+TEREDOD=$repo/userspace/teredod/teredod
+trap topo_cleanup EXIT
+
 step() { printf '\n\033[1m== %s\033[0m\n' "$*"; }
 run() { printf '$ %s\n' "$*"; "$@"; }
+say() { printf '%s\n' "$*"; }
 
-for ns in internet relay; do $IP netns add $ns; $IP -n $ns link set lo up; done
-trap '$IP netns del relay; $IP netns del internet' EXIT
-$IP -n internet link add br0 type bridge
-$IP -n internet link set br0 up
-$IP -n relay link add eth0 type veth peer name relay netns internet
-$IP -n internet link set relay master br0 up
-$IP -n relay addr add 198.18.0.10/24 dev eth0
-$IP -n relay link set eth0 up
+step "Build the network"
+topo_init && topo_add_nat_client c1 1 && topo_add_nat_client c2 2 || exit 1
+say "inet:   an IPv4 internet (198.18.0.0/24) and a native IPv6 network ($TOPO_NET6::/64)"
+say "srv:    Teredo server (miredo-server) on $TOPO_SRV_IP and $TOPO_SRV_IP2"
+say "relay:  our relay, $TOPO_RELAY_IP and $TOPO_RELAY_IP6"
+say "host6:  a native IPv6 host, $TOPO_HOST6_IP6"
+say "c1, c2: Teredo clients (Miredo) behind NATs $(topo_nat_ip 1) and $(topo_nat_ip 2)"
 
-step "Hosts: 'relay' (198.18.0.10) on an IPv4 internet bridge"
-run $IP -n relay -br addr show dev eth0
+step "The relay: one device, one route, no daemon"
+run ip -n relay link add teredo0 type teredo mode relay local "$TOPO_RELAY_IP"
+run ip -n relay link set teredo0 up
+run ip -n relay route add 2001::/32 via fe80::1 dev teredo0
+run ip -n relay -d link show teredo0
 
-step "Create a Teredo relay device (the module loads on demand)"
-run $IP -n relay link add teredo0 type teredo mode relay local 198.18.0.10
-run $IP -n relay link set teredo0 up
-grep '^teredo ' /proc/modules | awk '{print "module: " $1 ", " $2 " bytes"}'
+step "Start the Teredo server and the clients; the clients qualify"
+topo_start_miredo_server
+topo_start_miredo_client c1
+topo_start_miredo_client c2
+C1=$(topo_wait_teredo_addr c1 teredo 60)
+C2=$(topo_wait_teredo_addr c2 teredo 60)
+[ -n "$C1" ] && [ -n "$C2" ] || { say "the clients did not qualify"; topo_logs 20; exit 1; }
+for c in c1:"$C1" c2:"$C2"; do
+	read -r srv flags port ip <<<"$(topo_teredo_decode "${c#*:}")"
+	printf '%s: %s\n    server %s, flags %s, mapped (NAT public) address %s port %s\n' \
+		"${c%%:*}" "${c#*:}" "$srv" "$flags" "$ip" "$port"
+done
 
-step "Inspect it: ip -d link show"
-run $IP -n relay -d link show teredo0
+step "Ping: Teredo client -> native host, through our relay"
+say "$ ip netns exec c1 ping -6 -n -c 3 -i 0.3 \"$TOPO_HOST6_IP6\""
+ip netns exec c1 ping -6 -n -c 3 -i 0.3 "$TOPO_HOST6_IP6" | tail -n 2
+step "Ping: native host -> Teredo client"
+say "$ ip netns exec host6 ping -6 -n -c 3 -i 0.3 \"$C2\""
+ip netns exec host6 ping -6 -n -c 3 -i 0.3 "$C2" | tail -n 2
+step "Ping: a full 1280-byte packet"
+say "$ ip netns exec host6 ping -6 -n -c 2 -s 1232 -M do \"$C1\""
+ip netns exec host6 ping -6 -n -c 2 -s 1232 -M do "$C1" | tail -n 2
 
-step "The same as JSON (ip -j -d link show)"
-$IP -n relay -j -d link show teredo0 | python3 -c '
-import json, sys
-link = json.load(sys.stdin)[0]
-print(json.dumps({k: link[k] for k in ("ifname", "mtu", "flags", "link_type")} |
-                 {"teredo": link["linkinfo"]["info_data"]}, indent=2))'
+step "TCP: 1 MB from client 1 to the native host"
+ip netns exec host6 "$PEER" tcp-sink 5001 60 >/run/demo-sink.out &
+sink=$!
+sleep 1
+start=$(date +%s.%N)
+sent=$(ip netns exec c1 "$PEER" tcp-source "$TOPO_HOST6_IP6" 5001 1000000)
+wait $sink
+end=$(date +%s.%N)
+say "sent     $sent"
+say "received $(cat /run/demo-sink.out)"
+python3 -c "print('%.0f kB/s (emulated CPU, no KVM)' % (1000 / ($end - $start)))"
 
-step "Its UDP socket: bound to 198.18.0.10:3544 in the relay's namespace"
-$IP netns exec relay cat /proc/net/udp | awk 'NR == 1 || $2 ~ /:0DD8$/'
+step "The relay's peer list (teredod show peers)"
+run ip netns exec relay "$TEREDOD" show peers teredo0
+step "Its counters (teredod show; ip -s link)"
+ip netns exec relay "$TEREDOD" show teredo0 | awk 'NR == 1 || $NF != 0'
+run ip -n relay -s link show teredo0
 
-step "Reconfigure: a client on port 3545 with a larger peer table"
-run $IP -n relay link add teredo1 type teredo mode client port 3545 maxpeers 4096 mtu 1400
-run $IP -n relay -d link show teredo1
-
-step "Bad input gets a clear error"
-run $IP -n relay link add teredo2 type teredo port 3544 || true
-run $IP -n relay link add teredo2 type teredo mtu 1000 || true
-run $IP -n relay link set teredo0 type teredo mode client || true
-
-step "Counters (ip -s link, ethtool -S)"
-run $IP -n relay -s link show teredo0
-run $IP netns exec relay ethtool -S teredo0
-
-step "Teardown: delete the devices and unload the module"
-run $IP -n relay link del teredo0
-run $IP -n relay link del teredo1
-run modprobe -r teredo && echo "module unloaded"
+step "Teardown"
+topo_cleanup
+run modprobe -r teredo && say "module unloaded"

@@ -205,6 +205,16 @@ ndisc_allocs() {
 		awk '/allocs/ { for (i = 1; i < NF; i++) if ($i == "allocs") print $(i + 1); exit }'
 }
 
+test_not_global() {
+	setup
+	"$IP" netns exec host6 ping -6 -c 1 -W 1 2001:0:c612:1:0:63bf:f5ff:fffe >/dev/null 2>&1
+	"$IP" netns exec host6 ping -6 -c 1 -W 1 2001:0:c0a8:1:0:63bf:39ed:ffea >/dev/null 2>&1
+	check "client 10.0.0.1 or server 192.168.0.1 embedded: dropped, counted" \
+		counter_ge -n relay teredo0 tx_drop_not_global 2
+	check "and no peer entry, no bubble" \
+		expect_eq "$(counter -n relay teredo0 peer_new) $(counter -n relay teredo0 tx_bubble)" "0 0"
+}
+
 test_neighbour_trap() {
 	setup
 	"$IP" -n relay link set teredo0 type teredo maxpeers 200000
@@ -261,5 +271,5 @@ test_teardown_under_traffic() {
 }
 
 trap stop_daemons EXIT
-run_tests test_relay test_flood test_unreachable test_neighbour_trap \
+run_tests test_relay test_flood test_unreachable test_not_global test_neighbour_trap \
 	test_expiry test_teardown_under_traffic
