@@ -33,7 +33,9 @@ if [ "$debug" = 1 ]; then
 	module=$(scripts/build-module.sh "$KDIR") || exit 1
 	vmargs+=(--kernel "$KERNEL" --modules "$MODULES" --module "$module" --mem 2G)
 fi
-scripts/vm-run "${vmargs[@]}" -- selftests/run.sh "$@"
+slow=0
+[ "$debug" = 1 ] && slow=1
+scripts/vm-run "${vmargs[@]}" -- env TEREDO_SLOW=$slow selftests/run.sh "$@"
 rc=$?
 cat "$out/vm/output" 2>/dev/null | tee "$out/selftests.tap" | grep -v '^ok '
 before=$((passed + failed))

@@ -23,6 +23,13 @@ for t in "${tests[@]}"; do
 	fi
 	passed=$((passed + p)) failed=$((failed + f))
 	rm -f "$out"
+	# a test killed by its timeout leaves its namespaces and daemons
+	for ns in $(ip netns list 2>/dev/null | cut -d' ' -f1); do
+		for pid in $(ip netns pids "$ns" 2>/dev/null); do
+			kill -KILL "$pid" 2>/dev/null
+		done
+		ip netns del "$ns"
+	done
 done
 # Nothing may hold the module once every device is gone.
 for d in $(ip -o link show type teredo 2>/dev/null | awk -F': ' '{print $2}'); do

@@ -1,0 +1,79 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: GPL-2.0
+"""Print a trafgen packet config (one static Ethernet frame) for the bench.
+
+  frames.py teredo|fou|plain DST_MAC SRC_MAC PAYLOAD_LEN [DPORT]
+    teredo: IPv4 198.18.0.21:40000 -> 198.18.0.10:DPORT (default 3544),
+            UDP payload = IPv6 CLIENT -> 2001:db8:1::2, UDP, PAYLOAD_LEN bytes
+    fou:    the same with DPORT default 5555 (fou + sit decap)
+    plain:  just the IPv6 packet 2001:db8:2::2 -> 2001:db8:1::2
+"""
+import ipaddress
+import struct
+import sys
+
+CLIENT = "2001:0:c612:1:0:63bf:39ed:ffea"   # 198.18.0.21:40000 via 198.18.0.1
+NATIVE = "2001:db8:1::2"
+PLAIN_SRC = "2001:db8:2::2"
+
+
+def csum(data):
+    if len(data) % 2:
+        data += b"\0"
+    s = sum(struct.unpack("!%dH" % (len(data) // 2), data))
+    while s >> 16:
+        s = (s & 0xFFFF) + (s >> 16)
+    return ~s & 0xFFFF
+
+
+def a6(a):
+    return ipaddress.IPv6Address(a).packed
+
+
+def a4(a):
+    return ipaddress.IPv4Address(a).packed
+
+
+def ip6_udp(src, dst, payload, sport=9, dport=9):
+    s, d = a6(src), a6(dst)
+    ulen = 8 + len(payload)
+    pseudo = s + d + struct.pack("!I3xB", ulen, 17)
+    udp = struct.pack("!HHHH", sport, dport, ulen, 0) + payload
+    c = csum(pseudo + udp) or 0xFFFF
+    udp = udp[:6] + struct.pack("!H", c) + udp[8:]
+    return struct.pack("!IHBB", 6 << 28, ulen, 17, 64) + s + d + udp
+
+
+def ip4_udp(src, dst, sport, dport, payload):
+    s, d = a4(src), a4(dst)
+    ulen = 8 + len(payload)
+    pseudo = s + d + struct.pack("!xBH", 17, ulen)
+    udp = struct.pack("!HHHH", sport, dport, ulen, 0) + payload
+    c = csum(pseudo + udp) or 0xFFFF
+    udp = udp[:6] + struct.pack("!H", c) + udp[8:]
+    hdr = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + ulen, 0, 0x4000, 64, 17,
+                      0, s, d)
+    hdr = hdr[:10] + struct.pack("!H", csum(hdr)) + hdr[12:]
+    return hdr + udp
+
+
+def mac(m):
+    return bytes(int(x, 16) for x in m.split(":"))
+
+
+def main():
+    kind, dmac, smac, plen = sys.argv[1:5]
+    payload = bytes(range(int(plen)))
+    if kind == "plain":
+        frame = mac(dmac) + mac(smac) + b"\x86\xdd" + \
+            ip6_udp(PLAIN_SRC, NATIVE, payload)
+    else:
+        dport = int(sys.argv[5]) if len(sys.argv) > 5 else \
+            (3544 if kind == "teredo" else 5555)
+        inner = ip6_udp(CLIENT, NATIVE, payload)
+        frame = mac(dmac) + mac(smac) + b"\x08\x00" + \
+            ip4_udp("198.18.0.21", "198.18.0.10", 40000, dport, inner)
+    print("{ " + ", ".join("0x%02x" % b for b in frame) + " }")
+
+
+main()
