@@ -7,6 +7,9 @@
             UDP payload = IPv6 CLIENT -> 2001:db8:1::2, UDP, PAYLOAD_LEN bytes
     fou:    the same with DPORT default 5555 (fou + sit decap)
     plain:  just the IPv6 packet 2001:db8:2::2 -> 2001:db8:1::2
+  frames.py bubbles DST_MAC SRC_MAC N
+    N bubbles, one from each of the Teredo clients
+    2001:0:c612:1:0:63bf:39ed:fc00 + i (198.18.0.0/22, port 40000), i < N
 """
 import ipaddress
 import struct
@@ -63,6 +66,16 @@ def mac(m):
 
 def main():
     kind, dmac, smac, plen = sys.argv[1:5]
+    if kind == "bubbles":
+        for i in range(int(plen)):
+            group = 0xfc00 | i
+            v4 = 0xc6120000 | (~group & 0xffff)
+            src = "2001:0:c612:1:0:63bf:39ed:%x" % group
+            b = struct.pack("!IHBB", 6 << 28, 0, 59, 0) + a6(src) + a6(NATIVE)
+            frame = mac(dmac) + mac(smac) + b"\x08\x00" + ip4_udp(
+                str(ipaddress.IPv4Address(v4)), "198.18.0.10", 40000, 3544, b)
+            print("{ " + ", ".join("0x%02x" % x for x in frame) + " }")
+        return
     payload = bytes(range(int(plen)))
     if kind == "plain":
         frame = mac(dmac) + mac(smac) + b"\x86\xdd" + \

@@ -69,6 +69,7 @@ setup_base() {
 	neigh replace 198.18.0.1 lladdr $MAC_C dev eth0 nud permanent
 	neigh replace 2001:db8:2::2 lladdr $MAC_C dev eth0 nud permanent
 	neigh replace $NATIVE lladdr $MAC_N dev eth1 nud permanent
+	route add 2001:db8:3::/64 via 2001:db8:2::2 dev eth0
 	EOF
 	"$IP" -n n -batch - <<-EOF || return 1
 	link set lo up
@@ -76,6 +77,7 @@ setup_base() {
 	addr add $NATIVE/64 dev eth0 nodad
 	route add 2001::/32 via 2001:db8:1::1
 	route add 2001:db8:2::/64 via 2001:db8:1::1
+	route add 2001:db8:3::/64 via 2001:db8:1::1
 	neigh replace 2001:db8:1::1 lladdr $MAC_R1 dev eth0 nud permanent
 	EOF
 	"$IP" netns exec relay sh -c 'sysctl -qw net.ipv6.conf.all.forwarding=1 net.ipv4.ip_forward=1'
@@ -124,6 +126,9 @@ refresh_client() {	# RELAY_PORT
 
 # ---- generators ---------------------------------------------------------
 TG_PID=""
+trafgen_once() {	# CONFIG_FILE COUNT: send COUNT packets and return
+	(cd "$WORK" && "$IP" netns exec c trafgen -i "$1" -o eth0 -P 1 -C -n "$2" >/dev/null 2>&1)
+}
 trafgen_start() {	# CONFIG_FILE
 	(cd "$WORK" && exec "$IP" netns exec c trafgen -i "$1" -o eth0 -P 1 -C >"$WORK/trafgen.log" 2>&1) &
 	TG_PID=$!
@@ -149,7 +154,7 @@ pktgen_config() {	# PKT_SIZE DST6 [DST6_MIN DST6_MAX]
 	pg() { echo "$2" >"/proc/net/pktgen/$1" || echo "pktgen: $1: $2 failed" >&2; }
 	pg kpktgend_0 rem_device_all
 	pg kpktgend_0 "add_device eth0"
-	pg eth0 "count 0"
+	pg eth0 "count '"${PG_COUNT:-0}"'"
 	pg eth0 "clone_skb 0"
 	pg eth0 "burst 1"
 	pg eth0 "delay 0"
@@ -283,10 +288,24 @@ decap() {	# SCENARIO PAYLOAD_LEN
 		sink n eth0
 		measure "$sc" "$ct" "trafgen $WORK/f.cfg" n eth0
 		[ $ct = teredo ] && teredo_stats
-		[ $ct = miredo ] && { "$IP" -n relay -s link show dev teredo | sed 's/^/# miredo tun: /'; }
+		[ $ct = miredo ] && { "$IP" -n relay -s link show dev teredo | sed -n 3,6p | sed 's/^/# miredo tun: /'
+			"$IP" netns exec relay grep Udp: /proc/net/snmp | sed 's/^/# miredo ns /'; }
 	done
 	teardown
 }
+
+# NPEERS Teredo clients 198.18.0.0/22:40000 made known and trusted: a burst
+# of pktgen packets to all of them makes the relay create their entries (and
+# send bubbles through the server), then one bubble from each mapping.
+PEERS_CFG=""
+trust_peers() {	# PKT_SIZE DST6_MIN DST6_MAX
+	PG_COUNT=$((NPEERS * 8)) pktgen_config "$1" $CLIENT "$2" "$3"
+	"$IP" netns exec n sh -c 'echo start >/proc/net/pktgen/pgctrl' >/dev/null 2>&1
+	trafgen_once "$PEERS_CFG" "$NPEERS"
+	sleep 1
+	trafgen_once "$PEERS_CFG" "$NPEERS"
+}
+refresh_peers() { trafgen_once "$PEERS_CFG" "$NPEERS"; }
 
 encap() {	# SCENARIO PKT_SIZE [DST6_MIN DST6_MAX]
 	local sc=$1 size=$2 ct refresh
@@ -296,6 +315,15 @@ encap() {	# SCENARIO PKT_SIZE [DST6_MIN DST6_MAX]
 		teardown
 		setup_base || { log "setup failed"; continue; }
 		refresh=""
+		if [ -n "${3:-}" ]; then
+			# many peers: replies to 198.18.0.0/22 through c, one neighbour
+			"$IP" -n relay -batch - <<-EOF
+			route del 198.18.0.0/24 dev eth0
+			route add 198.18.0.0/22 via 198.18.0.21 dev eth0 onlink
+			EOF
+			PEERS_CFG=$WORK/peers.cfg
+			python3 "$BENCH/frames.py" bubbles $MAC_R0 $MAC_C "$NPEERS" >"$PEERS_CFG"
+		fi
 		case $ct in
 		teredo)
 			our_relay || continue
@@ -308,7 +336,14 @@ encap() {	# SCENARIO PKT_SIZE [DST6_MIN DST6_MAX]
 		sit-fou)
 			sit_encap || continue ;;
 		esac
-		if [ $ct = plain ]; then
+		if [ -n "${3:-}" ] && [ $ct = teredo -o $ct = miredo ]; then
+			trust_peers "$size" "$3" "$4"
+			refresh=refresh_peers
+			[ $ct = teredo ] && log "peers: $("$TEREDOD" show dev teredo0 --json 2>/dev/null | tr -d '\n' | cut -c1-300)"
+		fi
+		if [ $ct = plain ] && [ -n "${3:-}" ]; then
+			pktgen_config "$size" 2001:db8:3::1 2001:db8:3::0 2001:db8:3::3ff
+		elif [ $ct = plain ]; then
 			pktgen_config "$size" 2001:db8:2::2
 		else
 			pktgen_config "$size" $CLIENT ${3:-} ${4:-}
@@ -316,7 +351,8 @@ encap() {	# SCENARIO PKT_SIZE [DST6_MIN DST6_MAX]
 		sink c eth0
 		measure "$sc" "$ct" pktgen c eth0 "$refresh"
 		[ $ct = teredo ] && teredo_stats
-		[ $ct = miredo ] && { "$IP" -n relay -s link show dev teredo | sed 's/^/# miredo tun: /'; }
+		[ $ct = miredo ] && { "$IP" -n relay -s link show dev teredo | sed -n 3,6p | sed 's/^/# miredo tun: /'
+			"$IP" netns exec relay grep Udp: /proc/net/snmp | sed 's/^/# miredo ns /'; }
 	done
 	teardown
 }
@@ -339,8 +375,8 @@ main() {
 	if [ "${BENCH_PEERS:-1}" = 1 ]; then
 		# 1024 destinations: the client IPv4 198.18.0.0-198.18.3.255 (the
 		# low 10 bits of the last group, inverted); only one of them
-		# (the scripted client) is trusted, the rest get bubbles.
-		encap encap-1024peers $((14 + 40 + 8 + 16)) \
+		# first made known and trusted by trust_peers.
+		NPEERS=1024 encap encap-1024peers $((14 + 40 + 8 + 16)) \
 			2001:0:c612:1:0:63bf:39ed:fc00 2001:0:c612:1:0:63bf:39ed:ffff
 	fi
 	log "done"

@@ -232,7 +232,6 @@ static struct genl_family teredo_genl_family __ro_after_init = {
 	.module		= THIS_MODULE,
 	.ops		= teredo_genl_ops,
 	.n_ops		= ARRAY_SIZE(teredo_genl_ops),
-	.resv_start_op	= TEREDO_CMD_MAX + 1,
 };
 
 int __init teredo_genl_init(void)
