@@ -59,3 +59,7 @@ demo: deps
 
 print-kdir:
 	@echo $(KDIR)
+
+bench: deps
+	$(MAKE) all
+	bench/run.sh

@@ -339,7 +339,7 @@ encap() {	# SCENARIO PKT_SIZE [DST6_MIN DST6_MAX]
 		if [ -n "${3:-}" ] && [ $ct = teredo -o $ct = miredo ]; then
 			trust_peers "$size" "$3" "$4"
 			refresh=refresh_peers
-			[ $ct = teredo ] && log "peers: $("$TEREDOD" show dev teredo0 --json 2>/dev/null | tr -d '\n' | cut -c1-300)"
+			[ $ct = teredo ] && log "peers: $("$IP" netns exec relay "$TEREDOD" show dev teredo0 --json 2>&1 | tr -d '\n' | cut -c1-400)"
 		fi
 		if [ $ct = plain ] && [ -n "${3:-}" ]; then
 			pktgen_config "$size" 2001:db8:3::1 2001:db8:3::0 2001:db8:3::3ff
