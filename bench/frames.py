@@ -76,7 +76,7 @@ def main():
                 str(ipaddress.IPv4Address(v4)), "198.18.0.10", 40000, 3544, b)
             print("{ " + ", ".join("0x%02x" % x for x in frame) + " }")
         return
-    payload = bytes(range(int(plen)))
+    payload = bytes(i & 0xff for i in range(int(plen)))
     if kind == "plain":
         frame = mac(dmac) + mac(smac) + b"\x86\xdd" + \
             ip6_udp(PLAIN_SRC, NATIVE, payload)

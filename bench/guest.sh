@@ -202,7 +202,8 @@ measure() {
 		pps=$(awk -v a="$a" -v b="$b" -v t0="$t0" -v t1="$t1" 'BEGIN { printf "%.0f", (b - a) / (t1 - t0) }')
 		gpps=$(awk -v a="$ga" -v b="$gb" -v t0="$t0" -v t1="$t1" 'BEGIN { printf "%.0f", (b - a) / (t1 - t0) }')
 		runs+=("$pps"); gruns+=("$gpps")
-		log "$sc $ct run $r: sink $pps pps, generator $gpps pps"
+		log "$sc $ct run $r: sink $pps pps, generator $gpps pps, softnet backlog drops so far 0x$(awk 'NR==1 { print $2 }' /proc/net/softnet_stat)"
+		[ -n "${BENCH_DEBUG:-}" ] && [ $ct = teredo ] && teredo_stats
 	done
 	echo "RESULT $sc $ct $(IFS=,; echo "${runs[*]}") $(IFS=,; echo "${gruns[*]}")"
 	[ -d /run/vm/out ] && echo -e "$sc\t$ct\t$(IFS=,; echo "${runs[*]}")\t$(IFS=,; echo "${gruns[*]}")" >>"$OUT"

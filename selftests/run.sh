@@ -9,11 +9,13 @@ SUITE=(link.sh relay.sh miredo.sh miredo-relay.sh)
 tests=("$@")
 [ ${#tests[@]} -gt 0 ] || tests=("${SUITE[@]}")
 passed=0 failed=0
+limit=900
+[ "${TEREDO_SLOW:-0}" = 1 ] && limit=3600	# debug kernel: KASAN, lockdep
 for t in "${tests[@]}"; do
 	t=./${t#./}
 	echo "# ==== ${t##*/}"
 	out=$(mktemp)
-	timeout 900 bash "$t" 2>&1 | tee "$out"
+	timeout "$limit" bash "$t" 2>&1 | tee "$out"
 	rc=${PIPESTATUS[0]}
 	p=$(grep -c '^ok ' "$out")
 	f=$(grep -c '^not ok ' "$out")
