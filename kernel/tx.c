@@ -179,6 +179,14 @@ netdev_tx_t teredo_xmit(struct sk_buff *skb, struct net_device *dev)
 		teredo_tx_drop(td, skb, TEREDO_STAT_TX_NOT_GLOBAL);
 		return NETDEV_TX_OK;
 	}
+	/* nor to ourselves: a Teredo address embedding one of our addresses
+	 * would bounce between relays (RFC 6324)
+	 */
+	if (inet_addr_type(td->net, ip) == RTN_LOCAL ||
+	    inet_addr_type(td->net, teredo_addr_server(dst)) == RTN_LOCAL) {
+		teredo_tx_drop(td, skb, TEREDO_STAT_TX_LOOP);
+		return NETDEV_TX_OK;
+	}
 	teredo_peer_queue(td, skb, dst);
 	return NETDEV_TX_OK;
 }

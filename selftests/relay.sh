@@ -211,7 +211,11 @@ test_not_global() {
 	"$IP" netns exec host6 ping -6 -c 1 -W 1 2001:0:c0a8:1:0:63bf:39ed:ffea >/dev/null 2>&1
 	check "client 10.0.0.1 or server 192.168.0.1 embedded: dropped, counted" \
 		counter_ge -n relay teredo0 tx_drop_not_global 2
-	check "and no peer entry, no bubble" \
+	"$IP" netns exec host6 ping -6 -c 1 -W 1 2001:0:c612:1:0:63bf:39ed:fff5 >/dev/null 2>&1
+	"$IP" netns exec host6 ping -6 -c 1 -W 1 2001:0:c612:a:0:63bf:39ed:ffea >/dev/null 2>&1
+	check "client or server 198.18.0.10 (the relay itself) embedded: loop" \
+		counter_ge -n relay teredo0 tx_drop_loop 2
+	check "and no peer entry, no bubble for any of them" \
 		expect_eq "$(counter -n relay teredo0 peer_new) $(counter -n relay teredo0 tx_bubble)" "0 0"
 }
 
