@@ -19,7 +19,7 @@ PREFIX ?= /usr
 IP_LIB_DIR ?= /usr/lib/x86_64-linux-gnu/ip
 DESTDIR ?=
 
-.PHONY: all deps module userspace install clean check demo checkpatch \
+.PHONY: all deps module userspace install clean check demo checkpatch bench \
 	sparse
 
 all: module userspace
