@@ -9,6 +9,9 @@ TESTS_RUN=0
 TESTS_FAILED=0
 NS_LIST=()
 TAP_LOG=$(mktemp)
+# Waits stretch on a debug kernel (KASAN, lockdep: everything is slower).
+SLOW=1
+[ "${TEREDO_SLOW:-0}" = 1 ] && SLOW=4
 
 log() { echo "# $*"; }
 
@@ -57,7 +60,7 @@ expect_eq() {
 
 # Retry a command until it succeeds, for at most $1 seconds.
 wait_for() {
-	local t=$(($1 * 10))
+	local t=$(($1 * 10 * SLOW))
 
 	shift
 	while ! "$@" >/dev/null 2>&1; do

@@ -136,7 +136,7 @@ test_relay() {
 		"$(pkt echo 2001:0:c612:1:0:63be:39ed:ffea $HOST)"
 	check "unknown peer with a correct mapping: dropped" \
 		wait_for 5 counter_ge -n relay teredo0 rx_drop_unknown_peer 1
-	"$IP" netns exec client "$PEER" client 198.18.0.21:40000 $CLIENT 5 >/dev/null &
+	"$IP" netns exec client "$PEER" client 198.18.0.21:40000 $CLIENT 30 >/dev/null &
 	PIDS+=($!)
 	wait_for 10 udp_bound client 40000
 	check "the relay still forwards for the client" \
