@@ -12,6 +12,7 @@
     2001:0:c612:1:0:63bf:39ed:fc00 + i (198.18.0.0/22, port 40000), i < N
 """
 import ipaddress
+import os
 import struct
 import sys
 
@@ -20,17 +21,10 @@ NATIVE = "2001:db8:1::2"
 PLAIN_SRC = "2001:db8:2::2"
 
 
-def csum(data):
-    if len(data) % 2:
-        data += b"\0"
-    s = sum(struct.unpack("!%dH" % (len(data) // 2), data))
-    while s >> 16:
-        s = (s & 0xFFFF) + (s >> 16)
-    return ~s & 0xFFFF
-
-
-def a6(a):
-    return ipaddress.IPv6Address(a).packed
+# the packet helpers of the selftests' scripted Teredo peer
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                "..", "selftests"))
+from teredo_peer import addr as a6, csum  # noqa: E402
 
 
 def a4(a):
