@@ -14,6 +14,8 @@ BENCH=$(cd "$(dirname "$0")" && pwd)
 REPO=$(cd "$BENCH/.." && pwd)
 PEER=$REPO/selftests/teredo_peer.py
 TEREDOD=$REPO/userspace/teredod/teredod
+TSEND=${BENCH_TSEND:-$REPO/build/bench/tsend}
+MODE=${BENCH_MODE:-icount}	# label of the figures: icount or realtime
 IP=/sbin/ip
 RUNS=${BENCH_RUNS:-3}
 WARM=${BENCH_WARM:-1.5}
@@ -25,6 +27,8 @@ NATIVE=2001:db8:1::2
 MAC_C=02:00:00:00:0c:01 MAC_R0=02:00:00:00:0a:00 MAC_R1=02:00:00:00:0a:01 MAC_N=02:00:00:00:0b:01
 OUT=/run/vm/out/bench.tsv
 WORK=/tmp/bench			# tmpfs: trafgen maps a file in its cwd
+TS_N=n:eth0:$MAC_R1:$MAC_N	# tsend: the native side (to the relay's eth1)
+TS_T=c:eth0:$MAC_R0:$MAC_C	# tsend: the Teredo side (to the relay's eth0)
 PIDS=()
 
 log() { echo "# $*"; }
@@ -184,30 +188,93 @@ pktgen_stop() {
 }
 
 # ---- measurement ----------------------------------------------------------
-# measure SCENARIO CONTENDER GEN(trafgen CFG | pktgen) SINK_NS SINK_DEV [REFRESH_CMD]
+softnet_drops() {	# backlog drops, all CPUs (column 2 of softnet_stat)
+	local d s=0
+	while read -r _ d _; do s=$((s + 16#$d)); done </proc/net/softnet_stat
+	echo "$s"
+}
+
+# The benchmark's own sender (bench/tsend.c, built by bench/run.sh): it
+# enters the namespaces named in its arguments itself.
+TS_PID=""
+tsend_start() {	# ARGS
+	"$TSEND" "$@" >"$WORK/tsend.log" 2>&1 &
+	TS_PID=$!
+	PIDS+=("$TS_PID")
+}
+tsend_stop() {
+	kill -INT "$TS_PID" 2>/dev/null
+	wait "$TS_PID" 2>/dev/null
+}
+
+# measure SCENARIO CONTENDER GEN NS DEV [REFRESH_CMD]
+#   GEN: pktgen | trafgen CFG | tsend ARGS (from namespace n)
+# Optional hooks (function names): RUN_PRE before and RUN_POST after each
+# run; RUN_POST prints a reason to reject the run, or nothing.
+# A run is rejected (reported, left out of the median) when the generator
+# collapsed (below half of the best run of the same pair), when softnet
+# backlog drops exceed 0.5 % of what it sent (the generator, not the device
+# under test, set the pace), or when RUN_POST objects.
 measure() {
-	local sc=$1 ct=$2 gen=$3 ns=$4 dev=$5 refresh=${6:-} r a b t0 t1 ga gb pps gpps runs=() gruns=()
-	local gns gdev
-	if [ "$gen" = pktgen ]; then gns=n gdev=eth0; else gns=c gdev=eth0; fi
-	read -r _ sd0 _ < <(sed -n 2p /proc/net/softnet_stat)
+	local sc=$1 ct=$2 gen=$3 ns=$4 dev=$5 refresh=${6:-} r a b t0 t1 ga gb pps gpps
+	local gns gdev d0 d1 why gmax=0 acc=() gacc=() rej=()
+	local -a P=() G=() D=() W=()
+	case $gen in
+	trafgen*) gns=c gdev=eth0 ;;
+	*) gns=n gdev=eth0 ;;
+	esac
 	for ((r = 1; r <= RUNS; r++)); do
 		[ -n "$refresh" ] && $refresh
-		if [ "$gen" = pktgen ]; then pktgen_start; else trafgen_start "${gen#trafgen }"; fi
+		[ -n "${RUN_PRE:-}" ] && $RUN_PRE
+		case $gen in
+		pktgen) pktgen_start ;;
+		trafgen*) trafgen_start "${gen#trafgen }" ;;
+		tsend*) tsend_start ${gen#tsend } ;;
+		esac
 		sleep "$WARM"
-		ga=$(counter "$gns" "$gdev" tx); a=$(counter "$ns" "$dev" rx); t0=$EPOCHREALTIME
+		ga=$(counter "$gns" "$gdev" tx); a=$(counter "$ns" "$dev" rx); d0=$(softnet_drops); t0=$EPOCHREALTIME
 		sleep "$WIN"
-		gb=$(counter "$gns" "$gdev" tx); b=$(counter "$ns" "$dev" rx); t1=$EPOCHREALTIME
-		if [ "$gen" = pktgen ]; then pktgen_stop; else trafgen_stop; fi
-		[ "$gen" != pktgen ] && [ "$ga" = "$gb" ] && sed 's/^/# trafgen: /' "$WORK/trafgen.log"
+		gb=$(counter "$gns" "$gdev" tx); b=$(counter "$ns" "$dev" rx); d1=$(softnet_drops); t1=$EPOCHREALTIME
+		case $gen in
+		pktgen) pktgen_stop ;;
+		trafgen*) trafgen_stop
+			[ "$ga" = "$gb" ] && sed 's/^/# trafgen: /' "$WORK/trafgen.log" ;;
+		tsend*) tsend_stop
+			[ "$ga" = "$gb" ] && sed 's/^/# tsend: /' "$WORK/tsend.log" ;;
+		esac
 		pps=$(awk -v a="$a" -v b="$b" -v t0="$t0" -v t1="$t1" 'BEGIN { printf "%.0f", (b - a) / (t1 - t0) }')
 		gpps=$(awk -v a="$ga" -v b="$gb" -v t0="$t0" -v t1="$t1" 'BEGIN { printf "%.0f", (b - a) / (t1 - t0) }')
-		runs+=("$pps"); gruns+=("$gpps")
-		log "$sc $ct run $r: sink $pps pps, generator $gpps pps, softnet backlog drops so far 0x$(awk 'NR==1 { print $2 }' /proc/net/softnet_stat)"
+		why=""
+		[ -n "${RUN_POST:-}" ] && why=$($RUN_POST)
+		P[r]=$pps G[r]=$gpps D[r]=$((d1 - d0)) W[r]=$why
+		[ "$gpps" -gt "$gmax" ] && gmax=$gpps
+		log "$sc $ct run $r: sink $pps pps, generator $gpps pps, softnet backlog drops ${D[r]}${why:+, $why}"
 		[ -n "${BENCH_DEBUG:-}" ] && [ $ct = teredo ] && teredo_stats
 	done
-	echo "RESULT $sc $ct $(IFS=,; echo "${runs[*]}") $(IFS=,; echo "${gruns[*]}")"
-	[ -d /run/vm/out ] && echo -e "$sc\t$ct\t$(IFS=,; echo "${runs[*]}")\t$(IFS=,; echo "${gruns[*]}")" >>"$OUT"
-	log "softnet backlog drops (cpu0 col2, hex): $(awk 'NR==1 { print $2 }' /proc/net/softnet_stat)"
+	for ((r = 1; r <= RUNS; r++)); do
+		why=${W[r]}
+		if [ "${G[r]}" -lt $((gmax / 2)) ]; then
+			why="${why:+$why; }generator collapsed (${G[r]} pps, norm $gmax)"
+		fi
+		if [ $((D[r] * 200)) -gt $((G[r] * ${WIN%.*})) ] && [ "${D[r]}" -gt 0 ]; then
+			why="${why:+$why; }softnet drops ${D[r]}"
+		fi
+		if [ -n "$why" ]; then
+			log "REJECTED $sc $ct run $r (${P[r]} pps): $why"
+			rej+=("${P[r]}:${why//[,;	]/ }")
+		else
+			acc+=("${P[r]}"); gacc+=("${G[r]}")
+		fi
+	done
+	[ ${#rej[@]} -gt 0 ] && [ ${#acc[@]} -eq 0 ] && log "WARNING: $sc $ct: every run rejected"
+	echo "RESULT $sc $ct $(IFS=,; echo "${acc[*]}") $(IFS=,; echo "${gacc[*]}")${rej:+ rejected $(IFS=';'; echo "${rej[*]}")}"
+	emit "$sc" "$ct" "$(IFS=,; echo "${acc[*]}")" "$(IFS=,; echo "${gacc[*]}")" "$(IFS=';'; echo "${rej[*]}")" "${EXTRA:-}"
+}
+
+# One line of bench.tsv: scenario contender mode runs gen_runs rejected extra
+emit() {
+	[ -d /run/vm/out ] || return 0
+	printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$1" "$2" "$MODE" "$3" "$4" "$5" "$6" >>"$OUT"
 }
 
 teredo_stats() {	# non-zero counters of teredo0 (drops etc.)
@@ -217,9 +284,9 @@ teredo_stats() {	# non-zero counters of teredo0 (drops etc.)
 want() { [ -z "$ONLY" ] || [[ "$1/$2" =~ $ONLY ]]; }
 
 # ---- contenders ---------------------------------------------------------
-our_relay() {
+our_relay() {	# [more "ip link add ... type teredo" options]
 	"$IP" -n relay -batch - <<-EOF
-	link add teredo0 type teredo mode relay local 198.18.0.10
+	link add teredo0 type teredo mode relay local 198.18.0.10 $*
 	link set teredo0 up
 	route add 2001::/32 via fe80::1 dev teredo0
 	EOF
@@ -358,6 +425,147 @@ encap() {	# SCENARIO PKT_SIZE [DST6_MIN DST6_MAX]
 	teardown
 }
 
+# ---- many peers (tsend) ---------------------------------------------------
+# Peer i of bench/tsend.c: 198.18.1.0/15-ish mapping, server 198.18.0.1; the
+# relay reaches them all through c (one neighbour, one route).
+many_peers_base() {	# [our_relay options]
+	setup_base || return 1
+	"$IP" -n relay -batch - <<-EOF || return 1
+	route del 198.18.0.0/24 dev eth0
+	route add 198.18.0.0/15 via 198.18.0.21 dev eth0 onlink
+	EOF
+	our_relay "$@" || return 1
+	sink c eth0	# bubbles, encapsulated packets: counted and dropped
+	sink n eth0	# ICMPv6 errors of the relay
+}
+
+declare -A TST
+teredo_read() {	# ethtool -S teredo0 into TST[name]
+	local k v
+	TST=()
+	while IFS=': ' read -r k v; do
+		[[ -n $k && $v =~ ^[0-9]+$ ]] && TST[$k]=$v
+	done < <("$IP" netns exec relay ethtool -S teredo0 2>/dev/null)
+}
+peer_count() {
+	"$IP" netns exec relay "$TEREDOD" show dev teredo0 --json 2>/dev/null |
+		grep -o '"peers":[0-9]*' | cut -d: -f2
+}
+
+# Kernel memory of the peer table: the slab cache of the entries (it may be
+# merged with another 56-byte cache: /sys/kernel/slab/teredo_peer is then a
+# link, and the delta is what counts), the rhashtable bucket arrays that are
+# vmalloc'ed (/proc/vmallocinfo, bucket_table_alloc) and MemFree.
+mem_snapshot() {	# prints: slab_bytes bucket_bytes memfree_bytes slab_objects
+	local d=/sys/kernel/slab/teredo_peer slabs order objs
+	read -r slabs _ <"$d/slabs"; read -r order <"$d/order"; read -r objs _ <"$d/objects"
+	echo "$((slabs * (4096 << order))) $(awk '/bucket_table_alloc/ { s += $2 } END { print s + 0 }' /proc/vmallocinfo) $(awk '/^MemFree:/ { print $2 * 1024 }' /proc/meminfo) $objs"
+}
+
+# RUN_POST of the peer series: the packets must have taken the fast path
+# (trusted, fresh peers). A packet to a peer that is gone or expired goes
+# through the queue and bubble path, and the run measures that instead: a
+# run where more than 1 % of the packets did is rejected (fewer are
+# reported in the log). Known cause at 100 000 peers and more: the periodic
+# sweep (kernel/peer.c, teredo_gc_sweep) compares the entries' stamps with
+# a "now" taken before a walk that lasts long enough for packets to refresh
+# entries meanwhile; "now - last_rx" then wraps and it deletes fresh peers
+# (peer_expired and rx_drop_unknown_peer count them).
+peers_pre() {
+	teredo_read
+	PRE_QUEUED=$((${TST[tx_queued]:-0} + ${TST[tx_drop_queue_full]:-0}))
+	PRE_EXPIRED=${TST[peer_expired]:-0} PRE_SINK=$(counter c eth0 rx)
+}
+peers_post() {
+	local q e s
+	teredo_read
+	q=$((${TST[tx_queued]:-0} + ${TST[tx_drop_queue_full]:-0} - PRE_QUEUED))
+	e=$((${TST[peer_expired]:-0} - PRE_EXPIRED)) s=$(($(counter c eth0 rx) - PRE_SINK))
+	[ "$q" -gt 0 ] && log "$q of $s packets to gone or expired peers (slow path), $e peers expired during the run" >&2
+	[ $((q * 100)) -gt "$s" ] && echo "$q of $s packets to gone or expired peers (slow path; $e peers expired)"
+}
+
+# Encapsulation spread uniformly at random over N trusted peers, 78-byte
+# frames like encap-small (bench/tsend.c native -r). Before each run one
+# bubble from every peer keeps them all fresh (valid 30 s after the last
+# reception): at 1 000 000 peers that takes a good part of the 30 s, so the
+# run follows at once.
+encap_peers() {	# N
+	local n=$1 sc=encap-peers-$1 t0 t1 m0 m1 peers trusted per slab bucket free objs
+	want "$sc" teredo || return 0
+	log "=== $sc / teredo"
+	teardown
+	many_peers_base || { log "setup failed"; return 0; }
+	sleep 1
+	read -r -a m0 < <(mem_snapshot)
+	t0=$EPOCHREALTIME
+	"$TSEND" trust -i "$TS_N" -t "$TS_T" -n "$n" -l 78 2>&1 | sed 's/^/# /'
+	t1=$EPOCHREALTIME
+	sleep 3		# RCU frees of the queues, the table's deferred resize
+	read -r -a m1 < <(mem_snapshot)
+	teredo_read
+	peers=$(peer_count)
+	trusted=${TST[peer_trusted]:-0}
+	log "$sc: $trusted of $n peers trusted ($peers in the table) in $(awk -v a="$t0" -v b="$t1" -v n="$n" 'BEGIN { printf "%.1f s, %.0f peers/s created and trusted", b - a, n / (b - a) }')"
+	[ "$trusted" -lt "$n" ] && log "WARNING: $sc: only $trusted of $n peers trusted"
+	[ "$peers" -lt "$n" ] && log "WARNING: $sc: $((n - peers)) trusted peers deleted by the sweep (peer_expired ${TST[peer_expired]:-0}) before the runs"
+	grep bucket_table_alloc /proc/vmallocinfo | sed 's/^/# vmalloc: /'
+	slab=$((m1[0] - m0[0])) bucket=$((m1[1] - m0[1])) free=$((m0[2] - m1[2])) objs=$((m1[3] - m0[3]))
+	per=$(awk -v s="$slab" -v b="$bucket" -v n="$peers" 'BEGIN { printf "%.1f", (s + b) / n }')
+	log "$sc memory: slab +$slab bytes (+$objs objects), vmalloc'ed buckets +$bucket bytes, MemFree -$free bytes: $per bytes per peer (slab + buckets), $(awk -v f="$free" -v n="$peers" 'BEGIN { printf "%.1f", f / n }') by MemFree"
+	if [ "$n" -ge 100000 ]; then
+		emit "peer-memory-$n" teredo "" "" "" "{\"value\": $per, \"unit\": \"bytes/peer\", \"bytes_per_peer\": $per, \"peers\": $peers, \"slab_bytes\": $slab, \"bucket_bytes\": $bucket, \"memfree_bytes\": $free}"
+	fi
+	RUN_PRE=peers_pre RUN_POST=peers_post EXTRA="{\"peers\": $n, \"trusted\": $trusted}" \
+		measure "$sc" teredo "tsend native -i $TS_N -n $n -r -l 78" c eth0 \
+		"$TSEND bubbles -t $TS_T -n $n -c $n"
+	teredo_stats
+	teardown
+}
+
+# Insertion rate: tsend floods the native side with packets to new Teredo
+# destinations, one new peer per packet; per run a fresh device (empty
+# table), peer_new counted over the window. Then the bound: a device with
+# maxpeers FLOOD_MAX flooded with twice as many.
+peer_flood() {
+	local sc=peer-flood r a b t0 t1 ga gb rate gpps runs=() gruns=() d0 d1 fmax=${BENCH_FLOOD_MAX:-65536}
+	local bound peers full
+	want "$sc" teredo || return 0
+	log "=== $sc / teredo"
+	teardown
+	many_peers_base || { log "setup failed"; return 0; }
+	for ((r = 1; r <= RUNS; r++)); do
+		"$IP" -n relay link del teredo0
+		our_relay
+		tsend_start native -i "$TS_N" -n 16000000
+		sleep "$WARM"
+		teredo_read; a=${TST[peer_new]:-0}; ga=$(counter n eth0 tx); d0=$(softnet_drops); t0=$EPOCHREALTIME
+		sleep "$WIN"
+		teredo_read; b=${TST[peer_new]:-0}; gb=$(counter n eth0 tx); d1=$(softnet_drops); t1=$EPOCHREALTIME
+		tsend_stop
+		rate=$(awk -v a="$a" -v b="$b" -v t0="$t0" -v t1="$t1" 'BEGIN { printf "%.0f", (b - a) / (t1 - t0) }')
+		gpps=$(awk -v a="$ga" -v b="$gb" -v t0="$t0" -v t1="$t1" 'BEGIN { printf "%.0f", (b - a) / (t1 - t0) }')
+		log "$sc run $r: $rate new peers/s, generator $gpps pps, softnet drops $((d1 - d0)), table $(peer_count)"
+		runs+=("$rate"); gruns+=("$gpps")
+	done
+	teredo_stats
+	# the bound
+	"$IP" -n relay link del teredo0
+	our_relay maxpeers "$fmax"
+	"$TSEND" native -i "$TS_N" -n $((2 * fmax)) -c $((2 * fmax)) 2>&1 | sed 's/^/# /'
+	sleep 1
+	teredo_read
+	peers=$(peer_count); full=${TST[tx_drop_table_full]:-0}
+	bound=ok
+	[ "${peers:-0}" -le "$fmax" ] && [ "$full" -gt 0 ] || bound=FAILED
+	log "$sc bound: $((2 * fmax)) new destinations, maxpeers $fmax: $peers peers in the table, $full tx_drop_table_full: $bound"
+	teredo_stats
+	echo "RESULT $sc teredo $(IFS=,; echo "${runs[*]}") $(IFS=,; echo "${gruns[*]}")"
+	emit "$sc" teredo "$(IFS=,; echo "${runs[*]}")" "$(IFS=,; echo "${gruns[*]}")" "" \
+		"{\"unit\": \"new peers/s\", \"maxpeers\": $fmax, \"offered\": $((2 * fmax)), \"peers_after\": ${peers:-0}, \"table_full_drops\": $full, \"bounded\": \"$bound\"}"
+	teardown
+}
+
 main() {
 	mkdir -p "$WORK"
 	modprobe -a veth tun fou sit pktgen teredo sch_ingress cls_matchall act_gact 2>/dev/null
@@ -380,6 +588,12 @@ main() {
 		NPEERS=1024 encap encap-1024peers $((14 + 40 + 8 + 16)) \
 			2001:0:c612:1:0:63bf:39ed:fc00 2001:0:c612:1:0:63bf:39ed:ffff
 	fi
+	# encapsulation over 1 ... 1 000 000 trusted peers (bench/tsend.c)
+	local n
+	for n in ${BENCH_PEER_COUNTS-1 1000 100000 1000000}; do
+		encap_peers "$n"
+	done
+	[ "${BENCH_FLOOD:-1}" = 1 ] && peer_flood
 	log "done"
 }
 

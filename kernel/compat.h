@@ -65,4 +65,11 @@ static inline void teredo_udp_tunnel_sock_release(struct socket *sock)
 #define teredo_dump_attrs(cb) (genl_dumpit_info(cb)->attrs)
 #endif
 
+/* 6.1.y (backported) and 6.7: multicast groups restricted to admins. */
+#ifdef GENL_MCAST_CAP_NET_ADMIN
+#define TEREDO_MCGRP_ADMIN_ONLY	.flags = GENL_MCAST_CAP_NET_ADMIN,
+#else
+#define TEREDO_MCGRP_ADMIN_ONLY
+#endif
+
 #endif /* _TEREDO_COMPAT_H */

@@ -36,6 +36,7 @@ static int teredo_dev_init(struct net_device *dev)
 	err = teredo_peers_init(td);
 	if (err)
 		goto err_daddr;
+	teredo_client_init(td);
 	return 0;
 
 err_daddr:
@@ -66,14 +67,19 @@ static void teredo_dev_uninit(struct net_device *dev)
 	dst_cache_destroy(&td->dst_cache);
 	free_percpu(td->dst_daddr);
 	gro_cells_destroy(&td->gro_cells);
-	free_percpu(td->stats);
-	free_percpu(dev->tstats);
 }
 
-/* After the last reference: lookups are over, free the peers. */
+/* After the last reference (generic netlink requests hold one): lookups
+ * are over, free the peers, the client state and the counters.
+ */
 static void teredo_dev_free(struct net_device *dev)
 {
-	teredo_peers_destroy(netdev_priv(dev));
+	struct teredo_dev *td = netdev_priv(dev);
+
+	teredo_peers_destroy(td);
+	teredo_client_exit(td);
+	free_percpu(td->stats);
+	free_percpu(dev->tstats);
 }
 
 static const struct net_device_ops teredo_netdev_ops = {

@@ -121,9 +121,13 @@ static int teredo_newlink_common(struct net *net, struct net_device *dev,
 	err = teredo_parse(net, data, &cfg, extack);
 	if (err)
 		return err;
+	/* a client's service port is random unless configured (RFC 4380
+	 * section 5.2.1): several clients behind one NAT must differ
+	 */
+	if (cfg.mode == TEREDO_MODE_CLIENT && !(data && data[IFLA_TEREDO_PORT]))
+		cfg.port = 0;
 	if (data && data[IFLA_TEREDO_MTU])
 		dev->mtu = nla_get_u32(data[IFLA_TEREDO_MTU]);
-	td->cfg = cfg;
 
 	/* Bind before registering, so that a taken port is a clean error.
 	 * The receive hook is attached once the device is complete.
@@ -131,6 +135,9 @@ static int teredo_newlink_common(struct net *net, struct net_device *dev,
 	err = teredo_sock_open(td, &cfg, &sock, extack);
 	if (err)
 		return err;
+	if (!cfg.port)
+		cfg.port = inet_sk(sock->sk)->inet_sport;
+	td->cfg = cfg;
 	rcu_assign_pointer(td->sock, sock);
 
 	err = register_netdevice(dev);

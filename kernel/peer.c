@@ -4,7 +4,6 @@
  * packets waiting for a bubble's answer, and a periodic worker that retries
  * bubbles, gives up on silent peers and expires idle ones.
  */
-#include <linux/icmpv6.h>
 #include <linux/slab.h>
 #include <linux/workqueue.h>
 
@@ -30,7 +29,7 @@ int teredo_peer_cache_init(void)
 
 void teredo_peer_cache_exit(void)
 {
-	rcu_barrier();	/* peers still on their way out */
+	rcu_barrier();	/* client states still on their way out */
 	kmem_cache_destroy(teredo_peer_cache);
 }
 
@@ -39,33 +38,9 @@ unsigned int teredo_peer_size(void)
 	return kmem_cache_size(teredo_peer_cache);
 }
 
-static void teredo_peer_free_rcu(struct rcu_head *head)
-{
-	kmem_cache_free(teredo_peer_cache,
-			container_of(head, struct teredo_peer, rcu));
-}
-
-/* Under the peer lock: take the queue away from @p. */
-static struct teredo_queue *teredo_queue_detach(struct teredo_dev *td,
-						struct teredo_peer *p)
-{
-	struct teredo_queue *q = p->queue;
-
-	if (q) {
-		p->queue = NULL;
-		list_del(&q->pending);
-		td->queued -= q->bytes;
-	}
-	return q;
-}
-
-static void teredo_queue_free(struct teredo_queue *q)
-{
-	__skb_queue_purge(&q->skbs);
-	kfree(q);
-}
-
-/* Under the peer lock: out of the table, freed after a grace period. */
+/* Under the peer lock: out of the table; teredo_peer_reap() frees it
+ * after a grace period. Without an rcu_head the entry is 48 bytes.
+ */
 static void teredo_peer_unlink(struct teredo_dev *td, struct teredo_peer *p)
 {
 	struct teredo_queue *q = teredo_queue_detach(td, p);
@@ -74,7 +49,28 @@ static void teredo_peer_unlink(struct teredo_dev *td, struct teredo_peer *p)
 		teredo_queue_free(q);
 	WRITE_ONCE(p->flags, p->flags | TEREDO_PEER_DEAD);
 	rhashtable_remove_fast(&td->peers, &p->node, teredo_peer_params);
-	call_rcu(&p->rcu, teredo_peer_free_rcu);
+	llist_add(&p->dead, &td->dead);
+}
+
+static void teredo_peer_free_list(struct llist_node *n)
+{
+	struct teredo_peer *p, *tmp;
+
+	llist_for_each_entry_safe(p, tmp, n, dead)
+		kmem_cache_free(teredo_peer_cache, p);
+}
+
+/* Free the unlinked peers once no reader can see them. Process context,
+ * outside RCU read sections (the worker, generic netlink).
+ */
+static void teredo_peer_reap(struct teredo_dev *td)
+{
+	struct llist_node *n = llist_del_all(&td->dead);
+
+	if (!n)
+		return;
+	synchronize_rcu();
+	teredo_peer_free_list(n);
 }
 
 /* A valid packet came from @p at @ip:@port: trust it (RFC 4380 5.4.2) and
@@ -84,7 +80,6 @@ void teredo_peer_rx(struct teredo_dev *td, struct teredo_peer *p,
 		    __be32 ip, __be16 port)
 {
 	struct teredo_queue *q;
-	struct sk_buff *skb;
 
 	teredo_peer_touch(&p->last_rx, teredo_now());
 	if (likely(teredo_peer_trusted(p) && READ_ONCE(p->ip) == ip &&
@@ -106,172 +101,106 @@ void teredo_peer_rx(struct teredo_dev *td, struct teredo_peer *p,
 	smp_store_release(&p->flags, p->flags | TEREDO_PEER_TRUSTED);
 	spin_unlock(&td->lock);
 
-	if (q) {
-		while ((skb = __skb_dequeue(&q->skbs)))
-			teredo_encap(td, skb, ip, port);
-		kfree(q);
-	}
+	if (q)
+		teredo_queue_release(td, q, ip, port);
 }
 
-/* Under the peer lock: a bubble to the server of @p, if one is due. */
-static struct sk_buff *teredo_bubble_due(struct teredo_dev *td,
-					 struct teredo_peer *p, u32 now)
-{
-	struct teredo_queue *q = p->queue;
-
-	if (now - p->last_tx < TEREDO_BUBBLE_GAP ||
-	    p->bubbles >= TEREDO_BUBBLES)
-		return NULL;
-	p->bubbles++;
-	p->last_tx = now;
-	return teredo_bubble(td, &q->bubble_src, &p->addr,
-			     teredo_addr_server(&p->addr), htons(TEREDO_PORT));
-}
-
-static void teredo_send_bubbles(struct teredo_dev *td,
-				struct sk_buff_head *bubbles)
-{
-	struct sk_buff *skb;
-
-	while ((skb = __skb_dequeue(bubbles))) {
-		teredo_stat_inc(td, TEREDO_STAT_TX_BUBBLE);
-		teredo_encap(td, skb, TEREDO_CB(skb)->ip, TEREDO_CB(skb)->port);
-	}
-}
-
-/* No valid trusted entry for @dst (RFC 4380 5.4.1 case 3): queue @skb,
- * create the entry if needed and send a bubble through the peer's server.
- * Called from ndo_start_xmit, bottom halves disabled.
+/* Under the peer lock: a new entry for @addr, mapped to @ip:@port, not
+ * trusted, back-dated so that it is not valid yet and a probe may go at
+ * once (RFC 4380 section 5.2.6). ERR_PTR(-ENOSPC) when the table is full.
  */
-void teredo_peer_queue(struct teredo_dev *td, struct sk_buff *skb,
-		       const struct in6_addr *dst)
+struct teredo_peer *teredo_peer_new(struct teredo_dev *td,
+				    const struct in6_addr *addr,
+				    __be32 ip, __be16 port, u32 now)
 {
-	struct sk_buff_head bubbles;
 	struct teredo_peer *p;
-	struct teredo_queue *q;
-	struct sk_buff *bubble;
-	u32 now = teredo_now();
-	int err;
 
-	__skb_queue_head_init(&bubbles);
-	spin_lock(&td->lock);
-	p = teredo_peer_find(&td->peers, dst);
-	if (!p) {
-		if (atomic_read(&td->peers.nelems) >= td->cfg.max_peers) {
-			teredo_stat_inc(td, TEREDO_STAT_TX_TABLE_FULL);
-			goto drop;
-		}
-		p = kmem_cache_zalloc(teredo_peer_cache, GFP_ATOMIC);
-		if (!p)
-			goto nomem;
-		p->addr = *dst;
-		p->ip = teredo_addr_ip(dst);
-		p->port = teredo_addr_port(dst);
-		/* back-dated: not valid yet, and a bubble may go at once */
-		p->last_rx = now - TEREDO_PEER_TTL;
-		p->last_tx = now - TEREDO_PEER_TTL;
-		err = rhashtable_lookup_insert_fast(&td->peers, &p->node,
-						    teredo_peer_params);
-		if (err) {
-			kmem_cache_free(teredo_peer_cache, p);
-			goto nomem;
-		}
-		teredo_stat_inc(td, TEREDO_STAT_PEER_NEW);
-	} else if (p->flags & TEREDO_PEER_TRUSTED) {
-		if (teredo_peer_fresh(p, now)) {
-			__be32 ip = p->ip;
-			__be16 port = p->port;
-
-			spin_unlock(&td->lock);
-			teredo_encap(td, skb, ip, port);
-			return;
-		}
-		/* silent for too long: check the mapping again */
-		WRITE_ONCE(p->flags, p->flags & ~TEREDO_PEER_TRUSTED);
-		p->bubbles = 0;
+	if (atomic_read(&td->peers.nelems) >= td->cfg.max_peers)
+		return ERR_PTR(-ENOSPC);
+	p = kmem_cache_zalloc(teredo_peer_cache, GFP_ATOMIC);
+	if (!p)
+		return ERR_PTR(-ENOMEM);
+	p->addr = *addr;
+	p->ip = ip;
+	p->port = port;
+	p->last_rx = now - TEREDO_PEER_TTL;
+	p->last_tx = now - TEREDO_PEER_TTL;
+	if (rhashtable_lookup_insert_fast(&td->peers, &p->node,
+					  teredo_peer_params)) {
+		kmem_cache_free(teredo_peer_cache, p);
+		return ERR_PTR(-ENOMEM);
 	}
-
-	q = p->queue;
-	if (!q) {
-		q = kzalloc(sizeof(*q), GFP_ATOMIC);
-		if (!q)
-			goto nomem;
-		__skb_queue_head_init(&q->skbs);
-		q->peer = p;
-		q->bubble_src = ipv6_hdr(skb)->saddr;
-		list_add_tail(&q->pending, &td->pending);
-		p->queue = q;
-	}
-	if (q->bytes + skb->len > TEREDO_QUEUE_PEER ||
-	    td->queued + skb->len > TEREDO_QUEUE_TOTAL) {
-		teredo_stat_inc(td, TEREDO_STAT_TX_QUEUE_FULL);
-		bubble = NULL;
-	} else {
-		skb_dst_drop(skb);
-		q->bytes += skb->len;
-		td->queued += skb->len;
-		__skb_queue_tail(&q->skbs, skb);
-		teredo_stat_inc(td, TEREDO_STAT_TX_QUEUED);
-		skb = NULL;
-	}
-	bubble = teredo_bubble_due(td, p, now);
-	if (bubble)
-		__skb_queue_tail(&bubbles, bubble);
-	spin_unlock(&td->lock);
-	kfree_skb(skb);
-	teredo_send_bubbles(td, &bubbles);
-	return;
-
-nomem:
-	teredo_stat_inc(td, TEREDO_STAT_TX_NOMEM);
-drop:
-	spin_unlock(&td->lock);
-	DEV_STATS_INC(td->dev, tx_dropped);
-	kfree_skb(skb);
+	teredo_stat_inc(td, TEREDO_STAT_PEER_NEW);
+	return p;
 }
 
-/* Retry bubbles of waiting peers; give up on those that never answered:
- * their packets are answered with ICMPv6 address unreachable.
+/* The entry of @addr, created (untrusted, mapped to @ip:@port) if needed;
+ * NULL if there is no room. In softirq.
  */
-static void teredo_gc_pending(struct teredo_dev *td, u32 now)
+struct teredo_peer *teredo_peer_get(struct teredo_dev *td,
+				    const struct in6_addr *addr,
+				    __be32 ip, __be16 port)
 {
-	struct sk_buff_head bubbles, dead;
-	struct teredo_queue *q, *tmp;
-	struct sk_buff *skb;
+	struct teredo_peer *p;
 
-	__skb_queue_head_init(&bubbles);
-	__skb_queue_head_init(&dead);
-	spin_lock_bh(&td->lock);
-	list_for_each_entry_safe(q, tmp, &td->pending, pending) {
-		struct teredo_peer *p = q->peer;
-
-		skb = teredo_bubble_due(td, p, now);
-		if (skb) {
-			__skb_queue_tail(&bubbles, skb);
-		} else if (p->bubbles >= TEREDO_BUBBLES &&
-			   now - p->last_tx >= TEREDO_BUBBLE_GAP) {
-			teredo_queue_detach(td, p);
-			skb_queue_splice_tail(&q->skbs, &dead);
-			kfree(q);
+	p = teredo_peer_find(&td->peers, addr);
+	if (p)
+		return p;
+	spin_lock(&td->lock);
+	p = teredo_peer_find(&td->peers, addr);
+	if (!p) {
+		p = teredo_peer_new(td, addr, ip, port, teredo_now());
+		if (IS_ERR(p)) {
+			teredo_stat_inc(td, PTR_ERR(p) == -ENOSPC ?
+					TEREDO_STAT_TX_TABLE_FULL :
+					TEREDO_STAT_TX_NOMEM);
+			p = NULL;
 		}
 	}
-	spin_unlock_bh(&td->lock);
+	spin_unlock(&td->lock);
+	return p;
+}
 
-	teredo_send_bubbles(td, &bubbles);
-	while ((skb = __skb_dequeue(&dead))) {
-		teredo_stat_inc(td, TEREDO_STAT_TX_UNREACHABLE);
-		DEV_STATS_INC(td->dev, tx_dropped);
-		icmpv6_ndo_send(skb, ICMPV6_DEST_UNREACH, ICMPV6_ADDR_UNREACH, 0);
-		kfree_skb(skb);
-	}
+/* May a bubble go to @p now (RFC 4380 section 5.2.6)? Always while we
+ * wait for it ourselves (our probe may just have gone). If so, it is
+ * accounted as sent. In softirq.
+ */
+bool teredo_peer_bubble_due(struct teredo_dev *td, struct teredo_peer *p)
+{
+	u32 now = teredo_now();
+	bool due;
+
+	spin_lock(&td->lock);
+	due = !(p->flags & TEREDO_PEER_DEAD) &&
+	      (p->queue ||
+	       teredo_since(now, p->last_tx) >= TEREDO_BUBBLE_GAP);
+	if (due)
+		p->last_tx = now;
+	spin_unlock(&td->lock);
+	return due;
+}
+
+/* Is @nonce the one of the relay test waiting for @p? In softirq. */
+bool teredo_peer_ping_ok(struct teredo_dev *td, struct teredo_peer *p,
+			 u64 nonce)
+{
+	bool ok;
+
+	spin_lock(&td->lock);
+	ok = !(p->flags & TEREDO_PEER_DEAD) && p->queue &&
+	     !teredo_addr_is_teredo(&p->addr) && p->queue->nonce == nonce;
+	spin_unlock(&td->lock);
+	return ok;
 }
 
 static bool teredo_peer_expired(const struct teredo_peer *p, u32 now)
 {
 	if (p->flags & TEREDO_PEER_TRUSTED)
-		return now - READ_ONCE(p->last_rx) >= TEREDO_PEER_TTL;
+		return teredo_since(now, READ_ONCE(p->last_rx)) >=
+		       TEREDO_PEER_TTL;
 	/* untrusted: once its bubbles are over and nothing waits */
-	return !p->queue && now - READ_ONCE(p->last_tx) >= TEREDO_PEER_TTL;
+	return !p->queue &&
+	       teredo_since(now, READ_ONCE(p->last_tx)) >= TEREDO_PEER_TTL;
 }
 
 static void teredo_gc_sweep(struct teredo_dev *td, u32 now)
@@ -305,6 +234,31 @@ static void teredo_gc_sweep(struct teredo_dev *td, u32 now)
 	}
 	rhashtable_walk_stop(&iter);
 	rhashtable_walk_exit(&iter);
+	teredo_peer_reap(td);
+}
+
+/* Forget every peer: our address changed (RFC 4380 section 5.2.1). */
+void teredo_peer_flush(struct teredo_dev *td)
+{
+	struct rhashtable_iter iter;
+	struct teredo_peer *p;
+
+	rhashtable_walk_enter(&td->peers, &iter);
+	rhashtable_walk_start(&iter);
+	while ((p = rhashtable_walk_next(&iter))) {
+		if (IS_ERR(p)) {
+			if (PTR_ERR(p) == -EAGAIN)
+				continue;
+			break;
+		}
+		spin_lock_bh(&td->lock);
+		if (!(p->flags & TEREDO_PEER_DEAD))
+			teredo_peer_unlink(td, p);
+		spin_unlock_bh(&td->lock);
+	}
+	rhashtable_walk_stop(&iter);
+	rhashtable_walk_exit(&iter);
+	teredo_peer_reap(td);
 }
 
 static void teredo_gc(struct work_struct *work)
@@ -313,7 +267,7 @@ static void teredo_gc(struct work_struct *work)
 					     struct teredo_dev, gc);
 	u32 now = teredo_now();
 
-	teredo_gc_pending(td, now);
+	teredo_queue_retry(td, now);
 	if (++td->gc_ticks % TEREDO_SWEEP_TICKS == 0)
 		teredo_gc_sweep(td, now);
 	queue_delayed_work(system_power_efficient_wq, &td->gc,
@@ -322,10 +276,19 @@ static void teredo_gc(struct work_struct *work)
 
 int teredo_peers_init(struct teredo_dev *td)
 {
+	struct rhashtable_params params = teredo_peer_params;
+
 	spin_lock_init(&td->lock);
 	INIT_LIST_HEAD(&td->pending);
+	init_llist_head(&td->dead);
 	INIT_DELAYED_WORK(&td->gc, teredo_gc);
-	return rhashtable_init(&td->peers, &teredo_peer_params);
+	/* At most a bucket (8 bytes) per peer: the table stops doubling at
+	 * 2^20 buckets (or the next power of two above maxpeers) and then
+	 * holds up to twice that many, in chains of one or two.
+	 */
+	params.max_size = roundup_pow_of_two(max_t(u32, td->cfg.max_peers,
+						   TEREDO_DEFAULT_MAX_PEERS));
+	return rhashtable_init(&td->peers, &params);
 }
 
 void teredo_peers_start(struct teredo_dev *td)
@@ -356,5 +319,6 @@ static void teredo_peer_free(void *ptr, void *arg)
 /* From the device destructor: no reader is left. */
 void teredo_peers_destroy(struct teredo_dev *td)
 {
+	teredo_peer_free_list(llist_del_all(&td->dead));
 	rhashtable_free_and_destroy(&td->peers, teredo_peer_free, NULL);
 }

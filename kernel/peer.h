@@ -7,6 +7,7 @@
 #ifndef _TEREDO_PEER_H
 #define _TEREDO_PEER_H
 
+#include <linux/llist.h>
 #include <linux/rhashtable.h>
 #include <linux/skbuff.h>
 
@@ -25,6 +26,7 @@ struct teredo_queue {
 	struct teredo_peer *peer;
 	unsigned int bytes;
 	struct in6_addr bubble_src;	/* source of the bubbles we send */
+	u64 nonce;			/* of our echo requests to a native peer */
 };
 
 #define TEREDO_PEER_TRUSTED	BIT(0)	/* mapping verified by reception */
@@ -41,7 +43,7 @@ struct teredo_peer {
 	u32 last_tx;		/* jiffies: last packet or bubble sent */
 	union {
 		struct teredo_queue *queue;	/* under the peer lock */
-		struct rcu_head rcu;		/* once dead */
+		struct llist_node dead;		/* out of the table */
 	};
 };
 
@@ -64,15 +66,40 @@ static inline bool teredo_peer_trusted(const struct teredo_peer *p)
 	return smp_load_acquire(&p->flags) & TEREDO_PEER_TRUSTED;
 }
 
+/* Jiffies from @stamp to @now; 0 if @stamp is later (another CPU wrote
+ * it after we read the clock).
+ */
+static inline u32 teredo_since(u32 now, u32 stamp)
+{
+	s32 d = (s32)(now - stamp);
+
+	return d > 0 ? d : 0;
+}
+
 static inline bool teredo_peer_fresh(const struct teredo_peer *p, u32 now)
 {
-	return now - READ_ONCE(p->last_rx) < TEREDO_PEER_TTL;
+	return teredo_since(now, READ_ONCE(p->last_rx)) < TEREDO_PEER_TTL;
 }
 
 static inline void teredo_peer_touch(u32 *stamp, u32 now)
 {
 	if (READ_ONCE(*stamp) != now)
 		WRITE_ONCE(*stamp, now);
+}
+
+/*
+ * A packet from the Teredo address @src came from @ip:@port, not from the
+ * mapping in the address: a peer behind a symmetric NAT (RFC 6081 section
+ * 4.2). Accept it only from the mapping a bubble taught us, or if it is
+ * that bubble (same IPv4 as embedded, another port) answering ours.
+ */
+static inline bool teredo_peer_symmetric_ok(const struct teredo_peer *p,
+					    const struct in6_addr *src,
+					    __be32 ip, __be16 port, bool bubble)
+{
+	if (teredo_peer_trusted(p))
+		return READ_ONCE(p->ip) == ip && READ_ONCE(p->port) == port;
+	return bubble && ~src->s6_addr32[3] == ip && READ_ONCE(p->queue);
 }
 
 int teredo_peers_init(struct teredo_dev *td);
@@ -83,9 +110,32 @@ int teredo_peer_cache_init(void);
 void teredo_peer_cache_exit(void);
 unsigned int teredo_peer_size(void);
 
+void teredo_peer_flush(struct teredo_dev *td);
+
+/* between peer.c and queue.c, under the peer lock unless said */
+struct teredo_peer *teredo_peer_new(struct teredo_dev *td,
+				    const struct in6_addr *addr,
+				    __be32 ip, __be16 port, u32 now);
+struct teredo_queue *teredo_queue_detach(struct teredo_dev *td,
+					 struct teredo_peer *p);
+void teredo_queue_free(struct teredo_queue *q);
+/* not under the lock: send or deliver what waited, free @q */
+void teredo_queue_release(struct teredo_dev *td, struct teredo_queue *q,
+			  __be32 ip, __be16 port);
+/* from the worker, not under the lock */
+void teredo_queue_retry(struct teredo_dev *td, u32 now);
+
 void teredo_peer_rx(struct teredo_dev *td, struct teredo_peer *p,
 		    __be32 ip, __be16 port);
 void teredo_peer_queue(struct teredo_dev *td, struct sk_buff *skb,
 		       const struct in6_addr *dst);
+void teredo_peer_hold(struct teredo_dev *td, struct sk_buff *skb,
+		      const struct in6_addr *src, __be32 ip, __be16 port);
+struct teredo_peer *teredo_peer_get(struct teredo_dev *td,
+				    const struct in6_addr *addr,
+				    __be32 ip, __be16 port);
+bool teredo_peer_bubble_due(struct teredo_dev *td, struct teredo_peer *p);
+bool teredo_peer_ping_ok(struct teredo_dev *td, struct teredo_peer *p,
+			 u64 nonce);
 
 #endif /* _TEREDO_PEER_H */

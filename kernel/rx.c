@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * Receive: Teredo UDP datagrams to IPv6 packets for the stack
- * (RFC 4380 sections 5.1 and 5.4.2).
+ * (RFC 4380 sections 5.1 and 5.4.2; a client's rules are in client.c).
  */
 #include <linux/ip.h>
 #include <linux/udp.h>
@@ -12,17 +12,8 @@
 
 #define TEREDO_AUTH_MIN		13	/* 00 01 idlen aulen nonce[8] conf */
 
-/* What precedes the IPv6 packet in the UDP payload. */
-struct teredo_rx {
-	unsigned int off;	/* of the IPv6 header, from the UDP header */
-	bool auth;
-	bool origin;
-	__be32 origin_ip;
-	__be16 origin_port;
-};
-
-static int teredo_rx_drop(struct teredo_dev *td, struct sk_buff *skb,
-			  enum teredo_stat why)
+int teredo_rx_drop(struct teredo_dev *td, struct sk_buff *skb,
+		   enum teredo_stat why)
 {
 	teredo_stat_inc(td, why);
 	dev_core_stats_rx_dropped_inc(td->dev);
@@ -80,7 +71,7 @@ static enum teredo_stat teredo_parse(struct sk_buff *skb, struct teredo_rx *rx)
 	return TEREDO_STAT_MAX;
 }
 
-static bool teredo_is_bubble(const struct ipv6hdr *ip6h)
+bool teredo_is_bubble(const struct ipv6hdr *ip6h)
 {
 	return ip6h->nexthdr == NEXTHDR_NONE && !ip6h->payload_len;
 }
@@ -104,7 +95,8 @@ static enum teredo_stat teredo_relay_dst(struct teredo_dev *td,
 	return TEREDO_STAT_MAX;
 }
 
-static int teredo_deliver(struct teredo_dev *td, struct sk_buff *skb)
+/* Hand @skb, an IPv6 packet at skb->data, to the stack. */
+int teredo_deliver(struct teredo_dev *td, struct sk_buff *skb)
 {
 	struct net_device *dev = td->dev;
 	unsigned int len;
@@ -144,12 +136,14 @@ int teredo_udp_rcv(struct sock *sk, struct sk_buff *skb)
 	why = teredo_parse(skb, &rx);
 	if (unlikely(why != TEREDO_STAT_MAX))
 		return teredo_rx_drop(td, skb, why);
+	saddr = ip_hdr(skb)->saddr;
+	sport = udp_hdr(skb)->source;
+	if (td->cfg.mode == TEREDO_MODE_CLIENT)
+		return teredo_client_rcv(td, skb, &rx, saddr, sport);
+
 	/* server control traffic (router advertisements) is for clients */
 	if (unlikely(rx.auth))
 		return teredo_rx_drop(td, skb, TEREDO_STAT_RX_CONTROL);
-
-	saddr = ip_hdr(skb)->saddr;
-	sport = udp_hdr(skb)->source;
 	skb_pull_rcsum(skb, rx.off);
 	skb_reset_network_header(skb);
 	ip6h = ipv6_hdr(skb);
@@ -157,16 +151,18 @@ int teredo_udp_rcv(struct sock *sk, struct sk_buff *skb)
 	/* The source must be a Teredo address embedding the UDP source
 	 * (RFC 4380 5.4.2): the anti-spoofing rule and the loop breaker.
 	 */
-	if (unlikely(!teredo_addr_is_teredo(&ip6h->saddr) ||
-		     teredo_addr_ip(&ip6h->saddr) != saddr ||
-		     teredo_addr_port(&ip6h->saddr) != sport))
+	if (unlikely(!teredo_addr_is_teredo(&ip6h->saddr)))
+		return teredo_rx_drop(td, skb, TEREDO_STAT_RX_BAD_MAPPING);
+	p = teredo_peer_find(&td->peers, &ip6h->saddr);
+	if (unlikely(teredo_addr_ip(&ip6h->saddr) != saddr ||
+		     teredo_addr_port(&ip6h->saddr) != sport) &&
+	    !(p && teredo_peer_symmetric_ok(p, &ip6h->saddr, saddr, sport,
+					    teredo_is_bubble(ip6h))))
 		return teredo_rx_drop(td, skb, TEREDO_STAT_RX_BAD_MAPPING);
 	/* from ourselves: a loop */
 	if (unlikely((skb->dev && skb->dev->flags & IFF_LOOPBACK) ||
 		     saddr == td->cfg.local))
 		return teredo_rx_drop(td, skb, TEREDO_STAT_RX_LOOP);
-
-	p = teredo_peer_find(&td->peers, &ip6h->saddr);
 	if (unlikely(!p))
 		return teredo_rx_drop(td, skb, TEREDO_STAT_RX_UNKNOWN_PEER);
 	teredo_peer_rx(td, p, saddr, sport);

@@ -20,10 +20,14 @@ enum teredo_stat {
 	TEREDO_STAT_RX_UNKNOWN_PEER,	/* from nobody we talk to */
 	TEREDO_STAT_RX_NOT_SERVED,	/* destination we do not serve */
 	TEREDO_STAT_RX_LOOP,		/* would loop (RFC 6324) */
-	TEREDO_STAT_RX_CONTROL,		/* server control packet, not for us */
+	TEREDO_STAT_RX_CONTROL,		/* server control packet, not taken */
 	TEREDO_STAT_RX_DEV_DOWN,	/* device not up */
+	TEREDO_STAT_RX_OFFLINE,		/* client not qualified */
+	TEREDO_STAT_RX_UNVERIFIED,	/* held, and the relay test failed */
 	/* receive: events */
 	TEREDO_STAT_RX_BUBBLE,		/* bubbles taken in */
+	TEREDO_STAT_RX_CONTROL_OK,	/* server packets passed to teredod */
+	TEREDO_STAT_RX_HELD,		/* held until a relay test succeeds */
 	/* transmit: drops */
 	TEREDO_STAT_TX_BAD_PROTO,	/* not IPv6 */
 	TEREDO_STAT_TX_MULTICAST,	/* multicast destination */
@@ -37,9 +41,13 @@ enum teredo_stat {
 	TEREDO_STAT_TX_TABLE_FULL,	/* no room for a new peer */
 	TEREDO_STAT_TX_UNREACHABLE,	/* peer never answered its bubbles */
 	TEREDO_STAT_TX_NOMEM,		/* allocation failure */
+	TEREDO_STAT_TX_OFFLINE,		/* client not qualified */
+	TEREDO_STAT_TX_BAD_SOURCE,	/* source not our Teredo address */
 	/* transmit: events */
 	TEREDO_STAT_TX_QUEUED,		/* packets queued for a bubble answer */
 	TEREDO_STAT_TX_BUBBLE,		/* bubbles sent */
+	TEREDO_STAT_TX_PING,		/* relay discovery echo requests */
+	TEREDO_STAT_TX_CONTROL,		/* packets sent for teredod */
 	/* peers */
 	TEREDO_STAT_PEER_NEW,
 	TEREDO_STAT_PEER_TRUSTED,

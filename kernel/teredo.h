@@ -6,6 +6,7 @@
 #define _TEREDO_H
 
 #include <linux/netdevice.h>
+#include <linux/ratelimit.h>
 #include <linux/list.h>
 #include <net/dst_cache.h>
 #include <net/gro_cells.h>
@@ -33,6 +34,14 @@ struct teredo_cfg {
 	u32 max_peers;
 };
 
+/* A qualified client (set by teredod), replaced as a whole under RCU. */
+struct teredo_client {
+	struct in6_addr addr;		/* our Teredo address */
+	__be32 server;			/* our server, from the address */
+	u8 nat;				/* enum teredo_nat, for show */
+	struct rcu_head rcu;
+};
+
 struct teredo_dev {
 	struct net_device *dev;
 	struct net *net;		/* underlay: where the socket lives */
@@ -46,17 +55,35 @@ struct teredo_dev {
 	__be32 __percpu *dst_daddr;
 
 	struct rhashtable peers;
+	struct llist_head dead;		/* unlinked peers, freed after RCU */
 	spinlock_t lock;		/* peer table changes, queues */
 	struct list_head pending;	/* queues waiting for an answer */
 	unsigned int queued;		/* bytes in all queues */
 	struct delayed_work gc;
 	unsigned int gc_ticks;
+
+	/* client mode */
+	struct teredo_client __rcu *client;
+	u32 server_rx;			/* jiffies: last packet from it */
+	bool server_seen;
+	struct ratelimit_state control_rs; /* server packets to teredod */
+	struct ratelimit_state punch_rs;   /* answers to relayed bubbles */
+};
+
+/* What precedes the IPv6 packet in a received UDP payload. */
+struct teredo_rx {
+	unsigned int off;	/* of the IPv6 header, from the UDP header */
+	bool auth;
+	bool origin;
+	__be32 origin_ip;
+	__be16 origin_port;
 };
 
 /* Where a packet built by the device goes, while it waits to be sent. */
 struct teredo_skb_cb {
 	__be32 ip;
 	__be16 port;
+	bool inbound;	/* held on receive, arrived from ip:port */
 };
 
 #define TEREDO_CB(skb) ((struct teredo_skb_cb *)(skb)->cb)
@@ -85,9 +112,38 @@ void teredo_setup(struct net_device *dev);
 
 /* rx.c */
 int teredo_udp_rcv(struct sock *sk, struct sk_buff *skb);
+int teredo_rx_drop(struct teredo_dev *td, struct sk_buff *skb,
+		   enum teredo_stat why);
+int teredo_deliver(struct teredo_dev *td, struct sk_buff *skb);
+bool teredo_is_bubble(const struct ipv6hdr *ip6h);
+
+/* client.c */
+int teredo_client_rcv(struct teredo_dev *td, struct sk_buff *skb,
+		      const struct teredo_rx *rx, __be32 saddr, __be16 sport);
+netdev_tx_t teredo_client_xmit(struct teredo_dev *td, struct sk_buff *skb);
+void teredo_client_probe(struct teredo_dev *td, struct teredo_peer *p,
+			 struct sk_buff_head *out);
+int teredo_client_set(struct teredo_dev *td, const struct in6_addr *addr,
+		      u8 nat);
+void teredo_client_init(struct teredo_dev *td);
+void teredo_client_exit(struct teredo_dev *td);
+
+/* ping.c */
+struct sk_buff *teredo_ping(struct teredo_dev *td, const struct in6_addr *src,
+			    const struct in6_addr *dst, u64 nonce,
+			    __be32 ip);
+bool teredo_ping_reply(struct sk_buff *skb, u64 *nonce);
 
 /* tx.c */
 netdev_tx_t teredo_xmit(struct sk_buff *skb, struct net_device *dev);
+void teredo_tx_drop(struct teredo_dev *td, struct sk_buff *skb,
+		    enum teredo_stat why);
+bool teredo_tx_trusted(struct teredo_dev *td, struct sk_buff *skb,
+		       const struct in6_addr *dst);
+bool teredo_tx_teredo_ok(struct teredo_dev *td, struct sk_buff *skb,
+			 const struct in6_addr *dst);
+int teredo_send_raw(struct teredo_dev *td, const void *data,
+		    unsigned int len, __be32 ip, __be16 port);
 void teredo_encap(struct teredo_dev *td, struct sk_buff *skb,
 		  __be32 ip, __be16 port);
 struct sk_buff *teredo_bubble(struct teredo_dev *td,
@@ -98,6 +154,8 @@ struct sk_buff *teredo_bubble(struct teredo_dev *td,
 /* netlink.c */
 int teredo_genl_init(void);
 void teredo_genl_exit(void);
+void teredo_control_notify(struct teredo_dev *td, struct sk_buff *skb,
+			   __be32 saddr, __be16 sport);
 
 /* socket.c */
 int teredo_sock_open(struct teredo_dev *td, const struct teredo_cfg *cfg,

@@ -11,8 +11,8 @@
 
 #include "teredo.h"
 
-static void teredo_tx_drop(struct teredo_dev *td, struct sk_buff *skb,
-			   enum teredo_stat why)
+void teredo_tx_drop(struct teredo_dev *td, struct sk_buff *skb,
+		    enum teredo_stat why)
 {
 	teredo_stat_inc(td, why);
 	DEV_STATS_INC(td->dev, tx_dropped);
@@ -129,12 +129,72 @@ struct sk_buff *teredo_bubble(struct teredo_dev *td,
 	return skb;
 }
 
+/* Sent at once to a valid trusted entry of @dst (RFC 4380 5.2.4 and 5.4.1
+ * case 1), lock-free: the fast path. Returns false if there is none.
+ */
+bool teredo_tx_trusted(struct teredo_dev *td, struct sk_buff *skb,
+		       const struct in6_addr *dst)
+{
+	struct teredo_peer *p = teredo_peer_find(&td->peers, dst);
+	u32 now;
+
+	if (unlikely(!p || !teredo_peer_trusted(p)))
+		return false;
+	now = teredo_now();
+	if (unlikely(!teredo_peer_fresh(p, now)))
+		return false;
+	teredo_peer_touch(&p->last_tx, now);
+	teredo_encap(td, skb, READ_ONCE(p->ip), READ_ONCE(p->port));
+	return true;
+}
+
+/* May anything go to the IPv4 addresses in the Teredo address @dst? Global
+ * unicast only (RFC 4380 5.2.4, 5.4.1), server included, and none of ours:
+ * that would bounce between relays (RFC 6324). Drops @skb if not.
+ */
+bool teredo_tx_teredo_ok(struct teredo_dev *td, struct sk_buff *skb,
+			 const struct in6_addr *dst)
+{
+	__be32 ip = teredo_addr_ip(dst), server = teredo_addr_server(dst);
+
+	if (!teredo_ipv4_is_global(ip) || !teredo_ipv4_is_global(server)) {
+		teredo_tx_drop(td, skb, TEREDO_STAT_TX_NOT_GLOBAL);
+		return false;
+	}
+	if (inet_addr_type(td->net, ip) == RTN_LOCAL ||
+	    inet_addr_type(td->net, server) == RTN_LOCAL) {
+		teredo_tx_drop(td, skb, TEREDO_STAT_TX_LOOP);
+		return false;
+	}
+	return true;
+}
+
+/* Send @len bytes of @data in UDP to @ip:@port from the device's socket:
+ * teredod's router solicitations. Process context.
+ */
+int teredo_send_raw(struct teredo_dev *td, const void *data,
+		    unsigned int len, __be32 ip, __be16 port)
+{
+	unsigned int hroom = LL_MAX_HEADER + TEREDO_ENCAP_LEN;
+	struct sk_buff *skb;
+
+	skb = alloc_skb(hroom + len, GFP_KERNEL);
+	if (!skb)
+		return -ENOMEM;
+	skb_reserve(skb, hroom);
+	skb_put_data(skb, data, len);
+	skb_reset_network_header(skb);
+	teredo_stat_inc(td, TEREDO_STAT_TX_CONTROL);
+	local_bh_disable();
+	teredo_encap(td, skb, ip, port);
+	local_bh_enable();
+	return 0;
+}
+
 netdev_tx_t teredo_xmit(struct sk_buff *skb, struct net_device *dev)
 {
 	struct teredo_dev *td = netdev_priv(dev);
 	const struct in6_addr *dst;
-	struct teredo_peer *p;
-	__be32 ip;
 
 	if (unlikely(skb->protocol != htons(ETH_P_IPV6) ||
 		     !pskb_network_may_pull(skb, sizeof(struct ipv6hdr)))) {
@@ -147,46 +207,23 @@ netdev_tx_t teredo_xmit(struct sk_buff *skb, struct net_device *dev)
 		teredo_tx_drop(td, skb, TEREDO_STAT_TX_MULTICAST);
 		return NETDEV_TX_OK;
 	}
-	if (unlikely(!teredo_addr_is_teredo(dst))) {
-		icmpv6_ndo_send(skb, ICMPV6_DEST_UNREACH, ICMPV6_ADDR_UNREACH, 0);
-		teredo_tx_drop(td, skb, TEREDO_STAT_TX_NOT_TEREDO);
-		return NETDEV_TX_OK;
-	}
 	if (unlikely(skb->len > dev->mtu && !skb_is_gso(skb))) {
 		icmpv6_ndo_send(skb, ICMPV6_PKT_TOOBIG, 0, dev->mtu);
 		teredo_tx_drop(td, skb, TEREDO_STAT_TX_TOO_BIG);
 		return NETDEV_TX_OK;
 	}
+	if (td->cfg.mode == TEREDO_MODE_CLIENT)
+		return teredo_client_xmit(td, skb);
 
-	p = teredo_peer_find(&td->peers, dst);
-	if (likely(p && teredo_peer_trusted(p))) {
-		u32 now = teredo_now();
-
-		if (likely(teredo_peer_fresh(p, now))) {
-			teredo_peer_touch(&p->last_tx, now);
-			teredo_encap(td, skb, READ_ONCE(p->ip),
-				     READ_ONCE(p->port));
-			return NETDEV_TX_OK;
-		}
-	}
-
-	/* Before anything is sent to an address taken from the destination:
-	 * global unicast only (RFC 4380 section 5.4.1), server included.
-	 */
-	ip = teredo_addr_ip(dst);
-	if (!teredo_ipv4_is_global(ip) ||
-	    !teredo_ipv4_is_global(teredo_addr_server(dst))) {
-		teredo_tx_drop(td, skb, TEREDO_STAT_TX_NOT_GLOBAL);
+	/* a relay serves Teredo destinations only */
+	if (unlikely(!teredo_addr_is_teredo(dst))) {
+		icmpv6_ndo_send(skb, ICMPV6_DEST_UNREACH, ICMPV6_ADDR_UNREACH, 0);
+		teredo_tx_drop(td, skb, TEREDO_STAT_TX_NOT_TEREDO);
 		return NETDEV_TX_OK;
 	}
-	/* nor to ourselves: a Teredo address embedding one of our addresses
-	 * would bounce between relays (RFC 6324)
-	 */
-	if (inet_addr_type(td->net, ip) == RTN_LOCAL ||
-	    inet_addr_type(td->net, teredo_addr_server(dst)) == RTN_LOCAL) {
-		teredo_tx_drop(td, skb, TEREDO_STAT_TX_LOOP);
+	if (likely(teredo_tx_trusted(td, skb, dst)))
 		return NETDEV_TX_OK;
-	}
-	teredo_peer_queue(td, skb, dst);
+	if (teredo_tx_teredo_ok(td, skb, dst))
+		teredo_peer_queue(td, skb, dst);
 	return NETDEV_TX_OK;
 }

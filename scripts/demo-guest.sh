@@ -1,8 +1,9 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # The main job, run inside the VM by scripts/demo.sh: a Teredo network in
-# namespaces (a Teredo server, our in-kernel relay, a native IPv6 host, two
-# Teredo clients behind NATs), and what a person wants to see of it.
+# namespaces (our Teredo server, our in-kernel relay, a native IPv6 host,
+# our client and a Miredo client behind NATs), and what a person wants to
+# see of it.
 repo=$(cd "$(dirname "$0")/.." && pwd)
 source "$repo/selftests/lib.sh"
 source "$repo/selftests/topology.sh"
@@ -17,10 +18,11 @@ say() { printf '%s\n' "$*"; }
 step "Build the network"
 topo_init && topo_add_nat_client c1 1 && topo_add_nat_client c2 2 || exit 1
 say "inet:   an IPv4 internet (198.18.0.0/24) and a native IPv6 network ($TOPO_NET6::/64)"
-say "srv:    Teredo server (miredo-server) on $TOPO_SRV_IP and $TOPO_SRV_IP2"
+say "srv:    our Teredo server (teredod server) on $TOPO_SRV_IP and $TOPO_SRV_IP2"
 say "relay:  our relay, $TOPO_RELAY_IP and $TOPO_RELAY_IP6"
 say "host6:  a native IPv6 host, $TOPO_HOST6_IP6"
-say "c1, c2: Teredo clients (Miredo) behind NATs $(topo_nat_ip 1) and $(topo_nat_ip 2)"
+say "c1:     our Teredo client (teredod + teredo0) behind NAT $(topo_nat_ip 1)"
+say "c2:     a Miredo client behind NAT $(topo_nat_ip 2)"
 
 step "The relay: one device, one route, no daemon"
 run ip -n relay link add teredo0 type teredo mode relay local "$TOPO_RELAY_IP"
@@ -29,10 +31,10 @@ run ip -n relay route add 2001::/32 via fe80::1 dev teredo0
 run ip -n relay -d link show teredo0
 
 step "Start the Teredo server and the clients; the clients qualify"
-topo_start_miredo_server
-topo_start_miredo_client c1
+topo_start_teredod_server
+topo_start_teredod c1
 topo_start_miredo_client c2
-C1=$(topo_wait_teredo_addr c1 teredo 60)
+C1=$(topo_wait_teredo_addr c1 teredo0 60)
 C2=$(topo_wait_teredo_addr c2 teredo 60)
 [ -n "$C1" ] && [ -n "$C2" ] || { say "the clients did not qualify"; topo_logs 20; exit 1; }
 for c in c1:"$C1" c2:"$C2"; do
@@ -40,6 +42,13 @@ for c in c1:"$C1" c2:"$C2"; do
 	printf '%s: %s\n    server %s, flags %s, mapped (NAT public) address %s port %s\n' \
 		"${c%%:*}" "${c#*:}" "$srv" "$flags" "$ip" "$port"
 done
+
+step "Our client's state (teredod show; the NAT type takes a few seconds)"
+wait_for 15 eval '[ "$(topo_show c1 "D.get(\"nat\")")" != unknown ]'
+run ip netns exec c1 "$TEREDOD" show teredo0 | sed -n 1,4p
+step "Ping: our client -> Miredo client, directly (bubbles through the server)"
+say "$ ip netns exec c1 ping -6 -n -c 3 -i 0.3 \"$C2\""
+ip netns exec c1 ping -6 -n -c 3 -i 0.3 "$C2" | tail -n 2
 
 step "Ping: Teredo client -> native host, through our relay"
 say "$ ip netns exec c1 ping -6 -n -c 3 -i 0.3 \"$TOPO_HOST6_IP6\""
@@ -62,6 +71,9 @@ end=$(date +%s.%N)
 say "sent     $sent"
 say "received $(cat /run/demo-sink.out)"
 python3 -c "print('%.0f kB/s (emulated CPU, no KVM)' % (1000 / ($end - $start)))"
+
+step "Our server's counters (teredod show server)"
+ip netns exec srv "$TEREDOD" show server | awk '$NF != 0'
 
 step "The relay's peer list (teredod show peers)"
 run ip netns exec relay "$TEREDOD" show peers teredo0

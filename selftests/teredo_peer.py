@@ -11,6 +11,18 @@ minimal server, and a raw datagram sender for malformed input.
       relays bubbles to its clients with an origin indication (RFC 4380 5.3).
   teredo_peer.py send BIND_IP:PORT DEST_IP:PORT HEX [COUNT]
       sends raw UDP payloads.
+  teredo_peer.py spoof SRC DEST_IP:PORT HEX COUNT
+      sends COUNT raw UDP/IPv4 datagrams with a forged source: SRC is
+      IP:PORT, IP (random ports) or IP/LEN (random addresses and ports).
+  teredo_peer.py rs BIND_IP:PORT SERVER_IP [cone] [TIMEOUT]
+      sends a router solicitation (auth header, nonce), waits for the RA;
+      prints "ra from IP:PORT mapped IP:PORT prefix P mtu N" (exit 1: none).
+  teredo_peer.py badserver BIND_IP SECONDS KIND
+      answers router solicitations with a router advertisement that is
+      valid (KIND good) or broken in one way: nonce, confbyte, noauth,
+      noorigin, prefixes2, prefix (another server's), mtu (1000).
+  teredo_peer.py recv BIND_IP:PORT SECONDS
+      prints "from IP:PORT HEX" of the first datagram (exit 1: none).
   teredo_peer.py packet KIND SRC DST [TRAILER]
       prints the hex of an IPv6 packet: bubble, echo or udp.
   teredo_peer.py tcp-sink PORT SECONDS
@@ -45,10 +57,10 @@ def ip6(src, dst, nh, payload, hlim=64):
     return struct.pack("!IHBB", 6 << 28, len(payload), nh, hlim) + src + dst + payload
 
 
-def icmp6(src, dst, typ, body):
+def icmp6(src, dst, typ, body, hlim=64):
     pseudo = src + dst + struct.pack("!I3xB", 4 + len(body), 58)
     c = csum(pseudo + struct.pack("!BBH", typ, 0, 0) + body)
-    return ip6(src, dst, 58, struct.pack("!BBH", typ, 0, c) + body)
+    return ip6(src, dst, 58, struct.pack("!BBH", typ, 0, c) + body, hlim)
 
 
 def bubble(src, dst):
@@ -145,10 +157,119 @@ def send(bind, dest, *args):
             s.sendto(data, hostport(dest))
 
 
+def rs_payload(nonce, cone=False):
+    src = addr("fe80::8000:5445:5245:444f" if cone else "fe80::ffff:ffff:ffff")
+    return b"\0\1\0\0" + nonce + b"\0" + icmp6(src, addr("ff02::2"), 133,
+                                                b"\0" * 4, 255)
+
+
+def spoof(src, dest, hexdata, count):
+    data = bytes.fromhex(hexdata)
+    dip, dport = hostport(dest)
+    net, port = src, None
+    if ":" in src:
+        net, port = hostport(src)
+    net = ipaddress.IPv4Network(net if "/" in net else net + "/32",
+                                strict=False)
+    s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
+    rnd = random.Random(1)
+    for _ in range(int(count)):
+        sip = net[rnd.randrange(net.num_addresses)] if net.num_addresses > 1 \
+            else net.network_address
+        sport = port if port else rnd.randrange(1024, 65535)
+        udp = struct.pack("!HHHH", sport, dport, 8 + len(data), 0) + data
+        hdr = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(udp), 0, 0, 64,
+                          17, 0, sip.packed, socket.inet_aton(dip))
+        s.sendto(hdr + udp, (dip, 0))
+
+
+def rs(bind, server_ip, *args):
+    cone = "cone" in args
+    timeout = float([a for a in args if a != "cone"][0]) \
+        if [a for a in args if a != "cone"] else 5.0
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind(hostport(bind))
+    nonce = bytes(random.getrandbits(8) for _ in range(8))
+    s.sendto(rs_payload(nonce, cone), (server_ip, 3544))
+    end = time.time() + timeout
+    while time.time() < end:
+        r, _, _ = select.select([s], [], [], 0.1)
+        if not r:
+            continue
+        data, src = s.recvfrom(65535)
+        if data[:2] != b"\0\1" or data[4:12] != nonce:
+            continue
+        origin, pkt = parse(data)
+        if len(pkt) < 40 + 16 or pkt[40] != 134:
+            continue
+        prefix = mtu = None
+        opts = pkt[56:]
+        while len(opts) >= 8 and opts[1]:
+            if opts[0] == 3:
+                prefix = "%s/%d" % (ipaddress.IPv6Address(opts[16:32]), opts[2])
+            elif opts[0] == 5:
+                mtu = struct.unpack("!I", opts[4:8])[0]
+            opts = opts[8 * opts[1]:]
+        print("ra from %s:%d mapped %s:%d prefix %s mtu %s" %
+              (src[0], src[1], origin[0], origin[1], prefix, mtu))
+        return
+    sys.exit("no router advertisement")
+
+
+def ra_payload(kind, nonce, server, dst, mapped):
+    """A server's answer to an RS from DST (link-local) at MAPPED."""
+    pfx_ip = socket.inet_aton("198.18.0.1") if kind == "prefix" else server
+    pio = struct.pack("!BBBBIII", 3, 4, 64, 0x40, 0xFFFFFFFF, 0xFFFFFFFF, 0)
+    pio += b"\x20\x01\0\0" + pfx_ip + b"\0" * 8
+    opts = pio * (2 if kind == "prefixes2" else 1)
+    opts += struct.pack("!BBHI", 5, 1, 0, 1000 if kind == "mtu" else 1280)
+    body = struct.pack("!BBHII", 0, 0, 0, 0, 2000) + opts
+    src = b"\xfe\x80" + b"\0" * 6 + b"\x80\0\xf2\x27" + \
+        bytes(b ^ 0xFF for b in server)
+    pkt = icmp6(src, dst, 134, body, 255)
+    if kind == "nonce":
+        nonce = bytes(b ^ 0x55 for b in nonce)
+    auth = b"\0\1\0\0" + nonce + (b"\1" if kind == "confbyte" else b"\0")
+    oi = b"\0\0" + struct.pack("!H", mapped[1] ^ 0xFFFF)
+    oi += bytes(b ^ 0xFF for b in socket.inet_aton(mapped[0]))
+    return (b"" if kind == "noauth" else auth) + \
+        (b"" if kind == "noorigin" else oi) + pkt
+
+
+def badserver(bind, seconds, kind):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind((bind, 3544))
+    me = socket.inet_aton(bind)
+    end = time.time() + float(seconds)
+    while time.time() < end:
+        r, _, _ = select.select([s], [], [], 0.1)
+        if not r:
+            continue
+        data, src = s.recvfrom(65535)
+        if len(data) < 61 or data[:2] != b"\0\1":
+            continue
+        nonce, pkt = data[4:12], data[13:]
+        if len(pkt) < 48 or pkt[6] != 58 or pkt[40] != 133:
+            continue
+        s.sendto(ra_payload(kind, nonce, me, pkt[8:24], src), src)
+
+
+def recv(bind, seconds):
+    s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    s.bind(hostport(bind))
+    r, _, _ = select.select([s], [], [], float(seconds))
+    if not r:
+        sys.exit("nothing received")
+    data, src = s.recvfrom(65535)
+    print("from %s:%d %s" % (src[0], src[1], data.hex()))
+
+
 def packet(kind, src, dst, trailer=""):
     src, dst = addr(src), addr(dst)
     if kind == "bubble":
         p = bubble(src, dst)
+    elif kind == "rs":
+        p = icmp6(src, dst, 133, b"\0" * 4, 255)
     elif kind == "echo":
         p = icmp6(src, dst, 128, struct.pack("!HH", 1, 1) + b"x" * 8)
     else:
@@ -190,6 +311,7 @@ def tcp_source(host, port, nbytes):
 
 if __name__ == "__main__":
     cmds = {"client": client, "server": server, "send": send, "packet": packet,
+            "spoof": spoof, "rs": rs, "recv": recv, "badserver": badserver,
             "tcp-sink": tcp_sink, "tcp-source": tcp_source}
     if len(sys.argv) < 2 or sys.argv[1] not in cmds:
         sys.exit(__doc__)

@@ -276,6 +276,109 @@ topo_start_miredo_server() {	# [NS]
 	}
 }
 
+# Our Teredo server (teredod server) in namespace srv (or NS), on 198.18.0.1
+# and .2; extra arguments go to "teredod server" (--rate, --burst).
+topo_start_teredod_server() {	# [NS [ARGS...]]
+	local ns=${1:-srv} conf=$TOPO_DIR/teredod-server.conf
+	local teredod
+
+	teredod=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/userspace/teredod/teredod
+	shift
+	cat >"$conf" <<-EOF
+	ServerBindAddress $TOPO_SRV_IP
+	ServerBindAddress2 $TOPO_SRV_IP2
+	EOF
+	topo_daemon teredod-server "$ns" "$teredod" server -f -c "$conf" \
+		-p "$TOPO_DIR/teredod-server.pid" "$@"
+	wait_for 10 udp_bound "$ns" 3544 || {
+		echo "teredod server did not bind UDP 3544"
+		return 1
+	}
+}
+
+# Our client: teredod (from this tree) in NS drives its teredo0.
+TOPO_TEREDOD=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/userspace/teredod/teredod
+
+# teredod in namespace NS, with a hook that logs its environment; the
+# server is miredo-server unless SERVER= is given (empty: none).
+topo_start_teredod() {	# NS [CONFIG LINE...]
+	local ns=$1 conf=$TOPO_DIR/teredod-$1.conf hook=$TOPO_DIR/hook-$1
+
+	shift
+	{
+		echo "# teredod for $ns"
+		echo "RelayType client"
+		[ -n "${SERVER-$TOPO_SRV_IP}" ] && echo "ServerAddress ${SERVER-$TOPO_SRV_IP}"
+		echo "InterfaceName teredo0"
+		echo "HookScript $hook"
+		printf '%s\n' "$@"
+	} >"$conf"
+	cat >"$hook" <<-EOF
+	#!/bin/sh
+	echo "STATE=\$STATE OLD_STATE=\$OLD_STATE IFACE=\$IFACE ADDRESS=\$ADDRESS LLADDRESS=\$LLADDRESS MTU=\$MTU OLD_ADDRESS=\$OLD_ADDRESS" >>$hook.log
+	EOF
+	chmod +x "$hook"
+	topo_daemon "teredod-$ns" "$ns" "$TOPO_TEREDOD" -f -v -c "$conf"
+}
+
+topo_teredod_pid() {	# NS
+	local e
+
+	for e in "${TOPO_PIDS[@]}"; do
+		[ "${e%%:*}" = "teredod-$1" ] && echo "${e##*:}"
+	done
+}
+
+topo_show() {	# NS EXPR on D (teredod show --json of teredo0)
+	topo_exec "$1" "$TOPO_TEREDOD" show --json teredo0 |
+		python3 -c 'import json,sys; D = json.load(sys.stdin); print('"$2"')'
+}
+
+topo_last_hook() {	# NS
+	tail -n 1 "$TOPO_DIR/hook-$1.log" 2>/dev/null
+}
+
+topo_addr_is() {	# NS ADDRESS: the only Teredo address of teredo0
+	expect_eq "$(topo_teredo_addrs "$1" teredo0)" "$2"
+}
+
+topo_addr_changed() {	# NS OLD: a Teredo address, another one
+	local a
+
+	a=$(topo_teredo_addrs "$1" teredo0)
+	[ -n "$a" ] && [ "$a" != "$2" ] && [[ $a != *$'\n'* ]]
+}
+
+# A Miredo relay in its own namespace: 198.18.0.11, 2001:db8:ffff::11.
+topo_add_miredo_relay() {
+	local conf=$TOPO_DIR/miredo-mrelay.conf
+
+	topo_add_ns mrelay || return 1
+	{
+		topo_attach_cmds mrelay eth0 br4 mrelay4
+		topo_attach_cmds mrelay eth1 br6 mrelay6
+	} | topo_batch inet || return 1
+	topo_batch mrelay <<-EOF || return 1
+	link set lo up
+	link set eth0 up
+	link set eth1 up
+	addr add 198.18.0.11/24 dev eth0
+	addr add 2001:db8:ffff::11/64 dev eth1 nodad
+	EOF
+	topo_sysctl mrelay net.ipv6.conf.all.forwarding=1 || return 1
+	printf 'RelayType relay\nInterfaceName teredo\nBindAddress 198.18.0.11\n' >"$conf"
+	topo_daemon miredo-mrelay mrelay miredo -f -c "$conf" \
+		-p "$TOPO_DIR/miredo-mrelay.pid"
+	wait_for 10 topo_link_up mrelay teredo
+}
+
+topo_peer_ip() {	# NS PEER-ADDRESS: the IPv4 it is mapped to, trusted
+	topo_exec "$1" "$TOPO_TEREDOD" show peers --json teredo0 |
+		python3 -c 'import json,sys
+P = [p for p in json.load(sys.stdin) if p["address"] == "'"$2"'" and p["trusted"]]
+print(P[0]["ip"] if P else None)'
+}
+
 # A Miredo relay in namespace relay (or NS): tun "teredo" with 2001::/32.
 topo_start_miredo_relay() {	# [NS]
 	local ns=${1:-relay} conf=$TOPO_DIR/miredo-relay.conf

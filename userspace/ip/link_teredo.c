@@ -76,7 +76,7 @@ static void print_explain(FILE *f)
 		"                  [ dev PHYS_DEV ] [ mtu MTU ] [ maxpeers NUMBER ]\n"
 		"\n"
 		"Where: ADDR := { IPV4_ADDRESS | any }\n"
-		"       PORT := 1..65535 (default %u)\n"
+		"       PORT := 1..65535 (default %u for a relay, random for a client)\n"
 		"       MTU  := %u..65535 (default %u)\n",
 		TEREDO_PORT, TEREDO_MIN_MTU, TEREDO_MIN_MTU);
 }

@@ -13,18 +13,23 @@ echo "TAP version 13"
 ok() { n=$((n + 1)); echo "ok $n - teredod: $*"; }
 ko() { n=$((n + 1)); echo "not ok $n - teredod: $*"; fail=1; }
 
-# unit tests: "ok DESC" / "not ok DESC" lines, numbered here
-out=$(./test_teredod 2>&1)
-st=$?
-while IFS= read -r line; do
-	case $line in
-	"ok "*)		ok "${line#ok }" ;;
-	"not ok "*)	ko "${line#not ok }" ;;
-	"#"*)		echo "$line" ;;
-	*)		echo "# $line" ;;
-	esac
-done <<<"$out"
-[ $st = 0 ] || grep -q '^not ok ' <<<"$out" || ko "unit tests exited with status $st"
+# unit tests (the programs named on the command line, test_teredod by
+# default): "ok DESC" / "not ok DESC" lines, numbered here
+[ $# -gt 0 ] || set -- test_teredod
+for prog in "$@"; do
+	out=$(./"$prog" 2>&1)
+	st=$?
+	while IFS= read -r line; do
+		case $line in
+		"ok "*)		ok "${line#ok }" ;;
+		"not ok "*)	ko "${line#not ok }" ;;
+		"#"*)		echo "$line" ;;
+		*)		echo "# $line" ;;
+		esac
+	done <<<"$out"
+	[ $st = 0 ] || grep -q '^not ok ' <<<"$out" ||
+		ko "$prog exited with status $st"
+done
 
 if command -v python3 >/dev/null; then
 	if err=$(./test_teredod --samples | python3 -c '
@@ -69,9 +74,35 @@ usage_error() {	# expected stderr, then the arguments
 		ko "$*: status $rc, out: $out, err: $err"
 	fi
 }
-usage_error 'teredod: unknown command "bogus"' bogus
 usage_error 'teredod: unknown option "--bogus"' --bogus
-usage_error 'teredod: no command given'
+usage_error 'teredod: option "-c" needs a file name' -c
+
+# Not a command: the client daemon, with these server names. Errors in the
+# configuration come before anything is done to the system.
+conf_error() {	# expected stderr, then the arguments
+	local want=$1
+
+	shift
+	run "$@"
+	if [ $rc = 1 ] && [ -z "$out" ] && grep -qF -- "$want" <<<"$err"; then
+		ok "${*:-(no arguments)} -> status 1, $want"
+	else
+		ko "$*: status $rc, out: $out, err: $err"
+	fi
+}
+conf_error 'teredod: "bogus.invalid": no IPv4 address' -c /dev/null bogus.invalid
+conf_error 'teredod: 10.1.2.3 is not a global unicast IPv4 address' -c /dev/null 10.1.2.3
+conf_error 'teredod: /nonexistent/teredod.conf: No such file or directory' -c /nonexistent/teredod.conf
+tmp=$(mktemp)
+printf 'RelayType client\nServerAdress 198.18.0.1\n' >"$tmp"
+conf_error "teredod: $tmp:2: unknown directive \"ServerAdress\"" -c "$tmp"
+printf 'ServerAddress 198.18.0.1\nBindPort 70000\n' >"$tmp"
+conf_error "teredod: $tmp:2: BindPort" -c "$tmp"
+printf 'RelayType relay\n' >"$tmp"
+conf_error "teredod: $tmp:1: RelayType" -c "$tmp"
+printf '\n' >"$tmp"
+conf_error "teredod: $tmp: ServerAddress" -c "$tmp"
+rm -f "$tmp"
 usage_error 'teredod: show: unknown option "-x"' show -x
 usage_error 'teredod: show: unexpected argument "b"' show a b
 usage_error 'teredod: show: unexpected argument "c"' show peers dev a c

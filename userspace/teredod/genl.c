@@ -193,6 +193,47 @@ void genl_perror(const struct genl *g, const char *what, int err)
 		warnx("%s: %s", what, why);
 }
 
+/* CTRL_ATTR_MCAST_GROUPS: nests of CTRL_ATTR_MCAST_GRP_{NAME,ID} */
+static void genl_family_groups(struct genl *g, const struct nlattr *nest)
+{
+	const struct nlattr *grp, *a;
+
+	mnl_attr_for_each_nested(grp, nest) {
+		const char *name = NULL;
+		uint32_t id = 0;
+
+		mnl_attr_for_each_nested(a, grp) {
+			if (mnl_attr_get_type(a) == CTRL_ATTR_MCAST_GRP_NAME &&
+			    !mnl_attr_validate(a, MNL_TYPE_NUL_STRING))
+				name = mnl_attr_get_str(a);
+			else if (mnl_attr_get_type(a) == CTRL_ATTR_MCAST_GRP_ID &&
+				 mnl_attr_get_payload_len(a) == sizeof(id))
+				id = mnl_attr_get_u32(a);
+		}
+		if (!name || !id || strlen(name) >= GENL_NAMSIZ ||
+		    g->n_mcgrps == sizeof(g->mcgrps) / sizeof(g->mcgrps[0]))
+			continue;
+		strcpy(g->mcgrps[g->n_mcgrps].name, name);
+		g->mcgrps[g->n_mcgrps++].id = id;
+	}
+}
+
+int genl_subscribe(struct genl *g, const char *name)
+{
+	unsigned int i;
+
+	for (i = 0; i < g->n_mcgrps; i++) {
+		if (strcmp(g->mcgrps[i].name, name))
+			continue;
+		if (mnl_socket_setsockopt(g->nl, NETLINK_ADD_MEMBERSHIP,
+					  &g->mcgrps[i].id,
+					  sizeof(g->mcgrps[i].id)) < 0)
+			return -errno;
+		return 0;
+	}
+	return -ENOENT;
+}
+
 static int genl_family_cb(const struct nlmsghdr *nlh, void *data)
 {
 	struct genl *g = data;
@@ -207,6 +248,9 @@ static int genl_family_cb(const struct nlmsghdr *nlh, void *data)
 		case CTRL_ATTR_VERSION:
 			if (mnl_attr_get_payload_len(a) == sizeof(uint32_t))
 				g->kversion = mnl_attr_get_u32(a);
+			break;
+		case CTRL_ATTR_MCAST_GROUPS:
+			genl_family_groups(g, a);
 			break;
 		}
 	}

@@ -37,6 +37,11 @@ struct genl {
 	char *rx;			/* GENL_RX_SIZE bytes */
 	char ext_msg[GENL_EXT_MSG];	/* extack message of the last error */
 	int ext_miss;			/* extack missing attribute, or -1 */
+	struct {
+		char name[GENL_NAMSIZ];
+		uint32_t id;
+	} mcgrps[4];			/* the family's multicast groups */
+	unsigned int n_mcgrps;
 };
 
 /*
@@ -65,6 +70,9 @@ int genl_run(struct genl *g, struct nlmsghdr *nlh, mnl_cb_t cb, void *data);
 
 /* for the unit tests: the status of an NLMSG_ERROR or NLMSG_DONE message */
 int genl_ack_status(struct genl *g, const struct nlmsghdr *nlh);
+
+/* Join the family's multicast group @name: 0 or a negative errno. */
+int genl_subscribe(struct genl *g, const char *name);
 
 /* Print "teredod: WHAT: the kernel's message (strerror)" or so. */
 void genl_perror(const struct genl *g, const char *what, int err);

@@ -2,10 +2,12 @@
 /*
  * teredod: the Teredo helper of the in-kernel Teredo device.
  *
- *	teredod [-j|--json] COMMAND [ARGS]
+ *	teredod [OPTIONS] [SERVER...]		the client daemon
+ *	teredod [OPTIONS] COMMAND [ARGS]	show, server, help
  *
  * Options before the command are global; a command is looked up in
- * commands[] and gets the rest of the line (its name first).
+ * commands[] and gets the rest of the line (its name first). Anything else
+ * is the name of a Teredo server for the client daemon, as with miredo(8).
  */
 #include <err.h>
 #include <stdio.h>
@@ -23,6 +25,7 @@ static void help_usage(FILE *f)
 
 static const struct command commands[] = {
 	{ "show", cmd_show, show_usage },
+	{ "server", cmd_server, server_usage },
 	{ "help", cmd_help, help_usage },
 };
 
@@ -30,10 +33,16 @@ static void usage(FILE *f)
 {
 	size_t i;
 
-	fputs("Usage: teredod [-j|--json] COMMAND [ARGS]\n", f);
+	fputs("Usage: teredod [OPTIONS] [SERVER...]\n"
+	      "       teredod [OPTIONS] COMMAND [ARGS]\n", f);
+	client_usage(f);
 	for (i = 0; i < ARRAY_SIZE(commands); i++)
 		commands[i].usage(f);
 	fputs("Options:\n"
+	      "  -c FILE      configuration file\n"
+	      "  -f           stay in the foreground, log to stderr\n"
+	      "  -p FILE      write the process id to FILE\n"
+	      "  -v           log debug messages too\n"
 	      "  -j, --json   print JSON (also after the command)\n"
 	      "  -h, --help   print this help\n"
 	      "DEV defaults to " TEREDOD_DEFAULT_DEV ".\n", f);
@@ -61,29 +70,41 @@ int main(int argc, char **argv)
 	int i;
 
 	for (i = 1; i < argc && argv[i][0] == '-'; i++) {
-		if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+		const char *a = argv[i];
+
+		if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
 			usage(stdout);
 			return 0;
-		} else if (!strcmp(argv[i], "-j") || !strcmp(argv[i], "--json")) {
+		} else if (!strcmp(a, "-j") || !strcmp(a, "--json")) {
 			opts.json = true;
+		} else if (!strcmp(a, "-f")) {
+			opts.foreground = true;
+		} else if (!strcmp(a, "-v")) {
+			opts.verbose = true;
+		} else if (!strcmp(a, "-c") || !strcmp(a, "-p")) {
+			if (i + 1 == argc) {
+				warnx("option \"%s\" needs a file name", a);
+				return bad_usage();
+			}
+			if (a[1] == 'c')
+				opts.conf = argv[++i];
+			else
+				opts.pidfile = argv[++i];
+		} else if (!strcmp(a, "--")) {
+			i++;
+			break;
 		} else {
-			warnx("unknown option \"%s\"", argv[i]);
+			warnx("unknown option \"%s\"", a);
 			return bad_usage();
 		}
 	}
-	/*
-	 * The daemon (teredod [-c FILE] [-f]) will take its options and the
-	 * no-command case here.
-	 */
-	if (i == argc) {
-		warnx("no command given");
-		return bad_usage();
-	}
 
-	for (c = 0; c < ARRAY_SIZE(commands); c++)
-		if (!strcmp(argv[i], commands[c].name))
-			return commands[c].run(argc - i, argv + i, &opts);
+	if (i < argc)
+		for (c = 0; c < ARRAY_SIZE(commands); c++)
+			if (!strcmp(argv[i], commands[c].name))
+				return commands[c].run(argc - i, argv + i,
+						       &opts);
 
-	warnx("unknown command \"%s\"", argv[i]);
-	return bad_usage();
+	/* the client daemon, with the server names given, if any */
+	return cmd_client(argc - i, argv + i, &opts);
 }

@@ -16,6 +16,7 @@
 #include <linux/teredo.h>
 
 #include "genl.h"
+#include "server.h"
 #include "teredod.h"
 #include "util.h"
 
@@ -143,6 +144,32 @@ int teredo_dev_parse(const struct nlmsghdr *nlh, struct teredo_dev *d)
 		case TEREDO_A_PEER_SIZE:
 			ok = attr_uint(a, &d->peer_size);
 			break;
+		case TEREDO_A_QUALIFIED:
+			ok = attr_uint(a, &d->qualified);
+			break;
+		case TEREDO_A_NAT:
+			ok = attr_uint(a, &d->nat);
+			break;
+		case TEREDO_A_SERVER_AGE:
+			ok = attr_uint(a, &d->server_age);
+			break;
+		case TEREDO_A_ADDR:
+			ok = mnl_attr_get_payload_len(a) == sizeof(d->addr);
+			if (ok)
+				memcpy(&d->addr, mnl_attr_get_payload(a),
+				       sizeof(d->addr));
+			break;
+		case TEREDO_A_LOCAL_IP:
+			ok = mnl_attr_get_payload_len(a) == sizeof(d->local_ip);
+			if (ok)
+				memcpy(&d->local_ip, mnl_attr_get_payload(a),
+				       sizeof(d->local_ip));
+			break;
+		case TEREDO_A_LOCAL_PORT:
+			ok = mnl_attr_get_payload_len(a) == sizeof(uint16_t);
+			if (ok)
+				d->local_port = ntohs(mnl_attr_get_u16(a));
+			break;
 		case TEREDO_A_STATS:
 			mnl_attr_for_each_nested(e, a) {
 				if (mnl_attr_get_type(e) != TEREDO_STAT_A_ENTRY)
@@ -201,6 +228,74 @@ static void put_mode(FILE *f, const struct teredo_dev *d, bool json)
 		fputs(s, f);
 }
 
+static const char *const nat_names[] = {
+	[TEREDO_NAT_UNKNOWN]	= "unknown",
+	[TEREDO_NAT_NONE]	= "none",
+	[TEREDO_NAT_CONE]	= "cone",
+	[TEREDO_NAT_RESTRICTED]	= "restricted",
+	[TEREDO_NAT_SYMMETRIC]	= "symmetric",
+};
+
+const char *teredo_nat_name(unsigned int nat)
+{
+	return nat < ARRAY_SIZE(nat_names) ? nat_names[nat] : "unknown";
+}
+
+/* socket and client state, JSON members after the others */
+static void put_client_json(FILE *f, const struct teredo_dev *d)
+{
+	char buf[INET6_ADDRSTRLEN];
+
+	if (HAVE(d, TEREDO_A_LOCAL_IP) && HAVE(d, TEREDO_A_LOCAL_PORT))
+		fprintf(f, ",\"local\":\"%s\",\"local_port\":%u",
+			inet_ntop(AF_INET, &d->local_ip, buf, sizeof(buf)),
+			d->local_port);
+	if (!HAVE(d, TEREDO_A_QUALIFIED))
+		return;
+	fprintf(f, ",\"qualified\":%s", d->qualified ? "true" : "false");
+	if (HAVE(d, TEREDO_A_ADDR)) {
+		struct in_addr server;
+
+		memcpy(&server, &d->addr.s6_addr[4], sizeof(server));
+		fprintf(f, ",\"address\":\"%s\"",
+			inet_ntop(AF_INET6, &d->addr, buf, sizeof(buf)));
+		fprintf(f, ",\"server\":\"%s\"",
+			inet_ntop(AF_INET, &server, buf, sizeof(buf)));
+	}
+	if (HAVE(d, TEREDO_A_NAT))
+		fprintf(f, ",\"nat\":\"%s\"", teredo_nat_name(d->nat));
+	if (HAVE(d, TEREDO_A_SERVER_AGE))
+		fprintf(f, ",\"server_age_ms\":%llu",
+			(unsigned long long)d->server_age);
+}
+
+static void put_client_text(FILE *f, const struct teredo_dev *d)
+{
+	char buf[INET6_ADDRSTRLEN], age[AGE_BUFSZ];
+	struct in_addr server;
+
+	if (HAVE(d, TEREDO_A_LOCAL_IP) && HAVE(d, TEREDO_A_LOCAL_PORT))
+		fprintf(f, "    socket %s:%u\n",
+			inet_ntop(AF_INET, &d->local_ip, buf, sizeof(buf)),
+			d->local_port);
+	if (!HAVE(d, TEREDO_A_QUALIFIED))
+		return;
+	if (!d->qualified || !HAVE(d, TEREDO_A_ADDR)) {
+		fputs("    not qualified\n", f);
+		return;
+	}
+	memcpy(&server, &d->addr.s6_addr[4], sizeof(server));
+	fprintf(f, "    qualified, address %s\n",
+		inet_ntop(AF_INET6, &d->addr, buf, sizeof(buf)));
+	fprintf(f, "    server %s, NAT %s", inet_ntop(AF_INET, &server, buf,
+						     sizeof(buf)),
+		teredo_nat_name(HAVE(d, TEREDO_A_NAT) ? d->nat : 0));
+	if (HAVE(d, TEREDO_A_SERVER_AGE))
+		fprintf(f, ", last heard %s ago",
+			fmt_age(age, sizeof(age), d->server_age));
+	putc('\n', f);
+}
+
 /*
  * text:
  *	teredo0: mode relay, peers 3/1048576, 312 bytes per peer
@@ -226,6 +321,7 @@ void teredo_dev_print(FILE *f, const struct teredo_dev *d, bool json)
 		put_num(f, HAVE(d, TEREDO_A_MAX_PEERS), d->max_peers, true);
 		fputs(",\"peer_size\":", f);
 		put_num(f, HAVE(d, TEREDO_A_PEER_SIZE), d->peer_size, true);
+		put_client_json(f, d);
 		fputs(",\"stats\":{", f);
 		for (i = 0; i < d->nstats; i++) {
 			if (i)
@@ -246,6 +342,7 @@ void teredo_dev_print(FILE *f, const struct teredo_dev *d, bool json)
 	fputs(", ", f);
 	put_num(f, HAVE(d, TEREDO_A_PEER_SIZE), d->peer_size, false);
 	fputs(" bytes per peer\n", f);
+	put_client_text(f, d);
 
 	for (i = 0; i < d->nstats; i++)
 		if (strlen(d->stats[i].name) > w)
@@ -429,7 +526,8 @@ static int peer_cb(const struct nlmsghdr *nlh, void *data)
 void show_usage(FILE *f)
 {
 	fputs("  teredod show [[dev] DEV]        state and counters of a Teredo device\n"
-	      "  teredod show peers [[dev] DEV]  its peers, one a line\n", f);
+	      "  teredod show peers [[dev] DEV]  its peers, one a line\n"
+	      "  teredod show server [ADDRESS]   state and counters of a teredod server\n", f);
 }
 
 static int show_bad_usage(void)
@@ -446,6 +544,10 @@ int cmd_show(int argc, char **argv, const struct opts *opts)
 	bool peers = false;
 	struct genl g;
 	int i, err;
+
+	/* the server answers on its own socket (server_ctl.c) */
+	if (argc > 1 && !strcmp(argv[1], "server"))
+		return cmd_show_server(argc - 1, argv + 1, opts);
 
 	for (i = 1; i < argc; i++) {
 		arg = argv[i];

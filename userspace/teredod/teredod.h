@@ -19,6 +19,10 @@
 /* options given before the subcommand */
 struct opts {
 	bool json;			/* -j, --json */
+	const char *conf;		/* -c FILE, or NULL for the default */
+	bool foreground;		/* -f: stay in the foreground, log to stderr */
+	bool verbose;			/* -v: log debug messages */
+	const char *pidfile;		/* -p FILE, or NULL: none */
 };
 
 /*
@@ -33,6 +37,11 @@ struct command {
 
 int cmd_show(int argc, char **argv, const struct opts *opts);
 void show_usage(FILE *f);
+/* the client daemon: argv holds the server names given, if any */
+int cmd_client(int argc, char **argv, const struct opts *opts);
+void client_usage(FILE *f);
+int cmd_server(int argc, char **argv, const struct opts *opts);
+void server_usage(FILE *f);
 
 /* TEREDO_CMD_GET_DEV reply; have: 1 << TEREDO_A_* of the attributes seen */
 struct teredo_stat {
@@ -48,6 +57,12 @@ struct teredo_dev {
 	uint64_t peers;
 	uint64_t max_peers;
 	uint64_t peer_size;
+	uint64_t qualified;		/* client mode */
+	struct in6_addr addr;		/* TEREDO_A_ADDR */
+	uint64_t nat;			/* enum teredo_nat */
+	uint64_t server_age;		/* ms */
+	struct in_addr local_ip;
+	uint16_t local_port;		/* host order */
 	struct teredo_stat *stats;
 	size_t nstats;
 };
@@ -67,6 +82,7 @@ struct teredo_peer {
 int teredo_dev_parse(const struct nlmsghdr *nlh, struct teredo_dev *d);
 void teredo_dev_free(struct teredo_dev *d);
 void teredo_dev_print(FILE *f, const struct teredo_dev *d, bool json);
+const char *teredo_nat_name(unsigned int nat);
 void teredo_peer_parse(const struct nlattr *nest, struct teredo_peer *p);
 void teredo_peer_print(FILE *f, const struct teredo_peer *p, bool json);
 

@@ -34,18 +34,53 @@ enum {
 
 #define IFLA_TEREDO_MAX (__IFLA_TEREDO_MAX - 1)
 
+/* What the secondary-server test found out about the NAT (teredod). */
+enum teredo_nat {
+	TEREDO_NAT_UNKNOWN,
+	TEREDO_NAT_NONE,	/* mapped address is a local one */
+	TEREDO_NAT_CONE,	/* unsolicited traffic passes */
+	TEREDO_NAT_RESTRICTED,	/* address or port restricted */
+	TEREDO_NAT_SYMMETRIC,	/* a new mapping per destination */
+	__TEREDO_NAT_MAX,
+};
+
+#define TEREDO_NAT_MAX (__TEREDO_NAT_MAX - 1)
+
 /*
- * Generic netlink family "teredo": state, counters and peers of a device.
- * Requests carry TEREDO_A_IFINDEX (or TEREDO_A_IFNAME) of a teredo device
- * in the caller's namespace.
+ * Generic netlink family "teredo": state, counters and peers of a device,
+ * and the control channel of a client-mode device. Requests carry
+ * TEREDO_A_IFINDEX (or TEREDO_A_IFNAME) of a teredo device in the caller's
+ * namespace.
+ *
+ * Client mode: the device's own UDP socket carries everything, so that the
+ * NAT mapping is one. teredod sends its router solicitations with
+ * TEREDO_CMD_SEND and receives what servers send back (packets from UDP
+ * port 3544 with an authentication header) as TEREDO_CMD_CONTROL
+ * notifications in the TEREDO_MCGRP_CONTROL group. Once qualified, it sets
+ * the Teredo address with TEREDO_CMD_SET_CLIENT; until then the device
+ * sends nothing and answers the stack with ICMPv6 unreachable.
  */
 #define TEREDO_GENL_NAME	"teredo"
 #define TEREDO_GENL_VERSION	1
+#define TEREDO_MCGRP_CONTROL	"control"
+#define TEREDO_CONTROL_MAX	1500	/* bytes of a TEREDO_A_PAYLOAD */
 
 enum teredo_cmd {
 	TEREDO_CMD_UNSPEC,
 	TEREDO_CMD_GET_DEV,	/* do: device state and counters */
 	TEREDO_CMD_GET_PEER,	/* dump: the peer list */
+	/* do, client mode: send TEREDO_A_PAYLOAD in UDP to
+	 * TEREDO_A_REMOTE_IP, port TEREDO_PORT, from the device's socket
+	 */
+	TEREDO_CMD_SEND,
+	/* do, client mode: TEREDO_A_QUALIFIED 1 with TEREDO_A_ADDR (and
+	 * TEREDO_A_NAT), or 0. A new address flushes the peer list.
+	 */
+	TEREDO_CMD_SET_CLIENT,
+	/* notification: TEREDO_A_IFINDEX, TEREDO_A_REMOTE_IP,
+	 * TEREDO_A_REMOTE_PORT, TEREDO_A_PAYLOAD (the whole UDP payload)
+	 */
+	TEREDO_CMD_CONTROL,
 	__TEREDO_CMD_MAX,
 };
 
@@ -62,6 +97,17 @@ enum {
 	TEREDO_A_STATS,		/* nest of TEREDO_A_STAT entries */
 	TEREDO_A_PEER,		/* nest: enum teredo_peer_attr */
 	TEREDO_A_PAD,
+	TEREDO_A_REMOTE_IP,	/* be32 */
+	TEREDO_A_REMOTE_PORT,	/* be16 */
+	TEREDO_A_PAYLOAD,	/* binary, a UDP payload */
+	TEREDO_A_QUALIFIED,	/* u8, 0 or 1 (client mode) */
+	TEREDO_A_ADDR,		/* in6_addr, the client's Teredo address */
+	TEREDO_A_NAT,		/* u8, enum teredo_nat */
+	TEREDO_A_SERVER_AGE,	/* u32, ms since the last packet from our
+				 * server (absent if never)
+				 */
+	TEREDO_A_LOCAL_IP,	/* be32, bound address of the socket */
+	TEREDO_A_LOCAL_PORT,	/* be16, bound port of the socket */
 	__TEREDO_A_MAX,
 };
 

@@ -1,0 +1,312 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Client mode (RFC 4380 section 5.2, RFC 5991): the state teredod sets once
+ * qualified, and the client's reception and transmission rules. The
+ * qualification, the maintenance of the NAT mapping and the NAT probing are
+ * teredod's, through the device's socket over generic netlink.
+ */
+#include <linux/icmpv6.h>
+#include <linux/slab.h>
+#include <net/ipv6.h>
+#include <net/route.h>
+
+#include "teredo.h"
+
+/* server packets passed to teredod: a burst of 50, 50 a second */
+#define TEREDO_CONTROL_RATE	50
+/* bubbles answering server-relayed ones, a second */
+#define TEREDO_PUNCH_RATE	200
+
+void teredo_client_init(struct teredo_dev *td)
+{
+	ratelimit_state_init(&td->control_rs, HZ, TEREDO_CONTROL_RATE);
+	ratelimit_set_flags(&td->control_rs, RATELIMIT_MSG_ON_RELEASE);
+	ratelimit_state_init(&td->punch_rs, HZ, TEREDO_PUNCH_RATE);
+	ratelimit_set_flags(&td->punch_rs, RATELIMIT_MSG_ON_RELEASE);
+}
+
+/* From the device destructor: no reader is left. */
+void teredo_client_exit(struct teredo_dev *td)
+{
+	kfree(rcu_dereference_protected(td->client, true));
+}
+
+/* Qualified with @addr (NULL: not qualified). A new address makes every
+ * peer entry stale: they go. Process context, from generic netlink.
+ */
+int teredo_client_set(struct teredo_dev *td, const struct in6_addr *addr,
+		      u8 nat)
+{
+	struct teredo_client *c = NULL, *old;
+	bool flush;
+
+	if (addr) {
+		c = kzalloc(sizeof(*c), GFP_KERNEL);
+		if (!c)
+			return -ENOMEM;
+		c->addr = *addr;
+		c->server = teredo_addr_server(addr);
+		c->nat = nat;
+	}
+	spin_lock_bh(&td->lock);
+	old = rcu_replace_pointer(td->client, c, lockdep_is_held(&td->lock));
+	if (!old || !c || old->server != c->server)
+		WRITE_ONCE(td->server_seen, false);
+	spin_unlock_bh(&td->lock);
+	flush = !old || !c || !ipv6_addr_equal(&old->addr, &c->addr);
+	if (old)
+		kfree_rcu(old, rcu);
+	if (flush)
+		teredo_peer_flush(td);
+	return 0;
+}
+
+/* A packet with an authentication header from a server port: an answer to
+ * one of teredod's solicitations, for teredod (rate-limited).
+ */
+static int teredo_client_control(struct teredo_dev *td, struct sk_buff *skb,
+				 __be32 saddr, __be16 sport)
+{
+	if (sport != htons(TEREDO_PORT) || !__ratelimit(&td->control_rs))
+		return teredo_rx_drop(td, skb, TEREDO_STAT_RX_CONTROL);
+	teredo_control_notify(td, skb, saddr, sport);
+	consume_skb(skb);
+	return 0;
+}
+
+/* Without an authentication header, but from a link-local source: a
+ * router advertisement too, for teredod to refuse and say why. Never for
+ * the IPv6 stack.
+ */
+static bool teredo_client_is_ra(struct sk_buff *skb,
+				const struct teredo_rx *rx)
+{
+	const struct ipv6hdr *ip6h;
+
+	ip6h = (const struct ipv6hdr *)(skb->data + rx->off);
+	return ipv6_addr_type(&ip6h->saddr) & IPV6_ADDR_LINKLOCAL &&
+	       ip6h->nexthdr == IPPROTO_ICMPV6;
+}
+
+/* A bubble our server relayed (origin indication) from @peer at @ip:@port:
+ * answer with a direct bubble there, which opens our NAT to it (RFC 4380
+ * section 5.2.3; Windows and Miredo do the same). At most one every 2 s.
+ */
+static void teredo_client_punch(struct teredo_dev *td,
+				const struct teredo_client *c,
+				const struct in6_addr *peer,
+				__be32 ip, __be16 port)
+{
+	struct teredo_peer *p;
+	struct sk_buff *skb;
+
+	if (!teredo_ipv4_is_global(ip) ||
+	    inet_addr_type(td->net, ip) == RTN_LOCAL ||
+	    !__ratelimit(&td->punch_rs))
+		return;
+	p = teredo_peer_get(td, peer, ip, port);
+	if (!p || !teredo_peer_bubble_due(td, p))
+		return;
+	skb = teredo_bubble(td, &c->addr, peer, ip, port);
+	if (!skb)
+		return;
+	teredo_stat_inc(td, TEREDO_STAT_TX_BUBBLE);
+	teredo_encap(td, skb, ip, port);
+}
+
+/* Native peers a client talks to through relays: global unicast, not
+ * IPv4-mapped or -compatible (::/96).
+ */
+static bool teredo_native_ok(const struct in6_addr *a)
+{
+	int type = ipv6_addr_type(a);
+
+	return type & IPV6_ADDR_UNICAST &&
+	       !(type & (IPV6_ADDR_LINKLOCAL | IPV6_ADDR_SITELOCAL |
+			 IPV6_ADDR_LOOPBACK | IPV6_ADDR_MAPPED)) &&
+	       (a->s6_addr32[0] | a->s6_addr32[1] | a->s6_addr32[2]);
+}
+
+/* From a Teredo peer (RFC 4380 section 5.2.3 cases 1 and 3). */
+static int teredo_client_rcv_teredo(struct teredo_dev *td,
+				    struct sk_buff *skb,
+				    __be32 saddr, __be16 sport)
+{
+	const struct ipv6hdr *ip6h = ipv6_hdr(skb);
+	const struct in6_addr *src = &ip6h->saddr;
+	struct teredo_peer *p = teredo_peer_find(&td->peers, src);
+
+	if (p && teredo_peer_trusted(p) && READ_ONCE(p->ip) == saddr &&
+	    READ_ONCE(p->port) == sport) {
+		/* case 1: a trusted peer, from its mapping */
+	} else if (teredo_addr_ip(src) == saddr &&
+		   teredo_addr_port(src) == sport) {
+		/* case 3: from the mapping in its address, never one into a
+		 * private network (CVE-2006-6264)
+		 */
+		if (!teredo_ipv4_is_global(saddr))
+			return teredo_rx_drop(td, skb,
+					      TEREDO_STAT_RX_BAD_MAPPING);
+		if (!p)
+			p = teredo_peer_get(td, src, saddr, sport);
+	} else if (!p || !teredo_peer_symmetric_ok(p, src, saddr, sport,
+						   teredo_is_bubble(ip6h))) {
+		return teredo_rx_drop(td, skb, TEREDO_STAT_RX_BAD_MAPPING);
+	}
+	if (p)
+		teredo_peer_rx(td, p, saddr, sport);
+	if (teredo_is_bubble(ip6h)) {
+		teredo_stat_inc(td, TEREDO_STAT_RX_BUBBLE);
+		consume_skb(skb);
+		return 0;
+	}
+	return teredo_deliver(td, skb);
+}
+
+/* From a native peer through a relay (RFC 4380 section 5.2.3 cases 1, 2
+ * and 6): only through the relay a connectivity test verified; anything
+ * else is held until such a test succeeds through the same relay.
+ */
+static int teredo_client_rcv_native(struct teredo_dev *td,
+				    struct sk_buff *skb,
+				    __be32 saddr, __be16 sport)
+{
+	const struct in6_addr *src = &ipv6_hdr(skb)->saddr;
+	struct teredo_peer *p;
+	u64 nonce;
+
+	/* link-local (forged router advertisements, redirects), loopback,
+	 * multicast...: never from a relay
+	 */
+	if (!teredo_native_ok(src) || !teredo_ipv4_is_global(saddr))
+		return teredo_rx_drop(td, skb, TEREDO_STAT_RX_BAD_MAPPING);
+
+	p = teredo_peer_find(&td->peers, src);
+	if (p && teredo_peer_trusted(p) && READ_ONCE(p->ip) == saddr &&
+	    READ_ONCE(p->port) == sport) {
+		teredo_peer_rx(td, p, saddr, sport);
+		return teredo_deliver(td, skb);
+	}
+	if (p && teredo_ping_reply(skb, &nonce) &&
+	    teredo_peer_ping_ok(td, p, nonce)) {
+		/* our test's answer: this relay is the one */
+		teredo_peer_rx(td, p, saddr, sport);
+		consume_skb(skb);
+		return 0;
+	}
+	if (p && teredo_peer_trusted(p) &&
+	    teredo_peer_fresh(p, teredo_now()))
+		/* not the relay the test verified */
+		return teredo_rx_drop(td, skb, TEREDO_STAT_RX_BAD_MAPPING);
+	teredo_peer_hold(td, skb, src, saddr, sport);
+	return 0;
+}
+
+/* encap_rcv of a client: @skb is parsed (@rx), skb->data at the UDP
+ * header. In softirq, under RCU. Consumes @skb.
+ */
+int teredo_client_rcv(struct teredo_dev *td, struct sk_buff *skb,
+		      const struct teredo_rx *rx, __be32 saddr, __be16 sport)
+{
+	const struct teredo_client *c = rcu_dereference(td->client);
+	struct ipv6hdr *ip6h;
+	bool from_server;
+
+	from_server = c && saddr == c->server && sport == htons(TEREDO_PORT);
+	if (from_server) {
+		WRITE_ONCE(td->server_rx, teredo_now());
+		if (!READ_ONCE(td->server_seen))
+			WRITE_ONCE(td->server_seen, true);
+	}
+	if (rx->auth || teredo_client_is_ra(skb, rx))
+		return teredo_client_control(td, skb, saddr, sport);
+	if (unlikely(!c))
+		return teredo_rx_drop(td, skb, TEREDO_STAT_RX_OFFLINE);
+
+	skb_pull_rcsum(skb, rx->off);
+	skb_reset_network_header(skb);
+	ip6h = ipv6_hdr(skb);
+	if (unlikely(!ipv6_addr_equal(&ip6h->daddr, &c->addr)))
+		return teredo_rx_drop(td, skb, TEREDO_STAT_RX_NOT_SERVED);
+	if (from_server && rx->origin && teredo_is_bubble(ip6h)) {
+		teredo_client_punch(td, c, &ip6h->saddr, rx->origin_ip,
+				    rx->origin_port);
+		teredo_stat_inc(td, TEREDO_STAT_RX_BUBBLE);
+		consume_skb(skb);
+		return 0;
+	}
+	if (teredo_addr_is_teredo(&ip6h->saddr))
+		return teredo_client_rcv_teredo(td, skb, saddr, sport);
+	return teredo_client_rcv_native(td, skb, saddr, sport);
+}
+
+/* ndo_start_xmit of a client, after the common checks (RFC 4380 section
+ * 5.2.4). Bottom halves disabled, under RCU.
+ */
+netdev_tx_t teredo_client_xmit(struct teredo_dev *td, struct sk_buff *skb)
+{
+	const struct teredo_client *c = rcu_dereference_bh(td->client);
+	const struct ipv6hdr *ip6h = ipv6_hdr(skb);
+	const struct in6_addr *dst = &ip6h->daddr;
+
+	if (unlikely(!c)) {
+		/* not qualified: say so to the sender */
+		icmpv6_ndo_send(skb, ICMPV6_DEST_UNREACH, ICMPV6_NOROUTE, 0);
+		teredo_tx_drop(td, skb, TEREDO_STAT_TX_OFFLINE);
+		return NETDEV_TX_OK;
+	}
+	if (unlikely(!ipv6_addr_equal(&ip6h->saddr, &c->addr))) {
+		teredo_tx_drop(td, skb, TEREDO_STAT_TX_BAD_SOURCE);
+		return NETDEV_TX_OK;
+	}
+	if (likely(teredo_tx_trusted(td, skb, dst)))
+		return NETDEV_TX_OK;
+	if (teredo_addr_is_teredo(dst)) {
+		if (teredo_tx_teredo_ok(td, skb, dst))
+			teredo_peer_queue(td, skb, dst);
+		return NETDEV_TX_OK;
+	}
+	if (unlikely(!teredo_native_ok(dst))) {
+		icmpv6_ndo_send(skb, ICMPV6_DEST_UNREACH, ICMPV6_ADDR_UNREACH, 0);
+		teredo_tx_drop(td, skb, TEREDO_STAT_TX_NOT_GLOBAL);
+		return NETDEV_TX_OK;
+	}
+	teredo_peer_queue(td, skb, dst);
+	return NETDEV_TX_OK;
+}
+
+/* Under the peer lock: the probes of a client for @p, which has a queue.
+ * A native peer: an echo request through our server (section 5.2.9). A
+ * Teredo peer: a direct bubble first, so that our NAT lets its answer in
+ * (RFC 6081 section 4.2), then one through its server (section 5.2.6).
+ */
+void teredo_client_probe(struct teredo_dev *td, struct teredo_peer *p,
+			 struct sk_buff_head *out)
+{
+	const struct teredo_client *c = rcu_dereference_bh(td->client);
+	struct sk_buff *skb;
+
+	if (!c)
+		return;
+	if (!teredo_addr_is_teredo(&p->addr)) {
+		skb = teredo_ping(td, &c->addr, &p->addr, p->queue->nonce,
+				  c->server);
+		if (skb) {
+			teredo_stat_inc(td, TEREDO_STAT_TX_PING);
+			__skb_queue_tail(out, skb);
+		}
+		return;
+	}
+	skb = teredo_bubble(td, &c->addr, &p->addr, teredo_addr_ip(&p->addr),
+			    teredo_addr_port(&p->addr));
+	if (skb) {
+		teredo_stat_inc(td, TEREDO_STAT_TX_BUBBLE);
+		__skb_queue_tail(out, skb);
+	}
+	skb = teredo_bubble(td, &c->addr, &p->addr,
+			    teredo_addr_server(&p->addr), htons(TEREDO_PORT));
+	if (skb) {
+		teredo_stat_inc(td, TEREDO_STAT_TX_BUBBLE);
+		__skb_queue_tail(out, skb);
+	}
+}

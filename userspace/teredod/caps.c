@@ -1,0 +1,97 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Privileges: keep only some capabilities, with the raw capget/capset
+ * system calls and prctl (no libcap). The bounding set is reduced too, so
+ * a hook run as root gets back only what is kept. No PR_SET_NO_NEW_PRIVS:
+ * the hook runs ip, and may run other programs that gain privileges on
+ * exec (set-uid or file capabilities).
+ */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <unistd.h>
+#include <linux/capability.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+
+#include "caps.h"
+
+#define CAP_BIT(cap)	(1ULL << (cap))
+
+struct cap_sets {
+	uint64_t effective;
+	uint64_t permitted;
+	uint64_t inheritable;
+};
+
+static int caps_get(struct cap_sets *s)
+{
+	struct __user_cap_header_struct h = {
+		.version = _LINUX_CAPABILITY_VERSION_3,
+	};
+	struct __user_cap_data_struct d[_LINUX_CAPABILITY_U32S_3] = { 0 };
+
+	if (syscall(SYS_capget, &h, d))
+		return -1;
+	s->effective = d[0].effective | (uint64_t)d[1].effective << 32;
+	s->permitted = d[0].permitted | (uint64_t)d[1].permitted << 32;
+	s->inheritable = d[0].inheritable | (uint64_t)d[1].inheritable << 32;
+	return 0;
+}
+
+static int caps_set(const struct cap_sets *s)
+{
+	struct __user_cap_header_struct h = {
+		.version = _LINUX_CAPABILITY_VERSION_3,
+	};
+	struct __user_cap_data_struct d[_LINUX_CAPABILITY_U32S_3] = {
+		{
+			.effective = (uint32_t)s->effective,
+			.permitted = (uint32_t)s->permitted,
+			.inheritable = (uint32_t)s->inheritable,
+		}, {
+			.effective = s->effective >> 32,
+			.permitted = s->permitted >> 32,
+			.inheritable = s->inheritable >> 32,
+		},
+	};
+
+	return syscall(SYS_capset, &h, d) ? -1 : 0;
+}
+
+/* needs CAP_SETPCAP in the effective set */
+static int bounding_drop(uint64_t keep)
+{
+	int cap, r;
+
+	for (cap = 0; cap < 64; cap++) {
+		r = prctl(PR_CAPBSET_READ, cap, 0, 0, 0);
+		if (r < 0 && errno == EINVAL)
+			break;		/* past the last capability */
+		if (r < 0)
+			return -1;
+		if (r && !(keep & CAP_BIT(cap)) &&
+		    prctl(PR_CAPBSET_DROP, cap, 0, 0, 0))
+			return -1;
+	}
+	return 0;
+}
+
+int caps_keep(uint64_t keep)
+{
+	struct cap_sets s;
+
+	if (caps_get(&s))
+		return -1;
+	if (!s.permitted)
+		return 0;	/* not privileged: nothing to drop */
+	if (s.permitted & CAP_BIT(CAP_SETPCAP)) {
+		s.effective |= CAP_BIT(CAP_SETPCAP);
+		if (caps_set(&s) || bounding_drop(keep))
+			return -1;
+	}
+	/* lowering permitted and inheritable lowers the ambient set too */
+	s.permitted &= keep;
+	s.effective = s.permitted;
+	s.inheritable &= keep;
+	return caps_set(&s);
+}

@@ -1,0 +1,36 @@
+/* SPDX-License-Identifier: GPL-2.0 */
+/*
+ * The client hook: a script run at every state change with Miredo's
+ * environment (miredo(8), client-hook): STATE, OLD_STATE, IFACE, IFINDEX,
+ * ADDRESS, LLADDRESS, MTU and OLD_ADDRESS, OLD_LLADDRESS, OLD_MTU.
+ */
+#ifndef TEREDOD_HOOK_H
+#define TEREDOD_HOOK_H
+
+/* NULL or "" members are left out of the environment. */
+struct hook_env {
+	const char *state;		/* "up", "down" or "destroy" */
+	const char *old_state;
+	const char *iface;
+	unsigned int ifindex;		/* 0: left out */
+	const char *address;
+	const char *lladdress;
+	unsigned int mtu;		/* 0: left out */
+	const char *old_address;
+	const char *old_lladdress;
+	unsigned int old_mtu;		/* 0: left out */
+};
+
+/*
+ * Run @path with exactly that environment (plus PATH=/usr/sbin:/usr/bin:
+ * /sbin:/bin) and no arguments but its name, stdin from /dev/null, and
+ * wait for it. A missing @path is not an error (returns 0 silently).
+ * Returns its exit status, or -1 (logged) if it could not run or was
+ * killed; it is killed after @timeout_s seconds.
+ * Its process group is killed then, and 0 means no limit. A non-zero
+ * exit status is logged as a warning. Needs SIGCHLD not ignored.
+ */
+int hook_run(const char *path, const struct hook_env *env,
+	     unsigned int timeout_s);
+
+#endif /* TEREDOD_HOOK_H */

@@ -1,0 +1,332 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * teredod server's control socket, and "teredod show server".
+ *
+ * The server listens on the abstract unix socket "\0teredod/server/PRIMARY"
+ * (SOCK_SEQPACKET): abstract names belong to the network namespace, so one
+ * server per namespace and address, nothing in the file system to clean up,
+ * and "ip netns exec NS teredod show server" finds the server of NS. To
+ * each client that connects it sends one message and closes: its state as
+ * "KEY VALUE" lines, counters as "stat NAME VALUE". The state holds no
+ * secret (addresses, counters), so any local user may read it.
+ */
+#define _GNU_SOURCE
+#include <err.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <arpa/inet.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+#include <sys/un.h>
+
+#include "server.h"
+#include "util.h"
+
+#define CTL_MAX_SERVERS	16
+
+static socklen_t ctl_addr(struct sockaddr_un *sun, const char *primary)
+{
+	int n;
+
+	memset(sun, 0, sizeof(*sun));
+	sun->sun_family = AF_UNIX;
+	n = snprintf(sun->sun_path + 1, sizeof(sun->sun_path) - 1, "%s%s",
+		     SRV_CTL_PREFIX, primary);
+	return (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + n);
+}
+
+int srv_ctl_listen(const struct srv *s)
+{
+	char ip[INET_ADDRSTRLEN];
+	struct sockaddr_un sun;
+	socklen_t len;
+	int fd;
+
+	inet_ntop(AF_INET, &s->primary, ip, sizeof(ip));
+	len = ctl_addr(&sun, ip);
+	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (fd < 0)
+		return -1;
+	if (bind(fd, (struct sockaddr *)&sun, len) || listen(fd, 16)) {
+		int e = errno;
+
+		close(fd);
+		errno = e;
+		return -1;
+	}
+	return fd;
+}
+
+size_t srv_ctl_format(const struct srv *s, uint64_t uptime_ms, char *buf,
+		      size_t size)
+{
+	char a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN], ll[INET6_ADDRSTRLEN];
+	FILE *f = fmemopen(buf, size, "w");
+	size_t i, len;
+
+	if (!f)
+		return 0;
+	inet_ntop(AF_INET, &s->primary, a, sizeof(a));
+	inet_ntop(AF_INET, &s->secondary, b, sizeof(b));
+	inet_ntop(AF_INET6, &s->ll, ll, sizeof(ll));
+	fprintf(f, "primary %s\nsecondary %s\n", a, b);
+	fprintf(f, "prefix %x:%x:%x:%x::/64\n", s->prefix >> 16,
+		s->prefix & 0xffff, ntohl(s->primary) >> 16,
+		ntohl(s->primary) & 0xffff);
+	fprintf(f, "link_local %s\nmtu %u\nnative %s\n", ll, s->mtu,
+		s->native ? "true" : "false");
+	fprintf(f, "pid %d\nuptime_ms %llu\n", (int)getpid(),
+		(unsigned long long)uptime_ms);
+	fprintf(f, "rate_limit %u\nrate_burst %u\n", s->rl_src.rate,
+		s->rl_src.rate ? s->rl_src.burst : 0);
+	fprintf(f, "rate_sources %u\nrate_source_evictions %llu\n",
+		srv_rl_used(&s->rl_src),
+		(unsigned long long)s->rl_src.evictions);
+	fprintf(f, "rate_destinations %u\nrate_destination_evictions %llu\n",
+		srv_rl_used(&s->rl_dst),
+		(unsigned long long)s->rl_dst.evictions);
+	for (i = 0; i < SRV_STAT_MAX; i++)
+		fprintf(f, "stat %s %llu\n", srv_stat_names[i],
+			(unsigned long long)s->stats[i]);
+	fflush(f);
+	len = (size_t)ftell(f);
+	fclose(f);
+	return len < size ? len : size;
+}
+
+void srv_ctl_serve(int lfd, const struct srv *s, uint64_t uptime_ms)
+{
+	static char buf[SRV_CTL_MAX];
+	size_t len;
+	int fd;
+
+	for (;;) {
+		fd = accept4(lfd, NULL, NULL, SOCK_NONBLOCK | SOCK_CLOEXEC);
+		if (fd < 0)
+			return;
+		len = srv_ctl_format(s, uptime_ms, buf, sizeof(buf));
+		/* a client that does not read loses the answer, not us */
+		(void)!send(fd, buf, len, MSG_DONTWAIT | MSG_NOSIGNAL);
+		close(fd);
+	}
+}
+
+static bool all_digits(const char *s)
+{
+	if (!*s)
+		return false;
+	for (; *s; s++)
+		if (*s < '0' || *s > '9')
+			return false;
+	return true;
+}
+
+/* one value: a number, a boolean or a string */
+static void put_value(FILE *f, const char *v, bool json)
+{
+	if (!json)
+		fputs(v, f);
+	else if (all_digits(v) || !strcmp(v, "true") || !strcmp(v, "false"))
+		fputs(v, f);
+	else
+		json_print_str(f, v);
+}
+
+/*
+ * text:
+ *	primary 198.18.0.1
+ *	...
+ *	stats:
+ *	    rx_primary      12
+ * JSON (one line): {"primary":"198.18.0.1",...,"stats":{"rx_primary":12}}
+ */
+int srv_ctl_print(FILE *f, const char *msg, size_t len, bool json)
+{
+	char *copy = strndup(msg, len), *line, *save = NULL, *key, *val;
+	size_t w = 0, i, n = 0, nstats = 0;
+	char *names[SRV_STAT_MAX * 2], *values[SRV_STAT_MAX * 2];
+	bool first = true;
+
+	if (!copy)
+		return -1;
+	if (json)
+		putc('{', f);
+	for (line = strtok_r(copy, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		key = line;
+		val = strchr(line, ' ');
+		if (!val) {
+			free(copy);
+			return -1;
+		}
+		*val++ = '\0';
+		if (!strcmp(key, "stat")) {
+			key = val;
+			val = strchr(key, ' ');
+			if (!val || nstats == ARRAY_SIZE(names)) {
+				free(copy);
+				return -1;
+			}
+			*val++ = '\0';
+			names[nstats] = key;
+			values[nstats++] = val;
+			continue;
+		}
+		n++;
+		if (json) {
+			if (!first)
+				putc(',', f);
+			json_print_str(f, key);
+			putc(':', f);
+			put_value(f, val, true);
+		} else {
+			fprintf(f, "%s %s\n", key, val);
+		}
+		first = false;
+	}
+	if (!n) {
+		free(copy);
+		return -1;
+	}
+	for (i = 0; i < nstats; i++)
+		if (strlen(names[i]) > w)
+			w = strlen(names[i]);
+	if (json)
+		fputs(",\"stats\":{", f);
+	else
+		fputs("stats:\n", f);
+	for (i = 0; i < nstats; i++) {
+		if (json) {
+			if (i)
+				putc(',', f);
+			json_print_str(f, names[i]);
+			putc(':', f);
+			put_value(f, values[i], true);
+		} else {
+			fprintf(f, "    %-*s %s\n", (int)w, names[i], values[i]);
+		}
+	}
+	if (json)
+		fputs("}}\n", f);
+	free(copy);
+	return 0;
+}
+
+/* The abstract names of the servers of this network namespace. */
+static size_t find_servers(char names[][INET_ADDRSTRLEN], size_t max)
+{
+	static const char want[] = "@" SRV_CTL_PREFIX;
+	FILE *f = fopen("/proc/net/unix", "r");
+	char line[512], *p;
+	size_t n = 0, i;
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f)) {
+		p = strstr(line, want);
+		if (!p)
+			continue;
+		p += strlen(want);
+		p[strcspn(p, " \n")] = '\0';
+		if (strlen(p) >= INET_ADDRSTRLEN)
+			continue;
+		for (i = 0; i < n && strcmp(names[i], p); i++)
+			;
+		if (i == n && n < max)
+			snprintf(names[n++], INET_ADDRSTRLEN, "%s", p);
+	}
+	fclose(f);
+	return n;
+}
+
+static int show_server_usage(void)
+{
+	fputs("Usage: teredod show server [ADDRESS] [-j|--json]\n", stderr);
+	return 2;
+}
+
+int cmd_show_server(int argc, char **argv, const struct opts *opts)
+{
+	char names[CTL_MAX_SERVERS][INET_ADDRSTRLEN];
+	const char *addr = NULL, *arg;
+	static char buf[SRV_CTL_MAX];
+	struct timeval tmo = { .tv_sec = 5 };
+	bool json = opts->json;
+	struct sockaddr_un sun;
+	struct in_addr in;
+	socklen_t slen;
+	ssize_t len;
+	size_t n, i;
+	int i2, fd;
+
+	for (i2 = 1; i2 < argc; i2++) {
+		arg = argv[i2];
+		if (!strcmp(arg, "-j") || !strcmp(arg, "--json")) {
+			json = true;
+		} else if (arg[0] == '-' && arg[1]) {
+			warnx("show server: unknown option \"%s\"", arg);
+			return show_server_usage();
+		} else if (addr) {
+			warnx("show server: unexpected argument \"%s\"", arg);
+			return show_server_usage();
+		} else if (inet_pton(AF_INET, arg, &in) != 1) {
+			warnx("show server: \"%s\" is not an IPv4 address",
+			      arg);
+			return show_server_usage();
+		} else {
+			addr = arg;
+		}
+	}
+	if (!addr) {
+		n = find_servers(names, CTL_MAX_SERVERS);
+		if (!n) {
+			warnx("no teredod server in this network namespace");
+			return 1;
+		}
+		if (n > 1) {
+			fputs("teredod: several servers, give the address of one:", stderr);
+			for (i = 0; i < n; i++)
+				fprintf(stderr, " %s", names[i]);
+			putc('\n', stderr);
+			return 1;
+		}
+		addr = names[0];
+	}
+
+	slen = ctl_addr(&sun, addr);
+	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
+	if (fd < 0) {
+		warn("socket");
+		return 1;
+	}
+	/* a server that does not answer (stopped) must not hang us */
+	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tmo, sizeof(tmo));
+	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tmo, sizeof(tmo));
+	if (connect(fd, (struct sockaddr *)&sun, slen)) {
+		if (errno == ECONNREFUSED || errno == ENOENT)
+			warnx("no teredod server on %s in this network namespace",
+			      addr);
+		else
+			warn("server %s", addr);
+		close(fd);
+		return 1;
+	}
+	len = recv(fd, buf, sizeof(buf), 0);
+	close(fd);
+	if (len <= 0) {
+		warnx("server %s: no answer", addr);
+		return 1;
+	}
+	if (srv_ctl_print(stdout, buf, (size_t)len, json)) {
+		warnx("server %s: malformed answer", addr);
+		return 1;
+	}
+	if (fflush(stdout) || ferror(stdout)) {
+		warnx("write error on standard output");
+		return 1;
+	}
+	return 0;
+}
