@@ -165,7 +165,7 @@ static int teredo_client_rcv_teredo(struct teredo_dev *td,
 
 /* From a native peer through a relay (RFC 4380 section 5.2.3 cases 1, 2
  * and 6): only through the relay a connectivity test verified; anything
- * else is held until such a test succeeds through the same relay.
+ * else is held until a test succeeds through that same relay.
  */
 static int teredo_client_rcv_native(struct teredo_dev *td,
 				    struct sk_buff *skb,
@@ -194,10 +194,10 @@ static int teredo_client_rcv_native(struct teredo_dev *td,
 		consume_skb(skb);
 		return 0;
 	}
-	if (p && teredo_peer_trusted(p) &&
-	    teredo_peer_fresh(p, teredo_now()))
-		/* not the relay the test verified */
-		return teredo_rx_drop(td, skb, TEREDO_STAT_RX_BAD_MAPPING);
+	/* unknown, or through another relay than the one verified (an
+	 * anycast relay may change): test again, as Miredo does; what goes
+	 * to the peer waits meanwhile
+	 */
 	teredo_peer_hold(td, skb, src, saddr, sport);
 	return 0;
 }
