@@ -201,6 +201,11 @@ test_offline() {
 	check "ping: destination unreachable, from the device" \
 		fails_with "Destination unreachable" topo_exec c4 ping -6 -n -c 1 -W 2 2001:db8:ffff::100
 	check "counted: tx_drop_offline" counter_ge -n c4 teredo9 tx_drop_offline 1
+	check "teredod refuses a relay device of its interface name" \
+		eval '"$IP" -n c4 link add teredo8 type teredo mode relay port 3600 &&
+		      printf "ServerAddress $TOPO_SRV_IP\nInterfaceName teredo8\n" >"$TOPO_DIR/t8.conf" &&
+		      fails_with "teredo8 is not a client-mode teredo device" \
+			topo_exec c4 "$TOPO_TEREDOD" -f -c "$TOPO_DIR/t8.conf"'
 	check "its socket port is random, not 3544" \
 		eval 'p=$(link_json -n c4 teredo9 "L[\"linkinfo\"][\"info_data\"][\"port\"]"); echo "port $p"; [ "$p" -gt 0 ] && [ "$p" != 3544 ]'
 }

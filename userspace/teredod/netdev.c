@@ -42,6 +42,8 @@ static int client_genl_open(struct client *c)
 int client_dev_open(struct client *c)
 {
 	struct teredod_conf *cf = &c->conf;
+	struct in6_addr a;
+	int64_t age;
 	int err;
 
 	err = rtnl_open(&c->rt);
@@ -78,7 +80,8 @@ int client_dev_open(struct client *c)
 			strerror(-err));
 		return err;
 	}
-	return 0;
+	/* a relay of the same name, say: refuse now, not at every RS */
+	return client_get_state(c, &a, &age);
 }
 
 void client_dev_close(struct client *c)
