@@ -45,7 +45,7 @@ done
 
 step "Our client's state (teredod show; the NAT type takes a few seconds)"
 wait_for 15 eval '[ "$(topo_show c1 "D.get(\"nat\")")" != unknown ]'
-run ip netns exec c1 "$TEREDOD" show teredo0 | sed -n 1,4p
+run ip netns exec c1 "$TEREDOD" show teredo0 | sed -n 1,5p
 step "Ping: our client -> Miredo client, directly (bubbles through the server)"
 say "$ ip netns exec c1 ping -6 -n -c 3 -i 0.3 \"$C2\""
 ip netns exec c1 ping -6 -n -c 3 -i 0.3 "$C2" | tail -n 2
