@@ -235,6 +235,12 @@ static int teredo_changelink(struct net_device *dev, struct nlattr *tb[],
 				    "the mode of a Teredo device cannot change: delete and add it again");
 		return -EOPNOTSUPP;
 	}
+	/* the peer table's bucket array was sized for maxpeers at creation */
+	if (cfg.max_peers > td->peers.max_elems) {
+		NL_SET_ERR_MSG_ATTR(extack, data[IFLA_TEREDO_MAX_PEERS],
+				    "maxpeers beyond what the peer table was sized for at creation: delete and add the device again");
+		return -ERANGE;
+	}
 	err = teredo_set_mtu(dev, data);
 	if (err)
 		return err;

@@ -77,6 +77,9 @@ test_options() {
 	check "the mode cannot change" \
 		fails_with "mode of a Teredo device cannot change" \
 		"$IP" -n a link set t1 type teredo mode relay
+	check "nor maxpeers beyond what the peer table was sized for" \
+		fails_with "maxpeers beyond what the peer table was sized for" \
+		"$IP" -n a link set t1 type teredo maxpeers 4000000000
 	check "a failed change leaves the device as it was" \
 		expect_eq "$(link_json -n a t1 'L["linkinfo"]["info_data"]["mode"]')" client
 	"$IP" -n a link add t2 type teredo port 4002
