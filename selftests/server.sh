@@ -14,25 +14,6 @@ TEREDOD=$(cd "$(dirname "$0")/.." && pwd)/userspace/teredod/teredod
 ATK_IP=198.18.0.50	# a host on the IPv4 "Internet", no NAT
 C1="" C2=""
 
-ping6() {	# NS DESTINATION [ping options]
-	local ns=$1 dst=$2
-
-	shift 2
-	topo_exec "$ns" ping -6 -n -c 3 -i 0.5 -W 5 "$@" "$dst"
-}
-
-# TCP from namespace FROM to DST:PORT in namespace TO; the bytes must match.
-tcp_transfer() {	# FROM TO DST BYTES
-	local sink src
-
-	topo_exec "$2" "$PEER" tcp-sink 5001 60 >"$TOPO_DIR/sink.out" 2>&1 &
-	sink=$!
-	sleep 1
-	src=$(topo_exec "$1" "$PEER" tcp-source "$3" 5001 "$4") || return 1
-	wait "$sink"
-	expect_eq "$(cat "$TOPO_DIR/sink.out")" "$src"
-}
-
 # A python expression on S, the server's state (teredod show server -j).
 srv_json() {	# EXPR
 	topo_exec srv "$TEREDOD" show server --json |

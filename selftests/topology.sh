@@ -296,6 +296,29 @@ topo_start_teredod_server() {	# [NS [ARGS...]]
 	}
 }
 
+# The scriptable Teredo endpoint and TCP source/sink of the tests.
+TOPO_PEER=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/teredo_peer.py
+
+# Three pings from namespace NS, 0.5 s apart, 5 s to answer each.
+ping6() {	# NS DESTINATION [ping options]
+	local ns=$1 dst=$2
+
+	shift 2
+	topo_exec "$ns" ping -6 -n -c 3 -i 0.5 -W 5 "$@" "$dst"
+}
+
+# TCP from namespace FROM to DST:5001 in namespace TO; the bytes must match.
+tcp_transfer() {	# FROM TO DST BYTES
+	local sink src
+
+	topo_exec "$2" "$TOPO_PEER" tcp-sink 5001 60 >"$TOPO_DIR/sink.out" 2>&1 &
+	sink=$!
+	sleep 1
+	src=$(topo_exec "$1" "$TOPO_PEER" tcp-source "$3" 5001 "$4") || return 1
+	wait "$sink"
+	expect_eq "$(cat "$TOPO_DIR/sink.out")" "$src"
+}
+
 # Our client: teredod (from this tree) in NS drives its teredo0.
 TOPO_TEREDOD=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/userspace/teredod/teredod
 

@@ -11,6 +11,7 @@
 #include <linux/netlink.h>
 
 #include "genl.h"
+#include "nlack.h"
 
 struct genl_ctx {
 	struct genl *g;
@@ -47,37 +48,6 @@ struct nlmsghdr *genl_request(struct genl *g, uint8_t cmd, uint16_t flags)
 	return nlh;
 }
 
-/* NLMSGERR_ATTR_* after the error (or done) header at offset off */
-static void genl_parse_ext(struct genl *g, const struct nlmsghdr *nlh,
-			   unsigned int off)
-{
-	const struct nlattr *a;
-	size_t len;
-
-	if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS))
-		return;
-	mnl_attr_for_each(a, nlh, off) {
-		switch (mnl_attr_get_type(a)) {
-		case NLMSGERR_ATTR_MSG:
-			len = mnl_attr_get_payload_len(a);
-			if (len >= sizeof(g->ext_msg))
-				len = sizeof(g->ext_msg) - 1;
-			memcpy(g->ext_msg, mnl_attr_get_payload(a), len);
-			g->ext_msg[len] = '\0';
-			/* no trailing newline or dot doubled in our output */
-			len = strlen(g->ext_msg);
-			while (len && (g->ext_msg[len - 1] == '\n' ||
-				       g->ext_msg[len - 1] == '.'))
-				g->ext_msg[--len] = '\0';
-			break;
-		case NLMSGERR_ATTR_MISS_TYPE:
-			if (mnl_attr_get_payload_len(a) == sizeof(uint32_t))
-				g->ext_miss = (int)mnl_attr_get_u32(a);
-			break;
-		}
-	}
-}
-
 /*
  * The status carried by an NLMSG_ERROR (0: an ack) or NLMSG_DONE (the
  * dump's status) message: 0 or a negative errno. The kernel's message
@@ -85,26 +55,8 @@ static void genl_parse_ext(struct genl *g, const struct nlmsghdr *nlh,
  */
 int genl_ack_status(struct genl *g, const struct nlmsghdr *nlh)
 {
-	const struct nlmsgerr *e = mnl_nlmsg_get_payload(nlh);
-	unsigned int off = sizeof(*e);
-	int status = 0;
-
-	if (nlh->nlmsg_type == NLMSG_DONE) {
-		if (mnl_nlmsg_get_payload_len(nlh) >= sizeof(status))
-			memcpy(&status, e, sizeof(status));
-		genl_parse_ext(g, nlh, sizeof(status));
-		return status < 0 ? status : 0;
-	}
-	if (nlh->nlmsg_type != NLMSG_ERROR)
-		return -EPROTO;
-	if (mnl_nlmsg_get_payload_len(nlh) < sizeof(*e))
-		return -EBADMSG;
-	/* the TLVs follow our request, unless the kernel capped it */
-	if (!(nlh->nlmsg_flags & NLM_F_CAPPED) &&
-	    e->msg.nlmsg_len > sizeof(e->msg))
-		off += e->msg.nlmsg_len - sizeof(e->msg);
-	genl_parse_ext(g, nlh, off);
-	return e->error <= 0 ? e->error : -e->error;
+	return nl_ack_status(nlh, g->ext_msg, sizeof(g->ext_msg),
+			     &g->ext_miss);
 }
 
 /* NLMSG_ERROR, NLMSG_DONE: the end of a do (ack) or dump, or an error */

@@ -15,6 +15,7 @@
 #include <linux/rtnetlink.h>
 #include <linux/teredo.h>
 
+#include "nlack.h"
 #include "rtnl.h"
 #include "util.h"
 
@@ -46,51 +47,10 @@ static struct nlmsghdr *rtnl_msg(struct rtnl *r, char *buf, uint16_t type,
 	return nlh;
 }
 
-/* The NLMSGERR_ATTR_MSG after the error (or done) header at @off. */
-static void rtnl_parse_ext(struct rtnl *r, const struct nlmsghdr *nlh,
-			   unsigned int off)
-{
-	const struct nlattr *a;
-	size_t len;
-
-	if (!(nlh->nlmsg_flags & NLM_F_ACK_TLVS))
-		return;
-	mnl_attr_for_each(a, nlh, off) {
-		if (mnl_attr_get_type(a) != NLMSGERR_ATTR_MSG)
-			continue;
-		len = mnl_attr_get_payload_len(a);
-		if (len >= sizeof(r->ext_msg))
-			len = sizeof(r->ext_msg) - 1;
-		memcpy(r->ext_msg, mnl_attr_get_payload(a), len);
-		r->ext_msg[len] = '\0';
-		len = strlen(r->ext_msg);
-		while (len && (r->ext_msg[len - 1] == '\n' ||
-			       r->ext_msg[len - 1] == '.'))
-			r->ext_msg[--len] = '\0';
-	}
-}
-
 /* 0 or the negative errno of an NLMSG_ERROR (ack) or NLMSG_DONE. */
 static int rtnl_ack_status(struct rtnl *r, const struct nlmsghdr *nlh)
 {
-	const struct nlmsgerr *e = mnl_nlmsg_get_payload(nlh);
-	unsigned int off = sizeof(*e);
-	int status = 0;
-
-	if (nlh->nlmsg_type == NLMSG_DONE) {
-		if (mnl_nlmsg_get_payload_len(nlh) >= sizeof(status))
-			memcpy(&status, e, sizeof(status));
-		rtnl_parse_ext(r, nlh, sizeof(status));
-		return status < 0 ? status : 0;
-	}
-	if (mnl_nlmsg_get_payload_len(nlh) < sizeof(*e))
-		return -EBADMSG;
-	/* the TLVs follow our request, unless the kernel capped it */
-	if (!(nlh->nlmsg_flags & NLM_F_CAPPED) &&
-	    e->msg.nlmsg_len > sizeof(e->msg))
-		off += e->msg.nlmsg_len - sizeof(e->msg);
-	rtnl_parse_ext(r, nlh, off);
-	return e->error <= 0 ? e->error : -e->error;
+	return nl_ack_status(nlh, r->ext_msg, sizeof(r->ext_msg), NULL);
 }
 
 static int rtnl_ctl(const struct nlmsghdr *nlh, void *data)
