@@ -207,6 +207,31 @@ tsend_stop() {
 	wait "$TS_PID" 2>/dev/null
 }
 
+# BENCH_PROFILE: the last window of every pair is profiled.
+#   perf: sampled by perf (cpu-clock); flat profiles go to the output share
+#         as perf-SCENARIO-CONTENDER.txt. Beware: under icount a periodic
+#         sampler aliases with the deterministic packet loop.
+#   insn: exact instruction counts by bench/insnprof.so (bench/profile.sh
+#         loads it): `domainname` opens its window, `hostname` closes it; it
+#         is named in insnprof.windows with its packet count (measure()).
+profile() {	# NAME
+	case $BENCH_PROFILE in
+	insn)
+		local s0 s1
+		read -r -a s0 </proc/stat
+		domainname insnprof
+		sleep "$WIN"
+		hostname insnprof
+		read -r -a s1 </proc/stat
+		log "$1: profiled window: user $((s1[1] - s0[1])) system $((s1[3] - s0[3])) idle $((s1[4] - s0[4])) softirq $((s1[7] - s0[7])) ticks" ;;
+	*)
+		perf record -q -e cpu-clock -F 2000 -a -g -o "$WORK/perf.data" -- sleep "$WIN" >/dev/null 2>&1
+		[ -d /run/vm/out ] || return 0
+		perf report -q -i "$WORK/perf.data" --no-children --sort sym --percent-limit 0.3 \
+			-g none 2>/dev/null >"/run/vm/out/perf-$1.txt" ;;
+	esac
+}
+
 # measure SCENARIO CONTENDER GEN NS DEV [REFRESH_CMD]
 #   GEN: pktgen | trafgen CFG | tsend ARGS (from namespace n)
 # Optional hooks (function names): RUN_PRE before and RUN_POST after each
@@ -233,7 +258,11 @@ measure() {
 		esac
 		sleep "$WARM"
 		ga=$(counter "$gns" "$gdev" tx); a=$(counter "$ns" "$dev" rx); d0=$(softnet_drops); t0=$EPOCHREALTIME
-		sleep "$WIN"
+		if [ -n "${BENCH_PROFILE:-}" ] && [ "$r" = "$RUNS" ]; then
+			profile "$sc-$ct"
+		else
+			sleep "$WIN"
+		fi
 		gb=$(counter "$gns" "$gdev" tx); b=$(counter "$ns" "$dev" rx); d1=$(softnet_drops); t1=$EPOCHREALTIME
 		case $gen in
 		pktgen) pktgen_stop ;;
@@ -247,6 +276,8 @@ measure() {
 		why=""
 		[ -n "${RUN_POST:-}" ] && why=$($RUN_POST)
 		P[r]=$pps G[r]=$gpps D[r]=$((d1 - d0)) W[r]=$why
+		[ "${BENCH_PROFILE:-}" = insn ] && [ "$r" = "$RUNS" ] && [ -d /run/vm/out ] &&
+			echo "$sc-$ct $((b - a))" >>/run/vm/out/insnprof.windows
 		[ "$gpps" -gt "$gmax" ] && gmax=$gpps
 		log "$sc $ct run $r: sink $pps pps, generator $gpps pps, softnet backlog drops ${D[r]}${why:+, $why}"
 		[ -n "${BENCH_DEBUG:-}" ] && [ $ct = teredo ] && teredo_stats
@@ -572,6 +603,7 @@ main() {
 	modprobe sch_clsact 2>/dev/null
 	sysctl -qw net.core.wmem_max=8388608 net.core.wmem_default=8388608 net.core.rmem_max=8388608
 	: >"$OUT" 2>/dev/null
+	[ "${BENCH_PROFILE:-}" = insn ] && [ -d /run/vm/out ] && cat /proc/kallsyms >/run/vm/out/kallsyms
 	log "kernel $(uname -r), $(nproc) cpu"
 	# IPv6 packet = 40 + 8 (UDP) + payload; pktgen pkt_size counts the
 	# 14-byte Ethernet header and cannot go below a 16-byte payload.

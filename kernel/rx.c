@@ -31,15 +31,13 @@ static enum teredo_stat teredo_parse(struct sk_buff *skb, struct teredo_rx *rx)
 	struct ipv6hdr *ip6h;
 	const u8 *p;
 
-	if (!pskb_may_pull(skb, off + 2))
+	/* nothing is shorter than a bare IPv6 header: one pull for most */
+	if (!pskb_may_pull(skb, off + sizeof(*ip6h)))
 		return TEREDO_STAT_RX_SHORT;
 	p = skb->data + off;
 	if (p[0] == 0 && p[1] == 1) {
 		unsigned int len;
 
-		if (!pskb_may_pull(skb, off + 4))
-			return TEREDO_STAT_RX_SHORT;
-		p = skb->data + off;
 		len = TEREDO_AUTH_MIN + p[2] + p[3];
 		if (!pskb_may_pull(skb, off + len + 2))
 			return TEREDO_STAT_RX_SHORT;
@@ -95,11 +93,30 @@ static enum teredo_stat teredo_relay_dst(struct teredo_dev *td,
 	return TEREDO_STAT_MAX;
 }
 
+/* GRO merges TCP, and UDP when the user turned on UDP forwarding GRO;
+ * for anything else it is only cost (a NAPI poll, the GRO callbacks and
+ * list receive), so that goes to the backlog. A flow keeps one path.
+ */
+static bool teredo_gro_merges(const struct net_device *dev,
+			      const struct ipv6hdr *ip6h)
+{
+	switch (ip6h->nexthdr) {
+	case IPPROTO_TCP:
+		return true;
+	case IPPROTO_UDP:
+		return dev->features & (NETIF_F_GRO_UDP_FWD |
+					NETIF_F_GRO_FRAGLIST);
+	default:
+		return false;
+	}
+}
+
 /* Hand @skb, an IPv6 packet at skb->data, to the stack. */
 int teredo_deliver(struct teredo_dev *td, struct sk_buff *skb)
 {
 	struct net_device *dev = td->dev;
 	unsigned int len;
+	int ret;
 
 	skb_scrub_packet(skb, !net_eq(td->net, dev_net(dev)));
 	skb->protocol = htons(ETH_P_IPV6);
@@ -107,7 +124,11 @@ int teredo_deliver(struct teredo_dev *td, struct sk_buff *skb)
 	skb_reset_mac_header(skb);
 	skb->mac_len = 0;
 	len = skb->len;
-	if (likely(gro_cells_receive(&td->gro_cells, skb) == NET_RX_SUCCESS))
+	if (teredo_gro_merges(dev, (struct ipv6hdr *)skb->data))
+		ret = gro_cells_receive(&td->gro_cells, skb);
+	else
+		ret = netif_rx(skb);
+	if (likely(ret == NET_RX_SUCCESS))
 		dev_sw_netstats_rx_add(dev, len);
 	else
 		dev_core_stats_rx_dropped_inc(dev);
