@@ -459,14 +459,27 @@ encap() {	# SCENARIO PKT_SIZE [DST6_MIN DST6_MAX]
 # ---- many peers (tsend) ---------------------------------------------------
 # Peer i of bench/tsend.c: 198.18.1.0/15-ish mapping, server 198.18.0.1; the
 # relay reaches them all through c (one neighbour, one route).
-many_peers_base() {	# [our_relay options]
+many_peers_base() {	# CONTENDER [our_relay options]
+	local ct=$1
+	shift
 	setup_base || return 1
 	"$IP" -n relay -batch - <<-EOF || return 1
 	route del 198.18.0.0/24 dev eth0
 	route add 198.18.0.0/15 via 198.18.0.21 dev eth0 onlink
 	EOF
-	our_relay "$@" || return 1
-	sink c eth0	# bubbles, encapsulated packets: counted and dropped
+	case $ct in
+	teredo) our_relay "$@" || return 1 ;;
+	miredo) miredo_relay || return 1 ;;
+	sit-fou) sit_encap || return 1 ;;
+	plain) "$IP" -n relay route add 2001::/32 via 2001:db8:2::2 dev eth0 || return 1 ;;
+	esac
+	# bubbles and encapsulated packets: counted and dropped; those to the
+	# peers' server counted apart
+	tc -n c -batch - <<-EOF || return 1
+	qdisc add dev eth0 clsact
+	filter add dev eth0 ingress prio 1 protocol ip flower dst_ip 198.18.0.1 action drop
+	filter add dev eth0 ingress prio 2 matchall action drop
+	EOF
 	sink n eth0	# ICMPv6 errors of the relay
 }
 
@@ -516,41 +529,94 @@ peers_post() {
 	[ $((q * 100)) -gt "$s" ] && echo "$q of $s packets to gone or expired peers (slow path; $e peers expired)"
 }
 
-# Encapsulation spread uniformly at random over N trusted peers, 78-byte
-# frames like encap-small (bench/tsend.c native -r). Before each run one
-# bubble from every peer keeps them all fresh (valid 30 s after the last
-# reception): at 1 000 000 peers that takes a good part of the 30 s, so the
-# run follows at once.
+# Encapsulation spread uniformly at random over N peers, 78-byte frames
+# like encap-small (bench/tsend.c native -r), for every contender:
+#  teredo, miredo: the N peers are first created and trusted (tsend trust);
+#	before each run one bubble from every peer keeps them all fresh (valid
+#	30 s after the last reception): at 1 000 000 peers that takes a good
+#	part of the 30 s, so the run follows at once. Memory: our slab and
+#	bucket arrays; Miredo's resident set (all its processes).
+#  sit-fou: the ceiling has no peers: every packet to the one remote.
+#  plain: IPv6 forwarding to the N destinations (2001::/32 via c).
+# A run where more than 1 % of the packets went to a gone or expired peer
+# (our queue counters; for Miredo, the bubbles it sent to the peers' server
+# 198.18.0.1, counted by the sink in c) is rejected.
+SERVER_BUBBLES=0
+server_bubbles() {	# packets to 198.18.0.1 dropped by the sink in c
+	tc -s -n c filter show dev eth0 ingress 2>/dev/null |
+		awk '/dst_ip 198.18.0.1/ { f = 1 } f && /Sent/ { for (i = 1; i < NF; i++) if ($(i + 1) == "pkt") { print $i; exit } }'
+}
+miredo_rss() {	# resident bytes of Miredo's processes
+	local pid t=0 kb
+	for pid in $("$IP" netns pids relay 2>/dev/null); do
+		[ "$(cat /proc/$pid/comm 2>/dev/null)" = miredo ] || continue
+		kb=$(awk '/^VmRSS:/ { print $2 }' /proc/$pid/status 2>/dev/null)
+		t=$((t + ${kb:-0} * 1024))
+	done
+	echo "$t"
+}
+miredo_pre() { PRE_BUBBLES=$(server_bubbles); PRE_SINK=$(counter c eth0 rx); }
+miredo_post() {
+	local q s
+	q=$(($(server_bubbles) - PRE_BUBBLES)) s=$(($(counter c eth0 rx) - PRE_SINK))
+	[ "$q" -gt 0 ] && log "$q of $s packets were bubbles to the server (expired or unknown peers)" >&2
+	[ $((q * 100)) -gt "$s" ] && echo "$q of $s packets were bubbles to the server (slow path)"
+}
+
 encap_peers() {	# N
-	local n=$1 sc=encap-peers-$1 t0 t1 m0 m1 peers trusted per slab bucket free objs
-	want "$sc" teredo || return 0
-	log "=== $sc / teredo"
-	teardown
-	many_peers_base || { log "setup failed"; return 0; }
-	sleep 1
-	read -r -a m0 < <(mem_snapshot)
-	t0=$EPOCHREALTIME
-	"$TSEND" trust -i "$TS_N" -t "$TS_T" -n "$n" -l 78 2>&1 | sed 's/^/# /'
-	t1=$EPOCHREALTIME
-	sleep 3		# RCU frees of the queues, the table's deferred resize
-	read -r -a m1 < <(mem_snapshot)
-	teredo_read
-	peers=$(peer_count)
-	trusted=${TST[peer_trusted]:-0}
-	log "$sc: $trusted of $n peers trusted ($peers in the table) in $(awk -v a="$t0" -v b="$t1" -v n="$n" 'BEGIN { printf "%.1f s, %.0f peers/s created and trusted", b - a, n / (b - a) }')"
-	[ "$trusted" -lt "$n" ] && log "WARNING: $sc: only $trusted of $n peers trusted"
-	[ "$peers" -lt "$n" ] && log "WARNING: $sc: $((n - peers)) trusted peers deleted by the sweep (peer_expired ${TST[peer_expired]:-0}) before the runs"
-	grep bucket_table_alloc /proc/vmallocinfo | sed 's/^/# vmalloc: /'
-	slab=$((m1[0] - m0[0])) bucket=$((m1[1] - m0[1])) free=$((m0[2] - m1[2])) objs=$((m1[3] - m0[3]))
-	per=$(awk -v s="$slab" -v b="$bucket" -v n="$peers" 'BEGIN { printf "%.1f", (s + b) / n }')
-	log "$sc memory: slab +$slab bytes (+$objs objects), vmalloc'ed buckets +$bucket bytes, MemFree -$free bytes: $per bytes per peer (slab + buckets), $(awk -v f="$free" -v n="$peers" 'BEGIN { printf "%.1f", f / n }') by MemFree"
-	if [ "$n" -ge 100000 ]; then
-		emit "peer-memory-$n" teredo "" "" "" "{\"value\": $per, \"unit\": \"bytes/peer\", \"bytes_per_peer\": $per, \"peers\": $peers, \"slab_bytes\": $slab, \"bucket_bytes\": $bucket, \"memfree_bytes\": $free}"
-	fi
-	RUN_PRE=peers_pre RUN_POST=peers_post EXTRA="{\"peers\": $n, \"trusted\": $trusted}" \
-		measure "$sc" teredo "tsend native -i $TS_N -n $n -r -l 78" c eth0 \
-		"$TSEND bubbles -t $TS_T -n $n -c $n"
-	teredo_stats
+	local n=$1 sc=encap-peers-$1 ct t0 t1 m0 m1 peers trusted per slab bucket free objs r0 r1
+	for ct in teredo miredo sit-fou plain; do
+		want "$sc" "$ct" || continue
+		log "=== $sc / $ct"
+		teardown
+		many_peers_base "$ct" || { log "setup failed"; continue; }
+		case $ct in
+		teredo)
+			sleep 1
+			read -r -a m0 < <(mem_snapshot)
+			t0=$EPOCHREALTIME
+			"$TSEND" trust -i "$TS_N" -t "$TS_T" -n "$n" -l 78 2>&1 | sed 's/^/# /'
+			t1=$EPOCHREALTIME
+			sleep 3		# RCU frees of the queues, the table's deferred resize
+			read -r -a m1 < <(mem_snapshot)
+			teredo_read
+			peers=$(peer_count)
+			trusted=${TST[peer_trusted]:-0}
+			log "$sc: $trusted of $n peers trusted ($peers in the table) in $(awk -v a="$t0" -v b="$t1" -v n="$n" 'BEGIN { printf "%.1f s, %.0f peers/s created and trusted", b - a, n / (b - a) }')"
+			[ "$trusted" -lt "$n" ] && log "WARNING: $sc: only $trusted of $n peers trusted"
+			[ "$peers" -lt "$n" ] && log "WARNING: $sc: $((n - peers)) trusted peers deleted by the sweep (peer_expired ${TST[peer_expired]:-0}) before the runs"
+			grep bucket_table_alloc /proc/vmallocinfo | sed 's/^/# vmalloc: /'
+			slab=$((m1[0] - m0[0])) bucket=$((m1[1] - m0[1])) free=$((m0[2] - m1[2])) objs=$((m1[3] - m0[3]))
+			per=$(awk -v s="$slab" -v b="$bucket" -v n="$peers" 'BEGIN { printf "%.1f", (s + b) / n }')
+			log "$sc memory: slab +$slab bytes (+$objs objects), vmalloc'ed buckets +$bucket bytes, MemFree -$free bytes: $per bytes per peer (slab + buckets), $(awk -v f="$free" -v n="$peers" 'BEGIN { printf "%.1f", f / n }') by MemFree"
+			if [ "$n" -ge 100000 ]; then
+				emit "peer-memory-$n" teredo "" "" "" "{\"value\": $per, \"unit\": \"bytes/peer\", \"bytes_per_peer\": $per, \"peers\": $peers, \"slab_bytes\": $slab, \"bucket_bytes\": $bucket, \"memfree_bytes\": $free}"
+			fi
+			RUN_PRE=peers_pre RUN_POST=peers_post EXTRA="{\"peers\": $n, \"trusted\": $trusted}" \
+				measure "$sc" teredo "tsend native -i $TS_N -n $n -r -l 78" c eth0 \
+				"$TSEND bubbles -t $TS_T -n $n -c $n"
+			teredo_stats ;;
+		miredo)
+			sleep 1
+			r0=$(miredo_rss)
+			t0=$EPOCHREALTIME
+			"$TSEND" trust -i "$TS_N" -t "$TS_T" -n "$n" -l 78 2>&1 | sed 's/^/# /'
+			t1=$EPOCHREALTIME
+			sleep 3
+			r1=$(miredo_rss)
+			per=$(awk -v a="$r0" -v b="$r1" -v n="$n" 'BEGIN { printf "%.1f", (b - a) / n }')
+			log "$sc: Miredo took $(awk -v a="$t0" -v b="$t1" -v n="$n" 'BEGIN { printf "%.1f s, %.0f peers/s", b - a, n / (b - a) }'); resident set $r0 -> $r1 bytes: $per bytes per peer"
+			if [ "$n" -ge 100000 ]; then
+				emit "peer-memory-$n" miredo "" "" "" "{\"value\": $per, \"unit\": \"bytes/peer\", \"bytes_per_peer\": $per, \"peers\": $n, \"rss_bytes\": $((r1 - r0))}"
+			fi
+			RUN_PRE=miredo_pre RUN_POST=miredo_post EXTRA="{\"peers\": $n}" \
+				measure "$sc" miredo "tsend native -i $TS_N -n $n -r -l 78" c eth0 \
+				"$TSEND bubbles -t $TS_T -n $n -c $n" ;;
+		*)
+			EXTRA="{\"peers\": $n}" \
+				measure "$sc" "$ct" "tsend native -i $TS_N -n $n -r -l 78" c eth0 ;;
+		esac
+	done
 	teardown
 }
 
@@ -564,7 +630,7 @@ peer_flood() {
 	want "$sc" teredo || return 0
 	log "=== $sc / teredo"
 	teardown
-	many_peers_base || { log "setup failed"; return 0; }
+	many_peers_base teredo || { log "setup failed"; return 0; }
 	for ((r = 1; r <= RUNS; r++)); do
 		"$IP" -n relay link del teredo0
 		our_relay
@@ -599,7 +665,7 @@ peer_flood() {
 
 main() {
 	mkdir -p "$WORK"
-	modprobe -a veth tun fou sit pktgen teredo sch_ingress cls_matchall act_gact 2>/dev/null
+	modprobe -a veth tun fou sit pktgen teredo sch_ingress cls_matchall cls_flower act_gact 2>/dev/null
 	modprobe sch_clsact 2>/dev/null
 	sysctl -qw net.core.wmem_max=8388608 net.core.wmem_default=8388608 net.core.rmem_max=8388608
 	: >"$OUT" 2>/dev/null
