@@ -541,7 +541,7 @@ peers_post() {
 # A run where more than 1 % of the packets went to a gone or expired peer
 # (our queue counters; for Miredo, the bubbles it sent to the peers' server
 # 198.18.0.1, counted by the sink in c) is rejected.
-SERVER_BUBBLES=0
+MIREDO_PPS=${BENCH_MIREDO_PPS:-10000}	# pace of tsend trust/bubbles for Miredo
 server_bubbles() {	# packets to 198.18.0.1 dropped by the sink in c
 	tc -s -n c filter show dev eth0 ingress 2>/dev/null |
 		awk '/dst_ip 198.18.0.1/ { f = 1 } f && /Sent/ { for (i = 1; i < NF; i++) if ($(i + 1) == "pkt") { print $i; exit } }'
@@ -597,10 +597,19 @@ encap_peers() {	# N
 				"$TSEND bubbles -t $TS_T -n $n -c $n"
 			teredo_stats ;;
 		miredo)
+			# paced to what Miredo takes in: a faster stream loses
+			# bubbles, and peers then are not trusted or not fresh; if
+			# one bubble from every peer takes longer than 20 s at that
+			# pace, Miredo cannot keep them all valid (30 s) at all
+			if [ $((n / MIREDO_PPS)) -gt 20 ]; then
+				log "$sc: not run for Miredo: a bubble from each of $n peers at the pace it is fed ($MIREDO_PPS pps, BENCH_MIREDO_PPS) takes $((n / MIREDO_PPS)) s, longer than a peer stays valid (30 s)"
+				emit "$sc" miredo "" "" "0:not run: $n bubbles at $MIREDO_PPS pps take $((n / MIREDO_PPS)) s > 30 s validity" "{\"peers\": $n}"
+				continue
+			fi
 			sleep 1
 			r0=$(miredo_rss)
 			t0=$EPOCHREALTIME
-			"$TSEND" trust -i "$TS_N" -t "$TS_T" -n "$n" -l 78 2>&1 | sed 's/^/# /'
+			"$TSEND" trust -i "$TS_N" -t "$TS_T" -n "$n" -l 78 -p "$MIREDO_PPS" 2>&1 | sed 's/^/# /'
 			t1=$EPOCHREALTIME
 			sleep 3
 			r1=$(miredo_rss)
@@ -611,7 +620,7 @@ encap_peers() {	# N
 			fi
 			RUN_PRE=miredo_pre RUN_POST=miredo_post EXTRA="{\"peers\": $n}" \
 				measure "$sc" miredo "tsend native -i $TS_N -n $n -r -l 78" c eth0 \
-				"$TSEND bubbles -t $TS_T -n $n -c $n" ;;
+				"$TSEND bubbles -t $TS_T -n $n -c $n -p $MIREDO_PPS" ;;
 		*)
 			EXTRA="{\"peers\": $n}" \
 				measure "$sc" "$ct" "tsend native -i $TS_N -n $n -r -l 78" c eth0 ;;

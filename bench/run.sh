@@ -161,7 +161,10 @@ for k in order:
         if not r:
             continue
         for j in r.get("rejected", []):
-            notes.append("%s: run of %d pps rejected: %s" % (mode, j["pps"], j["why"]))
+            if j["pps"]:
+                notes.append("%s: run of %d pps rejected: %s" % (mode, j["pps"], j["why"]))
+            else:
+                notes.append("%s: %s" % (mode, j["why"]))
         if r.get("rss_bytes") is not None:
             notes.append("%s: %.1f bytes/peer at %d peers (resident set +%d bytes)" % (
                 mode, r["bytes_per_peer"], r["peers"], r["rss_bytes"]))

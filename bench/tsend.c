@@ -23,6 +23,8 @@
  *	from each (the relay trusts them); before every chunk, earlier chunks
  *	not refreshed for SEC seconds (default 15) get a bubble again, so
  *	that none expires (30 s) while the table fills.
+ * -p PPS paces any mode to at most PPS packets per second (for a relay
+ * that would drop a faster stream, e.g. Miredo's).
  * NS is a name under /run/netns ("-" for the current namespace).
  * Prints "sent P packets in T s" (stderr) at the end.
  */
@@ -54,6 +56,7 @@ struct side {
 
 static volatile sig_atomic_t stop;
 static uint64_t sent;
+static double pace, pace_t0;	/* -p: packets per second, since when */
 
 static void on_signal(int sig)
 {
@@ -268,6 +271,18 @@ static void flush(const struct side *sd, struct batch *b)
 		sent += r;
 	}
 	b->n = 0;
+	if (pace > 0) {
+		double ahead = pace_t0 + sent / pace - now_s();
+
+		if (ahead > 0) {
+			struct timespec ts = {
+				.tv_sec = (time_t)ahead,
+				.tv_nsec = (long)((ahead - (time_t)ahead) * 1e9),
+			};
+
+			nanosleep(&ts, NULL);
+		}
+	}
 }
 
 static uint8_t *slot(struct batch *b)
@@ -319,7 +334,7 @@ static void usage(void)
 {
 	fprintf(stderr, "usage: tsend native|bubbles|trust [-i NS:DEV:DMAC:SMAC] "
 		"[-t NS:DEV:DMAC:SMAC] -n N [-o FIRST] [-r] [-c COUNT] [-l LEN] "
-		"[-k CHUNK] [-R SEC]\n");
+		"[-k CHUNK] [-R SEC] [-p PPS]\n");
 	exit(2);
 }
 
@@ -339,7 +354,7 @@ int main(int argc, char **argv)
 		usage();
 	mode = argv[1];
 	optind = 2;
-	while ((opt = getopt(argc, argv, "i:t:n:o:rc:l:k:R:")) != -1) {
+	while ((opt = getopt(argc, argv, "i:t:n:o:rc:l:k:R:p:")) != -1) {
 		switch (opt) {
 		case 'i': nspec = optarg; break;
 		case 't': tspec = optarg; break;
@@ -350,6 +365,7 @@ int main(int argc, char **argv)
 		case 'l': len = strtoul(optarg, NULL, 0); break;
 		case 'k': chunk = strtoul(optarg, NULL, 0); break;
 		case 'R': refresh = atof(optarg); break;
+		case 'p': pace = atof(optarg); break;
 		default: usage();
 		}
 	}
@@ -365,6 +381,7 @@ int main(int argc, char **argv)
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	t0 = now_s();
+	pace_t0 = t0;
 
 	if (!strcmp(mode, "native") && nat.fd >= 0) {
 		uint64_t k = 0;
