@@ -248,6 +248,7 @@ measure() {
 	trafgen*) gns=c gdev=eth0 ;;
 	*) gns=n gdev=eth0 ;;
 	esac
+	settle
 	for ((r = 1; r <= RUNS; r++)); do
 		[ -n "$refresh" ] && $refresh
 		[ -n "${RUN_PRE:-}" ] && $RUN_PRE
@@ -300,6 +301,22 @@ measure() {
 	[ ${#rej[@]} -gt 0 ] && [ ${#acc[@]} -eq 0 ] && log "WARNING: $sc $ct: every run rejected"
 	echo "RESULT $sc $ct $(IFS=,; echo "${acc[*]}") $(IFS=,; echo "${gacc[*]}")${rej:+ rejected $(IFS=';'; echo "${rej[*]}")}"
 	emit "$sc" "$ct" "$(IFS=,; echo "${acc[*]}")" "$(IFS=,; echo "${gacc[*]}")" "$(IFS=';'; echo "${rej[*]}")" "${EXTRA:-}"
+}
+
+# Wait (at most 30 s) until the CPU is idle for half a second: a scenario
+# must not pay for the last one's teardown (network namespaces are cleaned
+# up by a kworker, for seconds under TCG). It matters in real time; under
+# icount an idle CPU costs no instructions, so the figures do not change.
+settle() {
+	local a b i
+	for ((i = 0; i < 60; i++)); do
+		read -r -a a </proc/stat
+		sleep 0.5
+		read -r -a b </proc/stat
+		# idle + iowait of all the ticks in the interval
+		(( (b[4] + b[5] - a[4] - a[5]) * 10 >= 9 * (b[1] + b[2] + b[3] + b[4] + b[5] + b[6] + b[7] - a[1] - a[2] - a[3] - a[4] - a[5] - a[6] - a[7]) )) && return 0
+	done
+	log "WARNING: the CPU did not settle in 30 s"
 }
 
 # One line of bench.tsv: scenario contender mode runs gen_runs rejected extra
