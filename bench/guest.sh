@@ -209,8 +209,9 @@ tsend_stop() {
 
 # BENCH_PROFILE: the last window of every pair is profiled.
 #   perf: sampled by perf (cpu-clock); flat profiles go to the output share
-#         as perf-SCENARIO-CONTENDER.txt. Beware: under icount a periodic
-#         sampler aliases with the deterministic packet loop.
+#         as perf-SCENARIO-CONTENDER.txt. Beware: under icount its profiles
+#         disagreed between scenarios with the same generator (a periodic
+#         sampler against a deterministic loop); prefer insn.
 #   insn: exact instruction counts by bench/insnprof.so (bench/profile.sh
 #         loads it): `domainname` opens its window, `hostname` closes it; it
 #         is named in insnprof.windows with its packet count (measure()).

@@ -20,7 +20,9 @@
 # packets), BENCH_PEERS=0 (skip the 1024-peer encapsulation),
 # BENCH_PEER_COUNTS ("1 1000 100000 1000000"; empty: skip the series),
 # BENCH_FLOOD=0 (skip the insertion flood), BENCH_FLOOD_MAX (65536: maxpeers
-# of the bound check).
+# of the bound check), BENCH_MIREDO_PPS (10000: pace of the bubbles that
+# create and refresh Miredo's peers), BENCH_PROFILE (perf or insn: profile
+# the last run of each pair; bench/profile.sh sets up insn).
 # Host side only: BENCH_MODE ("icount realtime", the default, or one of
 # them), BENCH_MEM (VM memory, 2G), BENCH_OUT (where the VM output goes,
 # default bench/out; the realtime pass uses BENCH_OUT/realtime),
