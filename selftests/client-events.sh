@@ -14,9 +14,7 @@ test_setup() {
 	check "topology: two NAT'd clients" \
 		eval 'topo_init && topo_add_nat_client c1 1 && topo_add_nat_client c2 2'
 	check "our relay: teredo0 in the relay namespace" \
-		eval '"$IP" -n relay link add teredo0 type teredo mode relay local $TOPO_RELAY_IP &&
-		      "$IP" -n relay link set teredo0 up &&
-		      "$IP" -n relay route add 2001::/32 via fe80::1 dev teredo0'
+		topo_add_our_relay
 	topo_start_miredo_server
 	topo_start_teredod c1
 	topo_start_teredod c2

@@ -55,9 +55,7 @@ test_setup() {
 		      topo_add_nat_client csym 3 && nat_cone 1 && nat_symmetric 3'
 	check "our server on $TOPO_SRV_IP and $TOPO_SRV_IP2" topo_start_teredod_server
 	check "our relay" \
-		eval '"$IP" -n relay link add teredo0 type teredo mode relay local $TOPO_RELAY_IP &&
-		      "$IP" -n relay link set teredo0 up &&
-		      "$IP" -n relay route add 2001::/32 via fe80::1 dev teredo0'
+		topo_add_our_relay
 	topo_start_teredod ccone "BindPort 3545"
 	topo_start_teredod cres
 	topo_start_teredod csym

@@ -76,9 +76,7 @@ test_setup() {
 	topo_sysctl srv net.ipv4.conf.all.rp_filter=0 \
 		net.ipv4.conf.eth0.rp_filter=0 net.ipv4.conf.eth0.accept_local=1
 	check "our relay: teredo0 in the relay namespace" \
-		eval '"$IP" -n relay link add teredo0 type teredo mode relay local $TOPO_RELAY_IP &&
-		      "$IP" -n relay link set teredo0 up &&
-		      "$IP" -n relay route add 2001::/32 via fe80::1 dev teredo0'
+		topo_add_our_relay
 	check "teredod server starts on $TOPO_SRV_IP and $TOPO_SRV_IP2" \
 		topo_start_teredod_server srv
 	check "teredod show server: both addresses, prefix, native forwarding" \

@@ -373,6 +373,16 @@ topo_addr_changed() {	# NS OLD: a Teredo address, another one
 }
 
 # A Miredo relay in its own namespace: 198.18.0.11, 2001:db8:ffff::11.
+# Our relay, teredo0 in namespace relay on its address, with the Teredo
+# route through one link-local gateway (no neighbour entry per peer).
+topo_add_our_relay() {
+	topo_batch relay <<-EOF
+	link add teredo0 type teredo mode relay local $TOPO_RELAY_IP
+	link set teredo0 up
+	route add 2001::/32 via fe80::1 dev teredo0
+	EOF
+}
+
 topo_add_miredo_relay() {
 	local conf=$TOPO_DIR/miredo-mrelay.conf
 

@@ -13,12 +13,11 @@
 #include "genl.h"
 #include "nlack.h"
 
+/* genl_run()'s filter in front of the caller's callback */
 struct genl_ctx {
-	struct genl *g;
 	uint16_t type;		/* message type of the replies we want */
 	mnl_cb_t cb;
 	void *data;
-	int err;		/* negative errno reported by the kernel */
 };
 
 static void genl_init_msg(struct genl *g, uint16_t type, uint8_t cmd,
@@ -59,24 +58,6 @@ int genl_ack_status(struct genl *g, const struct nlmsghdr *nlh)
 			     &g->ext_miss);
 }
 
-/* NLMSG_ERROR, NLMSG_DONE: the end of a do (ack) or dump, or an error */
-static int genl_ctl(const struct nlmsghdr *nlh, void *data)
-{
-	struct genl_ctx *ctx = data;
-
-	ctx->err = genl_ack_status(ctx->g, nlh);
-	return ctx->err ? MNL_CB_ERROR : MNL_CB_STOP;
-}
-
-static int genl_ctl_overrun(const struct nlmsghdr *nlh, void *data)
-{
-	struct genl_ctx *ctx = data;
-
-	(void)nlh;
-	ctx->err = -ENOBUFS;
-	return MNL_CB_ERROR;
-}
-
 static int genl_data(const struct nlmsghdr *nlh, void *data)
 {
 	struct genl_ctx *ctx = data;
@@ -90,45 +71,15 @@ static int genl_data(const struct nlmsghdr *nlh, void *data)
 
 int genl_run(struct genl *g, struct nlmsghdr *nlh, mnl_cb_t cb, void *data)
 {
-	/* not const: libmnl 1.0.4 takes a mnl_cb_t * */
-	static mnl_cb_t ctl[NLMSG_MIN_TYPE] = {
-		[NLMSG_ERROR]	= genl_ctl,
-		[NLMSG_DONE]	= genl_ctl,
-		[NLMSG_OVERRUN]	= genl_ctl_overrun,
+	const struct nl_ext ext = {
+		g->ext_msg, sizeof(g->ext_msg), &g->ext_miss,
 	};
 	struct genl_ctx ctx = {
-		.g = g, .type = nlh->nlmsg_type, .cb = cb, .data = data,
+		.type = nlh->nlmsg_type, .cb = cb, .data = data,
 	};
-	unsigned int seq = nlh->nlmsg_seq;
-	ssize_t n;
-	int ret;
 
-	g->ext_msg[0] = '\0';
-	g->ext_miss = -1;
-	/* a do is answered by its reply then an ack; a dump ends with DONE */
-	if ((nlh->nlmsg_flags & NLM_F_DUMP) != NLM_F_DUMP)
-		nlh->nlmsg_flags |= NLM_F_ACK;
-	if (mnl_socket_sendto(g->nl, nlh, nlh->nlmsg_len) < 0)
-		return -errno;
-
-	for (;;) {
-		n = mnl_socket_recvfrom(g->nl, g->rx, GENL_RX_SIZE);
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		errno = 0;
-		ret = mnl_cb_run2(g->rx, n, seq, g->portid, genl_data, &ctx,
-				  ctl, NLMSG_MIN_TYPE);
-		if (ret == MNL_CB_STOP)
-			return 0;
-		if (ret == MNL_CB_ERROR) {
-			if (ctx.err)
-				return ctx.err;
-			return errno ? -errno : -EPROTO;
-		}
-	}
+	return nl_run(g->nl, g->portid, nlh, g->rx, GENL_RX_SIZE, genl_data,
+		      &ctx, &ext);
 }
 
 void genl_perror(const struct genl *g, const char *what, int err)

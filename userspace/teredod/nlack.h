@@ -15,4 +15,24 @@
 int nl_ack_status(const struct nlmsghdr *nlh, char *msg, size_t size,
 		  int *miss);
 
+struct mnl_socket;
+
+/* Where a request's extended ack goes: @msg (@size bytes), @miss or NULL */
+struct nl_ext {
+	char *msg;
+	size_t size;
+	int *miss;
+};
+
+/*
+ * One request on @nl (bound to @portid): ask for an ack unless it is a
+ * dump, send it, receive into @rx (@rx_size bytes) and call @cb (may be
+ * NULL) with @data for each reply until the ack of a do or the end of a
+ * dump. Returns 0 or a negative errno; the kernel's explanation goes to
+ * @ext.
+ */
+int nl_run(struct mnl_socket *nl, unsigned int portid, struct nlmsghdr *nlh,
+	   void *rx, size_t rx_size, int (*cb)(const struct nlmsghdr *, void *),
+	   void *data, const struct nl_ext *ext);
+
 #endif /* TEREDOD_NLACK_H */

@@ -26,12 +26,6 @@
 #define RTNL_REQ_SIZE	1024	/* room for our requests */
 #define RTNL_RX_SIZE	32768	/* the largest dump skb the kernel sends */
 
-struct rtnl_ctx {
-	struct rtnl *r;
-	mnl_cb_t cb;
-	void *data;
-	int err;		/* negative errno reported by the kernel */
-};
 
 static struct nlmsghdr *rtnl_msg(struct rtnl *r, char *buf, uint16_t type,
 				 uint16_t flags)
@@ -47,36 +41,6 @@ static struct nlmsghdr *rtnl_msg(struct rtnl *r, char *buf, uint16_t type,
 	return nlh;
 }
 
-/* 0 or the negative errno of an NLMSG_ERROR (ack) or NLMSG_DONE. */
-static int rtnl_ack_status(struct rtnl *r, const struct nlmsghdr *nlh)
-{
-	return nl_ack_status(nlh, r->ext_msg, sizeof(r->ext_msg), NULL);
-}
-
-static int rtnl_ctl(const struct nlmsghdr *nlh, void *data)
-{
-	struct rtnl_ctx *ctx = data;
-
-	ctx->err = rtnl_ack_status(ctx->r, nlh);
-	return ctx->err ? MNL_CB_ERROR : MNL_CB_STOP;
-}
-
-static int rtnl_ctl_overrun(const struct nlmsghdr *nlh, void *data)
-{
-	struct rtnl_ctx *ctx = data;
-
-	(void)nlh;
-	ctx->err = -ENOBUFS;
-	return MNL_CB_ERROR;
-}
-
-static int rtnl_data(const struct nlmsghdr *nlh, void *data)
-{
-	struct rtnl_ctx *ctx = data;
-
-	return ctx->cb ? ctx->cb(nlh, ctx->data) : MNL_CB_OK;
-}
-
 /*
  * Send the request, call @cb (if any) for each reply until the ack of a
  * do or the end of a dump. Returns 0 or a negative errno.
@@ -84,41 +48,10 @@ static int rtnl_data(const struct nlmsghdr *nlh, void *data)
 static int rtnl_run(struct rtnl *r, struct nlmsghdr *nlh, mnl_cb_t cb,
 		    void *data)
 {
-	/* not const: libmnl 1.0.4 takes a mnl_cb_t * */
-	static mnl_cb_t ctl[NLMSG_MIN_TYPE] = {
-		[NLMSG_ERROR]	= rtnl_ctl,
-		[NLMSG_DONE]	= rtnl_ctl,
-		[NLMSG_OVERRUN]	= rtnl_ctl_overrun,
-	};
-	struct rtnl_ctx ctx = { .r = r, .cb = cb, .data = data };
-	unsigned int seq = nlh->nlmsg_seq;
+	const struct nl_ext ext = { r->ext_msg, sizeof(r->ext_msg), NULL };
 	char rx[RTNL_RX_SIZE] __aligned(4);
-	ssize_t n;
-	int ret;
 
-	r->ext_msg[0] = '\0';
-	if ((nlh->nlmsg_flags & NLM_F_DUMP) != NLM_F_DUMP)
-		nlh->nlmsg_flags |= NLM_F_ACK;
-	if (mnl_socket_sendto(r->nl, nlh, nlh->nlmsg_len) < 0)
-		return -errno;
-	for (;;) {
-		n = mnl_socket_recvfrom(r->nl, rx, sizeof(rx));
-		if (n < 0) {
-			if (errno == EINTR)
-				continue;
-			return -errno;
-		}
-		errno = 0;
-		ret = mnl_cb_run2(rx, n, seq, r->portid, rtnl_data, &ctx,
-				  ctl, NLMSG_MIN_TYPE);
-		if (ret == MNL_CB_STOP)
-			return 0;
-		if (ret == MNL_CB_ERROR) {
-			if (ctx.err)
-				return ctx.err;
-			return errno ? -errno : -EPROTO;
-		}
-	}
+	return nl_run(r->nl, r->portid, nlh, rx, sizeof(rx), cb, data, &ext);
 }
 
 static int rtnl_socket(struct rtnl *r, unsigned int groups)
