@@ -1,12 +1,15 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0
-"""Print a trafgen packet config (one static Ethernet frame) for the bench.
+"""Print a trafgen packet config (one static Ethernet frame) for the bench,
+or with --hex first, the frame in hex (bench/inject/inject.c's frame=).
 
-  frames.py teredo|fou|plain DST_MAC SRC_MAC PAYLOAD_LEN [DPORT]
+  frames.py [--hex] teredo|fou|plain DST_MAC SRC_MAC PAYLOAD_LEN [DPORT]
     teredo: IPv4 198.18.0.21:40000 -> 198.18.0.10:DPORT (default 3544),
             UDP payload = IPv6 CLIENT -> 2001:db8:1::2, UDP, PAYLOAD_LEN bytes
     fou:    the same with DPORT default 5555 (fou + sit decap)
     plain:  just the IPv6 packet 2001:db8:2::2 -> 2001:db8:1::2
+  frames.py [--hex] native DST_MAC SRC_MAC PAYLOAD_LEN DST6
+    the IPv6 packet 2001:db8:1::2 -> DST6, UDP, PAYLOAD_LEN bytes
   frames.py bubbles DST_MAC SRC_MAC N
     N bubbles, one from each of the Teredo clients
     2001:0:c612:1:0:63bf:39ed:fc00 + i (198.18.0.0/22, port 40000), i < N
@@ -58,8 +61,19 @@ def mac(m):
     return bytes(int(x, 16) for x in m.split(":"))
 
 
+def emit(frame, as_hex):
+    if as_hex:
+        print(frame.hex())
+    else:
+        print("{ " + ", ".join("0x%02x" % b for b in frame) + " }")
+
+
 def main():
-    kind, dmac, smac, plen = sys.argv[1:5]
+    args = sys.argv[1:]
+    as_hex = args[:1] == ["--hex"]
+    if as_hex:
+        args = args[1:]
+    kind, dmac, smac, plen = args[:4]
     if kind == "bubbles":
         for i in range(int(plen)):
             group = 0xfc00 | i
@@ -68,19 +82,22 @@ def main():
             b = struct.pack("!IHBB", 6 << 28, 0, 59, 0) + a6(src) + a6(NATIVE)
             frame = mac(dmac) + mac(smac) + b"\x08\x00" + ip4_udp(
                 str(ipaddress.IPv4Address(v4)), "198.18.0.10", 40000, 3544, b)
-            print("{ " + ", ".join("0x%02x" % x for x in frame) + " }")
+            emit(frame, as_hex)
         return
     payload = bytes(i & 0xff for i in range(int(plen)))
     if kind == "plain":
         frame = mac(dmac) + mac(smac) + b"\x86\xdd" + \
             ip6_udp(PLAIN_SRC, NATIVE, payload)
+    elif kind == "native":
+        frame = mac(dmac) + mac(smac) + b"\x86\xdd" + \
+            ip6_udp(NATIVE, args[4], payload)
     else:
-        dport = int(sys.argv[5]) if len(sys.argv) > 5 else \
+        dport = int(args[4]) if len(args) > 4 else \
             (3544 if kind == "teredo" else 5555)
         inner = ip6_udp(CLIENT, NATIVE, payload)
         frame = mac(dmac) + mac(smac) + b"\x08\x00" + \
             ip4_udp("198.18.0.21", "198.18.0.10", 40000, dport, inner)
-    print("{ " + ", ".join("0x%02x" % b for b in frame) + " }")
+    emit(frame, as_hex)
 
 
 main()

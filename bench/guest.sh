@@ -1,8 +1,8 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
 # Runs inside the icount VM (bench/run.sh). For every scenario and contender:
-# fresh namespaces c (IPv4 side: generator, Teredo client and server), relay
-# (device under test) and n (native IPv6 side), a generator, a drop sink,
+# fresh namespaces c (IPv4 side: Teredo client and server), relay (device
+# under test) and n (native IPv6 side), a generator, a counting sink,
 # BENCH_RUNS windows; then everything is torn down.
 # Prints "RESULT scenario contender pps gen_pps" lines (and, when the output
 # share exists, appends them to /run/vm/out/bench.tsv).
@@ -10,11 +10,19 @@
 #  c eth0 198.18.0.21 + 198.18.0.1 (server)   relay eth0 198.18.0.10
 #        2001:db8:2::2  ----veth----           2001:db8:2::1
 #                                              relay eth1 2001:db8:1::1 ----veth---- n eth0 2001:db8:1::2
+#                                              relay sink0 (dummy)
+# The relay rows (decap-*, encap-*) measure the relay as a router sees it:
+# bench/inject/inject.ko hands frames to the stack as received on eth0
+# (Teredo side) or eth1 (native side), and the forwarded or encapsulated
+# packets leave through sink0, a dummy device that counts and frees them.
+# The veths and c/n only serve the setup (trust, peers). The peer series
+# and the flood still send through the veths (bench/tsend.c).
 BENCH=$(cd "$(dirname "$0")" && pwd)
 REPO=$(cd "$BENCH/.." && pwd)
 PEER=$REPO/selftests/teredo_peer.py
 TEREDOD=$REPO/userspace/teredod/teredod
 TSEND=${BENCH_TSEND:-$REPO/build/bench/tsend}
+INJECT=${BENCH_INJECT:-$REPO/build/bench/inject/inject.ko}
 MODE=${BENCH_MODE:-icount}	# label of the figures: icount or realtime
 IP=/sbin/ip
 RUNS=${BENCH_RUNS:-3}
@@ -35,6 +43,7 @@ log() { echo "# $*"; }
 
 teardown() {
 	local p pid ns
+	inject_stop	# it holds a reference to its device
 	for p in "${PIDS[@]}"; do
 		pkill -TERM -P "$p" 2>/dev/null
 		kill -TERM "$p" 2>/dev/null
@@ -53,6 +62,7 @@ setup_base() {
 	"$IP" -batch - <<-EOF || return 1
 	link add eth0 netns c address $MAC_C type veth peer name eth0 netns relay address $MAC_R0
 	link add eth0 netns n address $MAC_N type veth peer name eth1 netns relay address $MAC_R1
+	link add sink0 netns relay type dummy
 	EOF
 	"$IP" -n c -batch - <<-EOF || return 1
 	link set lo up
@@ -66,6 +76,7 @@ setup_base() {
 	link set lo up
 	link set eth0 up
 	link set eth1 up
+	link set sink0 up
 	addr add 198.18.0.10/24 dev eth0
 	addr add 2001:db8:2::1/64 dev eth0 nodad
 	addr add 2001:db8:1::1/64 dev eth1 nodad
@@ -92,6 +103,18 @@ sink() {	# NS DEV: count and drop everything arriving
 	qdisc add dev $2 clsact
 	filter add dev $2 ingress matchall action drop
 	EOF
+}
+
+# Route PREFIX... out through sink0, the counting dummy (a gateway each, so
+# one neighbour, not one per destination).
+to_sink() {
+	local p
+	for p; do
+		case $p in
+		*:*) "$IP" -n relay route replace "$p" via fe80::5 dev sink0 ;;
+		*) "$IP" -n relay route replace "$p" via 198.18.9.1 dev sink0 onlink ;;
+		esac || return 1
+	done
 }
 
 counter() {	# NS DEV rx|tx: packets
@@ -187,6 +210,17 @@ pktgen_stop() {
 	wait "$PG_PID" 2>/dev/null
 }
 
+# bench/inject/inject.ko (built by bench/run.sh): frames received on a
+# relay device, from a kernel thread at nice 19.
+inject_start() {	# DEV HEX_FRAME [SPREAD OFFSET]
+	"$IP" netns exec relay insmod "$INJECT" ifname="$1" frame="$2" ${3:+spread=$3 off=$4}
+}
+inject_stop() {
+	[ -d /sys/module/inject ] && rmmod inject
+	return 0
+}
+inject_sent() { cat /sys/module/inject/parameters/sent 2>/dev/null || echo 0; }
+
 # ---- measurement ----------------------------------------------------------
 softnet_drops() {	# backlog drops, all CPUs (column 2 of softnet_stat)
 	local d s=0
@@ -234,7 +268,8 @@ profile() {	# NAME
 }
 
 # measure SCENARIO CONTENDER GEN NS DEV [REFRESH_CMD]
-#   GEN: pktgen | trafgen CFG | tsend ARGS (from namespace n)
+#   GEN: inject ARGS (inject_start) | pktgen | trafgen CFG | tsend ARGS
+#   (from namespace n); NS DEV: the sink, its received packets (sink0: sent)
 # Optional hooks (function names): RUN_PRE before and RUN_POST after each
 # run; RUN_POST prints a reason to reject the run, or nothing.
 # A run is rejected (reported, left out of the median) when the generator
@@ -249,24 +284,28 @@ measure() {
 	trafgen*) gns=c gdev=eth0 ;;
 	*) gns=n gdev=eth0 ;;
 	esac
+	gcount() { case $gen in inject*) inject_sent ;; *) counter "$gns" "$gdev" tx ;; esac; }
+	scount() { case $dev in sink0) counter "$ns" "$dev" tx ;; *) counter "$ns" "$dev" rx ;; esac; }
 	settle
 	for ((r = 1; r <= RUNS; r++)); do
 		[ -n "$refresh" ] && $refresh
 		[ -n "${RUN_PRE:-}" ] && $RUN_PRE
 		case $gen in
+		inject*) inject_start ${gen#inject } || log "inject failed" ;;
 		pktgen) pktgen_start ;;
 		trafgen*) trafgen_start "${gen#trafgen }" ;;
 		tsend*) tsend_start ${gen#tsend } ;;
 		esac
 		sleep "$WARM"
-		ga=$(counter "$gns" "$gdev" tx); a=$(counter "$ns" "$dev" rx); d0=$(softnet_drops); t0=$EPOCHREALTIME
+		ga=$(gcount); a=$(scount); d0=$(softnet_drops); t0=$EPOCHREALTIME
 		if [ -n "${BENCH_PROFILE:-}" ] && [ "$r" = "$RUNS" ]; then
 			profile "$sc-$ct"
 		else
 			sleep "$WIN"
 		fi
-		gb=$(counter "$gns" "$gdev" tx); b=$(counter "$ns" "$dev" rx); d1=$(softnet_drops); t1=$EPOCHREALTIME
+		gb=$(gcount); b=$(scount); d1=$(softnet_drops); t1=$EPOCHREALTIME
 		case $gen in
+		inject*) inject_stop ;;
 		pktgen) pktgen_stop ;;
 		trafgen*) trafgen_stop
 			[ "$ga" = "$gb" ] && sed 's/^/# trafgen: /' "$WORK/trafgen.log" ;;
@@ -380,8 +419,10 @@ sit_encap() {
 }
 
 # ---- scenarios ----------------------------------------------------------
+# Teredo (or fou, or plain IPv6) frames received on the relay's eth0, the
+# decapsulated packets to 2001:db8:1::2 out through sink0.
 decap() {	# SCENARIO PAYLOAD_LEN
-	local sc=$1 len=$2 ct
+	local sc=$1 len=$2 ct f
 	for ct in teredo miredo fou-sit plain; do
 		want "$sc" "$ct" || continue
 		log "=== $sc / $ct"
@@ -391,19 +432,19 @@ decap() {	# SCENARIO PAYLOAD_LEN
 		teredo)
 			our_relay || continue
 			trust_client || log "WARNING: ping through our relay failed (client may not be trusted)"
-			python3 "$BENCH/frames.py" teredo $MAC_R0 $MAC_C "$len" >"$WORK/f.cfg" ;;
+			f=$(python3 "$BENCH/frames.py" --hex teredo $MAC_R0 $MAC_C "$len") ;;
 		miredo)
 			miredo_relay || { echo "RESULT $sc miredo FAILED FAILED"; continue; }
 			trust_client || log "WARNING: ping through Miredo failed (client may not be known)"
-			python3 "$BENCH/frames.py" teredo $MAC_R0 $MAC_C "$len" 3544 >"$WORK/f.cfg" ;;
+			f=$(python3 "$BENCH/frames.py" --hex teredo $MAC_R0 $MAC_C "$len" 3544) ;;
 		fou-sit)
 			sit_decap || continue
-			python3 "$BENCH/frames.py" fou $MAC_R0 $MAC_C "$len" >"$WORK/f.cfg" ;;
+			f=$(python3 "$BENCH/frames.py" --hex fou $MAC_R0 $MAC_C "$len") ;;
 		plain)
-			python3 "$BENCH/frames.py" plain $MAC_R0 $MAC_C "$len" >"$WORK/f.cfg" ;;
+			f=$(python3 "$BENCH/frames.py" --hex plain $MAC_R0 $MAC_C "$len") ;;
 		esac
-		sink n eth0
-		measure "$sc" "$ct" "trafgen $WORK/f.cfg" n eth0
+		to_sink $NATIVE/128 || { log "sink route failed"; continue; }
+		measure "$sc" "$ct" "inject eth0 $f" relay sink0
 		[ $ct = teredo ] && teredo_stats
 		[ $ct = miredo ] && { "$IP" -n relay -s link show dev teredo | sed -n 3,6p | sed 's/^/# miredo tun: /'
 			"$IP" netns exec relay grep Udp: /proc/net/snmp | sed 's/^/# miredo ns /'; }
@@ -424,15 +465,18 @@ trust_peers() {	# PKT_SIZE DST6_MIN DST6_MAX
 }
 refresh_peers() { trafgen_once "$PEERS_CFG" "$NPEERS"; }
 
-encap() {	# SCENARIO PKT_SIZE [DST6_MIN DST6_MAX]
-	local sc=$1 size=$2 ct refresh
+# IPv6 frames from 2001:db8:1::2 received on the relay's eth1, to the
+# trusted client (NPEERS set: to 1024 clients at random, the low 10 bits of
+# the address); the UDP/IPv4 packets to the clients out through sink0.
+encap() {	# SCENARIO PAYLOAD_LEN
+	local sc=$1 len=$2 ct refresh dst spread=""
 	for ct in teredo miredo sit-fou plain; do
 		want "$sc" "$ct" || continue
 		log "=== $sc / $ct"
 		teardown
 		setup_base || { log "setup failed"; continue; }
 		refresh=""
-		if [ -n "${3:-}" ]; then
+		if [ -n "${NPEERS:-}" ]; then
 			# many peers: replies to 198.18.0.0/22 through c, one neighbour
 			"$IP" -n relay -batch - <<-EOF
 			route del 198.18.0.0/24 dev eth0
@@ -453,20 +497,26 @@ encap() {	# SCENARIO PKT_SIZE [DST6_MIN DST6_MAX]
 		sit-fou)
 			sit_encap || continue ;;
 		esac
-		if [ -n "${3:-}" ] && [ $ct = teredo -o $ct = miredo ]; then
-			trust_peers "$size" "$3" "$4"
-			refresh=refresh_peers
-			[ $ct = teredo ] && log "peers: $("$IP" netns exec relay "$TEREDOD" show dev teredo0 --json 2>&1 | tr -d '\n' | cut -c1-400)"
+		dst=$CLIENT
+		if [ -n "${NPEERS:-}" ]; then
+			dst=${CLIENT%:*}:fc00 spread="$NPEERS 50"	# byte 50: the last word of the destination
+			if [ $ct = teredo ] || [ $ct = miredo ]; then
+				trust_peers $((14 + 40 + 8 + len)) "$dst" "${CLIENT%:*}:$(printf %x $((0xfc00 + NPEERS - 1)))"
+				refresh=refresh_peers
+				[ $ct = teredo ] && log "peers: $("$IP" netns exec relay "$TEREDOD" show dev teredo0 --json 2>&1 | tr -d '\n' | cut -c1-400)"
+			fi
 		fi
-		if [ $ct = plain ] && [ -n "${3:-}" ]; then
-			pktgen_config "$size" 2001:db8:3::1 2001:db8:3::0 2001:db8:3::3ff
-		elif [ $ct = plain ]; then
-			pktgen_config "$size" 2001:db8:2::2
+		if [ $ct = plain ]; then
+			dst=2001:db8:2::2
+			[ -n "${NPEERS:-}" ] && dst=2001:db8:3::
+			to_sink 2001:db8:2::2/128 2001:db8:3::/64
+		elif [ -n "${NPEERS:-}" ]; then
+			to_sink 198.18.0.0/22
 		else
-			pktgen_config "$size" $CLIENT ${3:-} ${4:-}
-		fi
-		sink c eth0
-		measure "$sc" "$ct" pktgen c eth0 "$refresh"
+			to_sink 198.18.0.21/32
+		fi || { log "sink route failed"; continue; }
+		measure "$sc" "$ct" "inject eth1 $(python3 "$BENCH/frames.py" --hex native $MAC_R1 $MAC_N "$len" $dst) $spread" \
+			relay sink0 "$refresh"
 		[ $ct = teredo ] && teredo_stats
 		[ $ct = miredo ] && { "$IP" -n relay -s link show dev teredo | sed -n 3,6p | sed 's/^/# miredo tun: /'
 			"$IP" netns exec relay grep Udp: /proc/net/snmp | sed 's/^/# miredo ns /'; }
@@ -692,26 +742,25 @@ peer_flood() {
 
 main() {
 	mkdir -p "$WORK"
-	modprobe -a veth tun fou sit pktgen teredo sch_ingress cls_matchall cls_flower act_gact 2>/dev/null
+	modprobe -a veth dummy tun fou sit pktgen teredo sch_ingress cls_matchall cls_flower act_gact 2>/dev/null
 	modprobe sch_clsact 2>/dev/null
 	sysctl -qw net.core.wmem_max=8388608 net.core.wmem_default=8388608 net.core.rmem_max=8388608
 	: >"$OUT" 2>/dev/null
 	[ "${BENCH_PROFILE:-}" = insn ] && [ -d /run/vm/out ] && cat /proc/kallsyms >/run/vm/out/kallsyms
 	log "kernel $(uname -r), $(nproc) cpu"
-	# IPv6 packet = 40 + 8 (UDP) + payload; pktgen pkt_size counts the
-	# 14-byte Ethernet header and cannot go below a 16-byte payload.
+	# IPv6 packet = 40 + 8 (UDP) + payload. encap-small keeps the
+	# 16-byte payload of the earlier pktgen figures.
 	decap decap-small "$SMALL"
-	encap encap-small $((14 + 40 + 8 + 16))
+	encap encap-small 16
 	if [ "${BENCH_FULL:-1}" = 1 ]; then
 		decap decap-1280 $((1280 - 48))
-		encap encap-1280 $((14 + 1280))
+		encap encap-1280 $((1280 - 48))
 	fi
 	if [ "${BENCH_PEERS:-1}" = 1 ]; then
 		# 1024 destinations: the client IPv4 198.18.0.0-198.18.3.255 (the
-		# low 10 bits of the last group, inverted); only one of them
-		# first made known and trusted by trust_peers.
-		NPEERS=1024 encap encap-1024peers $((14 + 40 + 8 + 16)) \
-			2001:0:c612:1:0:63bf:39ed:fc00 2001:0:c612:1:0:63bf:39ed:ffff
+		# low 10 bits of the last group, inverted), all made known and
+		# trusted by trust_peers first.
+		NPEERS=1024 encap encap-1024peers 16
 	fi
 	# encapsulation over 1 ... 1 000 000 trusted peers (bench/tsend.c)
 	local n

@@ -44,6 +44,14 @@ command -v miredo >/dev/null || echo "bench: miredo missing, its rows will fail 
 mkdir -p "$repo/build/bench"
 cc -O2 -Wall -o "$repo/build/bench/tsend.tmp" "$repo/bench/tsend.c"
 mv "$repo/build/bench/tsend.tmp" "$repo/build/bench/tsend"
+# the packet source of the relay rows (bench/inject), a module of its own
+make -s -C "$repo" module
+kdir=$(make -s -C "$repo" print-kdir)
+rm -rf "$repo/build/bench/inject"
+mkdir -p "$repo/build/bench/inject"
+cp "$repo/bench/inject/Kbuild" "$repo/bench/inject/inject.c" "$repo/build/bench/inject/"
+make -s -C "$kdir" M="$repo/build/bench/inject" modules 2>&1 | grep -v 'Skipping BTF' >&2 || true
+[ -f "$repo/build/bench/inject/inject.ko" ] || { echo "bench: bench/inject did not build" >&2; exit 1; }
 
 modes=${BENCH_MODE:-icount realtime}
 tsvs=()

@@ -48,8 +48,17 @@ if [ -z "$cp" ] && [ -e /usr/src/linux-source-6.1.tar.xz ]; then
 	cp=$repo/build/checkpatch/scripts/checkpatch.pl
 fi
 "$cp" --no-tree --strict --terse --show-types -f kernel/*.c kernel/*.h \
-	include/uapi/linux/*.h >"$log" 2>&1
+	include/uapi/linux/*.h bench/inject/*.c >"$log" 2>&1
 result $? "checkpatch --strict clean" "$log"
+# the benchmark's packet source (bench/inject) is kernel code too
+for k in "$kdir" ${kdir12:+"$kdir12"}; do
+	b=$(mktemp -d)
+	cp bench/inject/Kbuild bench/inject/inject.c "$b/"
+	make -C "$k" M="$b" W=1 C=2 modules >"$log" 2>&1
+	st=$?; [ $st = 0 ] && ! grep -v 'Skipping BTF' "$log" | grep -qiE 'warning|error|inject.c:'
+	result $? "bench/inject builds W=1 and sparse clean against $(basename "$k")" "$log"
+	rm -rf "$b"
+done
 dest=$(mktemp -d)
 make -s install DESTDIR="$dest" >"$log" 2>&1 &&
 	grep -q '^alias rtnl-link-teredo teredo$' "$dest"/lib/modules/*/modules.alias &&

@@ -1,0 +1,146 @@
+// SPDX-License-Identifier: GPL-2.0
+/*
+ * Benchmark packet source: hands one template Ethernet frame to the stack
+ * over and over as if a device's driver had received it (netif_receive_skb,
+ * like pktgen's "xmit_mode netif_receive", which cannot build a Teredo
+ * packet). With it, the only per-packet cost besides the device under test
+ * is an skb allocation and a copy: no sender process, no veth hop, no
+ * backlog queue.
+ *
+ * It runs as a kernel thread at the lowest priority (nice 19), so that a
+ * userspace device under test (Miredo) gets all the CPU it asks for: the
+ * source fills the time it leaves and wastes little on packets that would
+ * only be dropped at a full socket or tun queue.
+ *
+ *   ip netns exec NS insmod inject.ko ifname=DEV frame=HEX [spread=N off=O]
+ *     ifname  a device of the caller's network namespace; the frames arrive
+ *             on it (their destination MAC must be its address)
+ *     frame   the frame, Ethernet header included, in hex
+ *     spread  a power of two N > 1: the big-endian 32-bit word at byte O
+ *             of each frame becomes (word ^ r), r uniformly random below N
+ *   rmmod inject stops it (before the device goes away: it holds a
+ *   reference). /sys/module/inject/parameters/sent counts the frames.
+ *
+ * The frames are marked CHECKSUM_UNNECESSARY, as a NIC that verified them.
+ */
+#include <linux/etherdevice.h>
+#include <linux/kthread.h>
+#include <linux/module.h>
+#include <linux/netdevice.h>
+#include <linux/nsproxy.h>
+#include <linux/slab.h>
+#include <net/net_namespace.h>
+
+static char *ifname;
+module_param(ifname, charp, 0444);
+MODULE_PARM_DESC(ifname, "device the frames are received on");
+static char *frame;
+module_param(frame, charp, 0444);
+MODULE_PARM_DESC(frame, "the Ethernet frame, in hex");
+static unsigned int spread = 1;
+module_param(spread, uint, 0444);
+MODULE_PARM_DESC(spread, "values of the 32-bit word at off (a power of 2)");
+static unsigned int off;
+module_param(off, uint, 0444);
+MODULE_PARM_DESC(off, "byte offset of the varied word");
+static unsigned long sent;
+module_param(sent, ulong, 0444);
+MODULE_PARM_DESC(sent, "frames handed to the stack");
+
+#define INJECT_BATCH 16		/* frames per softirq-disabled section */
+
+static struct net_device *inject_dev;
+static struct task_struct *inject_task;
+static u8 *inject_frame;
+static unsigned int inject_len;
+
+static int inject_thread(void *unused)
+{
+	u32 rnd = 0x9e3779b9, base = 0;
+	struct sk_buff *skb;
+	__be32 word;
+	unsigned int i;
+
+	if (spread > 1) {
+		memcpy(&word, inject_frame + off, sizeof(word));
+		base = be32_to_cpu(word);
+	}
+	sched_set_normal(current, MAX_NICE);
+	while (!kthread_should_stop()) {
+		local_bh_disable();
+		for (i = 0; i < INJECT_BATCH; i++) {
+			skb = netdev_alloc_skb(inject_dev, inject_len);
+			if (!skb)
+				break;
+			skb_put_data(skb, inject_frame, inject_len);
+			if (spread > 1) {
+				/* xorshift32: cheap, and the same every run */
+				rnd ^= rnd << 13;
+				rnd ^= rnd >> 17;
+				rnd ^= rnd << 5;
+				word = cpu_to_be32(base ^ (rnd & (spread - 1)));
+				memcpy(skb->data + off, &word, sizeof(word));
+			}
+			skb->protocol = eth_type_trans(skb, inject_dev);
+			skb->ip_summed = CHECKSUM_UNNECESSARY;
+			netif_receive_skb(skb);
+			WRITE_ONCE(sent, sent + 1);
+		}
+		local_bh_enable();
+		cond_resched();
+	}
+	return 0;
+}
+
+static int __init inject_init(void)
+{
+	size_t hex = frame ? strlen(frame) : 0;
+	int err = -EINVAL;
+
+	if (!ifname || hex < 2 * ETH_HLEN || hex % 2) {
+		pr_err("inject: need ifname= and frame= (hex, >= %d bytes)\n",
+		       ETH_HLEN);
+		return -EINVAL;
+	}
+	inject_len = hex / 2;
+	if (!spread || (spread & (spread - 1)) ||
+	    (spread > 1 && (off > inject_len - 4 || off < ETH_HLEN))) {
+		pr_err("inject: spread must be a power of 2, off inside the frame\n");
+		return -EINVAL;
+	}
+	inject_frame = kmalloc(inject_len, GFP_KERNEL);
+	if (!inject_frame)
+		return -ENOMEM;
+	if (hex2bin(inject_frame, frame, inject_len)) {
+		pr_err("inject: frame= is not hex\n");
+		goto free;
+	}
+	inject_dev = dev_get_by_name(current->nsproxy->net_ns, ifname);
+	if (!inject_dev) {
+		pr_err("inject: no device %s in this network namespace\n", ifname);
+		err = -ENODEV;
+		goto free;
+	}
+	inject_task = kthread_run(inject_thread, NULL, "inject/%s", ifname);
+	if (IS_ERR(inject_task)) {
+		err = PTR_ERR(inject_task);
+		dev_put(inject_dev);
+		goto free;
+	}
+	return 0;
+free:
+	kfree(inject_frame);
+	return err;
+}
+
+static void __exit inject_exit(void)
+{
+	kthread_stop(inject_task);
+	dev_put(inject_dev);
+	kfree(inject_frame);
+}
+
+module_init(inject_init);
+module_exit(inject_exit);
+MODULE_LICENSE("GPL");
+MODULE_DESCRIPTION("Benchmark source: a template frame received over and over");
