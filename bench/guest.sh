@@ -212,8 +212,10 @@ pktgen_stop() {
 
 # bench/inject/inject.ko (built by bench/run.sh): frames received on a
 # relay device, from a kernel thread at nice 19.
-inject_start() {	# DEV HEX_FRAME [SPREAD OFFSET]
-	"$IP" netns exec relay insmod "$INJECT" ifname="$1" frame="$2" ${3:+spread=$3 off=$4}
+inject_start() {	# DEV HEX_FRAME [spread=N|peers=N off=O]
+	local dev=$1 f=$2
+	shift 2
+	"$IP" netns exec relay insmod "$INJECT" ifname="$dev" frame="$f" "$@"
 }
 inject_stop() {
 	[ -d /sys/module/inject ] && rmmod inject
@@ -499,7 +501,7 @@ encap() {	# SCENARIO PAYLOAD_LEN
 		esac
 		dst=$CLIENT
 		if [ -n "${NPEERS:-}" ]; then
-			dst=${CLIENT%:*}:fc00 spread="$NPEERS 50"	# byte 50: the last word of the destination
+			dst=${CLIENT%:*}:fc00 spread="spread=$NPEERS off=50"	# the destination's last word
 			if [ $ct = teredo ] || [ $ct = miredo ]; then
 				trust_peers $((14 + 40 + 8 + len)) "$dst" "${CLIENT%:*}:$(printf %x $((0xfc00 + NPEERS - 1)))"
 				refresh=refresh_peers
@@ -534,6 +536,7 @@ many_peers_base() {	# CONTENDER [our_relay options]
 	"$IP" -n relay -batch - <<-EOF || return 1
 	route del 198.18.0.0/24 dev eth0
 	route add 198.18.0.0/15 via 198.18.0.21 dev eth0 onlink
+	route add 198.18.0.1/32 via 198.18.0.21 dev eth0 onlink
 	EOF
 	case $ct in
 	teredo) our_relay "$@" || return 1 ;;
@@ -549,6 +552,16 @@ many_peers_base() {	# CONTENDER [our_relay options]
 	filter add dev eth0 ingress prio 2 matchall action drop
 	EOF
 	sink n eth0	# ICMPv6 errors of the relay
+}
+
+# After the setup (through the veths): the measured packets leave through
+# sink0, but those to the peers' server 198.18.0.1 still go to c, where
+# they are counted apart (a more specific route).
+many_peers_sink() {	# CONTENDER
+	case $1 in
+	plain) to_sink 2001::/32 ;;
+	*) to_sink 198.18.0.0/15 ;;
+	esac
 }
 
 declare -A TST
@@ -586,26 +599,27 @@ mem_snapshot() {	# prints: slab_bytes bucket_bytes memfree_bytes slab_objects
 peers_pre() {
 	teredo_read
 	PRE_QUEUED=$((${TST[tx_queued]:-0} + ${TST[tx_drop_queue_full]:-0}))
-	PRE_EXPIRED=${TST[peer_expired]:-0} PRE_SINK=$(counter c eth0 rx)
+	PRE_EXPIRED=${TST[peer_expired]:-0} PRE_SINK=$(counter relay sink0 tx)
 }
 peers_post() {
 	local q e s
 	teredo_read
 	q=$((${TST[tx_queued]:-0} + ${TST[tx_drop_queue_full]:-0} - PRE_QUEUED))
-	e=$((${TST[peer_expired]:-0} - PRE_EXPIRED)) s=$(($(counter c eth0 rx) - PRE_SINK))
+	e=$((${TST[peer_expired]:-0} - PRE_EXPIRED)) s=$(($(counter relay sink0 tx) - PRE_SINK))
 	[ "$q" -gt 0 ] && log "$q of $s packets to gone or expired peers (slow path), $e peers expired during the run" >&2
 	[ $((q * 100)) -gt "$s" ] && echo "$q of $s packets to gone or expired peers (slow path; $e peers expired)"
 }
 
 # Encapsulation spread uniformly at random over N peers, 78-byte frames
-# like encap-small (bench/tsend.c native -r), for every contender:
+# like encap-small (inject peers=N, received on the relay's eth1; the
+# encapsulated packets leave through sink0), for every contender:
 #  teredo, miredo: the N peers are first created and trusted (tsend trust);
 #	before each run one bubble from every peer keeps them all fresh (valid
 #	30 s after the last reception): at 1 000 000 peers that takes a good
 #	part of the 30 s, so the run follows at once. Memory: our slab and
 #	bucket arrays; Miredo's resident set (all its processes).
 #  sit-fou: the ceiling has no peers: every packet to the one remote.
-#  plain: IPv6 forwarding to the N destinations (2001::/32 via c).
+#  plain: IPv6 forwarding to the N destinations (2001::/32 via sink0).
 # A run where more than 1 % of the packets went to a gone or expired peer
 # (our queue counters; for Miredo, the bubbles it sent to the peers' server
 # 198.18.0.1, counted by the sink in c) is rejected.
@@ -623,15 +637,18 @@ miredo_rss() {	# resident bytes of Miredo's processes
 	done
 	echo "$t"
 }
-miredo_pre() { PRE_BUBBLES=$(server_bubbles); PRE_SINK=$(counter c eth0 rx); }
+miredo_pre() { PRE_BUBBLES=$(server_bubbles); PRE_SINK=$(counter relay sink0 tx); }
 miredo_post() {
 	local q s
-	q=$(($(server_bubbles) - PRE_BUBBLES)) s=$(($(counter c eth0 rx) - PRE_SINK))
+	q=$(($(server_bubbles) - PRE_BUBBLES)) s=$(($(counter relay sink0 tx) - PRE_SINK))
 	[ "$q" -gt 0 ] && log "$q of $s packets were bubbles to the server (expired or unknown peers)" >&2
 	[ $((q * 100)) -gt "$s" ] && echo "$q of $s packets were bubbles to the server (slow path)"
 }
 
 encap_peers() {	# N
+	# 78-byte frames to tsend's peer 0, varied by inject (peers=N) at byte
+	# 48: the last 6 bytes of the destination
+	PEERS_FRAME=$(python3 "$BENCH/frames.py" --hex native $MAC_R1 $MAC_N 16 2001:0:c612:1:0:fbff:39ed:feff)
 	local n=$1 sc=encap-peers-$1 ct t0 t1 m0 m1 peers trusted per slab bucket free objs r0 r1
 	for ct in teredo miredo sit-fou plain; do
 		want "$sc" "$ct" || continue
@@ -661,7 +678,8 @@ encap_peers() {	# N
 				emit "peer-memory-$n" teredo "" "" "" "{\"value\": $per, \"unit\": \"bytes/peer\", \"bytes_per_peer\": $per, \"peers\": $peers, \"slab_bytes\": $slab, \"bucket_bytes\": $bucket, \"memfree_bytes\": $free}"
 			fi
 			RUN_PRE=peers_pre RUN_POST=peers_post EXTRA="{\"peers\": $n, \"trusted\": $trusted}" \
-				measure "$sc" teredo "tsend native -i $TS_N -n $n -r -l 78" c eth0 \
+				many_peers_sink teredo
+				measure "$sc" teredo "inject eth1 $PEERS_FRAME peers=$n off=48" relay sink0 \
 				"$TSEND bubbles -t $TS_T -n $n -c $n"
 			teredo_stats ;;
 		miredo)
@@ -687,11 +705,13 @@ encap_peers() {	# N
 				emit "peer-memory-$n" miredo "" "" "" "{\"value\": $per, \"unit\": \"bytes/peer\", \"bytes_per_peer\": $per, \"peers\": $n, \"rss_bytes\": $((r1 - r0))}"
 			fi
 			RUN_PRE=miredo_pre RUN_POST=miredo_post EXTRA="{\"peers\": $n}" \
-				measure "$sc" miredo "tsend native -i $TS_N -n $n -r -l 78" c eth0 \
+				many_peers_sink miredo
+				measure "$sc" miredo "inject eth1 $PEERS_FRAME peers=$n off=48" relay sink0 \
 				"$TSEND bubbles -t $TS_T -n $n -c $n -p $MIREDO_PPS" ;;
 		*)
 			EXTRA="{\"peers\": $n}" \
-				measure "$sc" "$ct" "tsend native -i $TS_N -n $n -r -l 78" c eth0 ;;
+				many_peers_sink "$ct"
+				measure "$sc" "$ct" "inject eth1 $PEERS_FRAME peers=$n off=48" relay sink0 ;;
 		esac
 	done
 	teardown

@@ -18,6 +18,9 @@
  *     frame   the frame, Ethernet header included, in hex
  *     spread  a power of two N > 1: the big-endian 32-bit word at byte O
  *             of each frame becomes (word ^ r), r uniformly random below N
+ *     peers   N > 0, instead of spread: the 6 bytes at O become the low 48
+ *             bits (~port, ~IPv4) of the Teredo address of bench/tsend.c's
+ *             peer r, r uniformly random below N
  *   rmmod inject stops it (before the device goes away: it holds a
  *   reference). /sys/module/inject/parameters/sent counts the frames.
  *
@@ -40,6 +43,9 @@ MODULE_PARM_DESC(frame, "the Ethernet frame, in hex");
 static unsigned int spread = 1;
 module_param(spread, uint, 0444);
 MODULE_PARM_DESC(spread, "values of the 32-bit word at off (a power of 2)");
+static unsigned int peers;
+module_param(peers, uint, 0444);
+MODULE_PARM_DESC(peers, "Teredo peers of bench/tsend.c to spread over");
 static unsigned int off;
 module_param(off, uint, 0444);
 MODULE_PARM_DESC(off, "byte offset of the varied word");
@@ -48,6 +54,38 @@ module_param(sent, ulong, 0444);
 MODULE_PARM_DESC(sent, "frames handed to the stack");
 
 #define INJECT_BATCH 16		/* frames per softirq-disabled section */
+/* bench/tsend.c's peer i: 198.18.1.0 + i % INJECT_IP_SPAN : 1024 + i / ... */
+#define INJECT_IP_BASE 0xc6120100u
+#define INJECT_IP_SPAN 0x1ff00u
+
+static u32 inject_rnd = 0x9e3779b9;
+
+/* xorshift32: cheap, and the same sequence every run */
+static u32 inject_random(void)
+{
+	inject_rnd ^= inject_rnd << 13;
+	inject_rnd ^= inject_rnd >> 17;
+	inject_rnd ^= inject_rnd << 5;
+	return inject_rnd;
+}
+
+static void inject_vary(u8 *p, u32 base)
+{
+	__be32 word;
+	__be16 port;
+	u32 r;
+
+	if (peers) {
+		r = ((u64)inject_random() * peers) >> 32;
+		port = htons(~(1024 + r / INJECT_IP_SPAN) & 0xffff);
+		word = htonl(~(INJECT_IP_BASE + r % INJECT_IP_SPAN));
+		memcpy(p, &port, sizeof(port));
+		memcpy(p + sizeof(port), &word, sizeof(word));
+	} else {
+		word = cpu_to_be32(base ^ (inject_random() & (spread - 1)));
+		memcpy(p, &word, sizeof(word));
+	}
+}
 
 static struct net_device *inject_dev;
 static struct task_struct *inject_task;
@@ -56,10 +94,10 @@ static unsigned int inject_len;
 
 static int inject_thread(void *unused)
 {
-	u32 rnd = 0x9e3779b9, base = 0;
 	struct sk_buff *skb;
-	__be32 word;
 	unsigned int i;
+	__be32 word;
+	u32 base = 0;
 
 	if (spread > 1) {
 		memcpy(&word, inject_frame + off, sizeof(word));
@@ -73,14 +111,8 @@ static int inject_thread(void *unused)
 			if (!skb)
 				break;
 			skb_put_data(skb, inject_frame, inject_len);
-			if (spread > 1) {
-				/* xorshift32: cheap, and the same every run */
-				rnd ^= rnd << 13;
-				rnd ^= rnd >> 17;
-				rnd ^= rnd << 5;
-				word = cpu_to_be32(base ^ (rnd & (spread - 1)));
-				memcpy(skb->data + off, &word, sizeof(word));
-			}
+			if (spread > 1 || peers)
+				inject_vary(skb->data + off, base);
 			skb->protocol = eth_type_trans(skb, inject_dev);
 			skb->ip_summed = CHECKSUM_UNNECESSARY;
 			netif_receive_skb(skb);
@@ -103,9 +135,10 @@ static int __init inject_init(void)
 		return -EINVAL;
 	}
 	inject_len = hex / 2;
-	if (!spread || (spread & (spread - 1)) ||
-	    (spread > 1 && (off > inject_len - 4 || off < ETH_HLEN))) {
-		pr_err("inject: spread must be a power of 2, off inside the frame\n");
+	if (!spread || (spread & (spread - 1)) || (spread > 1 && peers) ||
+	    ((spread > 1 || peers) &&
+	     (off > inject_len - 6 || off < ETH_HLEN))) {
+		pr_err("inject: spread (a power of 2) or peers, and off inside the frame\n");
 		return -EINVAL;
 	}
 	inject_frame = kmalloc(inject_len, GFP_KERNEL);
