@@ -37,8 +37,35 @@
 static char *ifname;
 module_param(ifname, charp, 0444);
 MODULE_PARM_DESC(ifname, "device the frames are received on");
-static char *frame;
-module_param(frame, charp, 0444);
+static u8 *inject_frame;
+static unsigned int inject_len;
+
+/* frame=HEX: parsed here, as a charp parameter is limited to 1024 bytes */
+static int inject_set_frame(const char *val, const struct kernel_param *kp)
+{
+	size_t hex = strlen(val);
+	u8 *f;
+
+	if (hex < 2 * ETH_HLEN || hex % 2 || hex / 2 > ETH_FRAME_LEN + 1024)
+		return -EINVAL;
+	f = kmalloc(hex / 2, GFP_KERNEL);
+	if (!f)
+		return -ENOMEM;
+	if (hex2bin(f, val, hex / 2)) {
+		kfree(f);
+		return -EINVAL;
+	}
+	kfree(inject_frame);
+	inject_frame = f;
+	inject_len = hex / 2;
+	return 0;
+}
+
+static const struct kernel_param_ops inject_frame_ops = {
+	.set = inject_set_frame,
+};
+
+module_param_cb(frame, &inject_frame_ops, NULL, 0);
 MODULE_PARM_DESC(frame, "the Ethernet frame, in hex");
 static unsigned int spread = 1;
 module_param(spread, uint, 0444);
@@ -89,8 +116,6 @@ static void inject_vary(u8 *p, u32 base)
 
 static struct net_device *inject_dev;
 static struct task_struct *inject_task;
-static u8 *inject_frame;
-static unsigned int inject_len;
 
 static int inject_thread(void *unused)
 {
@@ -126,26 +151,17 @@ static int inject_thread(void *unused)
 
 static int __init inject_init(void)
 {
-	size_t hex = frame ? strlen(frame) : 0;
 	int err = -EINVAL;
 
-	if (!ifname || hex < 2 * ETH_HLEN || hex % 2) {
-		pr_err("inject: need ifname= and frame= (hex, >= %d bytes)\n",
-		       ETH_HLEN);
-		return -EINVAL;
+	if (!ifname || !inject_frame) {
+		pr_err("inject: need ifname= and frame= (hex, %d to %d bytes)\n",
+		       ETH_HLEN, ETH_FRAME_LEN + 1024);
+		goto free;
 	}
-	inject_len = hex / 2;
 	if (!spread || (spread & (spread - 1)) || (spread > 1 && peers) ||
 	    ((spread > 1 || peers) &&
 	     (off > inject_len - 6 || off < ETH_HLEN))) {
 		pr_err("inject: spread (a power of 2) or peers, and off inside the frame\n");
-		return -EINVAL;
-	}
-	inject_frame = kmalloc(inject_len, GFP_KERNEL);
-	if (!inject_frame)
-		return -ENOMEM;
-	if (hex2bin(inject_frame, frame, inject_len)) {
-		pr_err("inject: frame= is not hex\n");
 		goto free;
 	}
 	inject_dev = dev_get_by_name(current->nsproxy->net_ns, ifname);
