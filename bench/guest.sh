@@ -15,8 +15,8 @@
 # bench/inject/inject.ko hands frames to the stack as received on eth0
 # (Teredo side) or eth1 (native side), and the forwarded or encapsulated
 # packets leave through sink0, a dummy device that counts and frees them.
-# The veths and c/n only serve the setup (trust, peers). The peer series
-# and the flood still send through the veths (bench/tsend.c).
+# The veths and c/n only serve the setup (trusting the client, creating the
+# peers: pktgen, trafgen, bench/tsend.c) and the insertion flood (tsend).
 BENCH=$(cd "$(dirname "$0")" && pwd)
 REPO=$(cd "$BENCH/.." && pwd)
 PEER=$REPO/selftests/teredo_peer.py
@@ -513,6 +513,10 @@ encap() {	# SCENARIO PAYLOAD_LEN
 			[ -n "${NPEERS:-}" ] && dst=2001:db8:3::
 			to_sink 2001:db8:2::2/128 2001:db8:3::/64
 		elif [ -n "${NPEERS:-}" ]; then
+			# bubbles to the server 198.18.0.1 count too: a relay
+			# sends them only for peers it does not trust (ours sent
+			# none in the runs: tx_bubble stays at one per peer);
+			# Miredo's, if any, count in its favour
 			to_sink 198.18.0.0/22
 		else
 			to_sink 198.18.0.21/32
