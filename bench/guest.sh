@@ -152,29 +152,9 @@ refresh_client() {	# RELAY_PORT
 }
 
 # ---- generators ---------------------------------------------------------
-TG_PID=""
 trafgen_once() {	# CONFIG_FILE COUNT: send COUNT packets and return
 	(cd "$WORK" && "$IP" netns exec c trafgen -i "$1" -o eth0 -P 1 -C -n "$2" >/dev/null 2>&1)
 }
-trafgen_start() {	# CONFIG_FILE
-	(cd "$WORK" && exec "$IP" netns exec c trafgen -i "$1" -o eth0 -P 1 -C >"$WORK/trafgen.log" 2>&1) &
-	TG_PID=$!
-	PIDS+=("$TG_PID")
-}
-trafgen_stop() {
-	pkill -INT -P "$TG_PID" 2>/dev/null
-	kill -INT "$TG_PID" 2>/dev/null
-	sleep 0.2
-	pkill -KILL -P "$TG_PID" 2>/dev/null
-	kill -KILL "$TG_PID" 2>/dev/null
-	wait "$TG_PID" 2>/dev/null
-	local pid
-	for pid in $("$IP" netns pids c 2>/dev/null); do
-		[ "$(cat /proc/$pid/comm 2>/dev/null)" = trafgen ] && kill -KILL "$pid"
-	done
-}
-
-PG_PID=""
 # pktgen in namespace n on eth0 towards the relay, IPv6 UDP.
 pktgen_config() {	# PKT_SIZE DST6 [DST6_MIN DST6_MAX]
 	"$IP" netns exec n sh -c '
@@ -200,16 +180,6 @@ pktgen_config() {	# PKT_SIZE DST6 [DST6_MIN DST6_MAX]
 		pg eth0 "flag IPDST_RND"
 	fi'
 }
-pktgen_start() {
-	"$IP" netns exec n sh -c 'echo start >/proc/net/pktgen/pgctrl' >/dev/null 2>&1 &
-	PG_PID=$!
-	PIDS+=("$PG_PID")
-}
-pktgen_stop() {
-	"$IP" netns exec n sh -c 'echo stop >/proc/net/pktgen/pgctrl' 2>/dev/null
-	wait "$PG_PID" 2>/dev/null
-}
-
 # bench/inject/inject.ko (built by bench/run.sh): frames received on a
 # relay device, from a kernel thread at nice 19.
 inject_start() {	# DEV HEX_FRAME [spread=N|peers=N off=O]
@@ -269,51 +239,33 @@ profile() {	# NAME
 	esac
 }
 
-# measure SCENARIO CONTENDER GEN NS DEV [REFRESH_CMD]
-#   GEN: inject ARGS (inject_start) | pktgen | trafgen CFG | tsend ARGS
-#   (from namespace n); NS DEV: the sink, its received packets (sink0: sent)
+# measure SCENARIO CONTENDER INJECT_ARGS [REFRESH_CMD]
+#   INJECT_ARGS: inject_start's (device, frame, spread); the figure is what
+#   leaves the relay through sink0.
 # Optional hooks (function names): RUN_PRE before and RUN_POST after each
 # run; RUN_POST prints a reason to reject the run, or nothing.
 # A run is rejected (reported, left out of the median) when the generator
 # collapsed (below half of the best run of the same pair), when softnet
-# backlog drops exceed 0.5 % of what it sent (the generator, not the device
-# under test, set the pace), or when RUN_POST objects.
+# backlog drops exceed 0.5 % of what it sent, or when RUN_POST objects.
 measure() {
-	local sc=$1 ct=$2 gen=$3 ns=$4 dev=$5 refresh=${6:-} r a b t0 t1 ga gb pps gpps
-	local gns gdev d0 d1 why gmax=0 acc=() gacc=() rej=()
+	local sc=$1 ct=$2 gen=$3 refresh=${4:-} r a b t0 t1 ga gb pps gpps
+	local d0 d1 why gmax=0 acc=() gacc=() rej=()
 	local -a P=() G=() D=() W=()
-	case $gen in
-	trafgen*) gns=c gdev=eth0 ;;
-	*) gns=n gdev=eth0 ;;
-	esac
-	gcount() { case $gen in inject*) inject_sent ;; *) counter "$gns" "$gdev" tx ;; esac; }
-	scount() { case $dev in sink0) counter "$ns" "$dev" tx ;; *) counter "$ns" "$dev" rx ;; esac; }
 	settle
 	for ((r = 1; r <= RUNS; r++)); do
 		[ -n "$refresh" ] && $refresh
 		[ -n "${RUN_PRE:-}" ] && $RUN_PRE
-		case $gen in
-		inject*) inject_start ${gen#inject } || log "inject failed" ;;
-		pktgen) pktgen_start ;;
-		trafgen*) trafgen_start "${gen#trafgen }" ;;
-		tsend*) tsend_start ${gen#tsend } ;;
-		esac
+		# shellcheck disable=SC2086 # device, frame and options
+		inject_start $gen || log "inject failed"
 		sleep "$WARM"
-		ga=$(gcount); a=$(scount); d0=$(softnet_drops); t0=$EPOCHREALTIME
+		ga=$(inject_sent); a=$(counter relay sink0 tx); d0=$(softnet_drops); t0=$EPOCHREALTIME
 		if [ -n "${BENCH_PROFILE:-}" ] && [ "$r" = "$RUNS" ]; then
 			profile "$sc-$ct"
 		else
 			sleep "$WIN"
 		fi
-		gb=$(gcount); b=$(scount); d1=$(softnet_drops); t1=$EPOCHREALTIME
-		case $gen in
-		inject*) inject_stop ;;
-		pktgen) pktgen_stop ;;
-		trafgen*) trafgen_stop
-			[ "$ga" = "$gb" ] && sed 's/^/# trafgen: /' "$WORK/trafgen.log" ;;
-		tsend*) tsend_stop
-			[ "$ga" = "$gb" ] && sed 's/^/# tsend: /' "$WORK/tsend.log" ;;
-		esac
+		gb=$(inject_sent); b=$(counter relay sink0 tx); d1=$(softnet_drops); t1=$EPOCHREALTIME
+		inject_stop
 		pps=$(awk -v a="$a" -v b="$b" -v t0="$t0" -v t1="$t1" 'BEGIN { printf "%.0f", (b - a) / (t1 - t0) }')
 		gpps=$(awk -v a="$ga" -v b="$gb" -v t0="$t0" -v t1="$t1" 'BEGIN { printf "%.0f", (b - a) / (t1 - t0) }')
 		why=""
@@ -446,7 +398,7 @@ decap() {	# SCENARIO PAYLOAD_LEN
 			f=$(python3 "$BENCH/frames.py" --hex plain $MAC_R0 $MAC_C "$len") ;;
 		esac
 		to_sink $NATIVE/128 || { log "sink route failed"; continue; }
-		measure "$sc" "$ct" "inject eth0 $f" relay sink0
+		measure "$sc" "$ct" "eth0 $f"
 		[ $ct = teredo ] && teredo_stats
 		[ $ct = miredo ] && { "$IP" -n relay -s link show dev teredo | sed -n 3,6p | sed 's/^/# miredo tun: /'
 			"$IP" netns exec relay grep Udp: /proc/net/snmp | sed 's/^/# miredo ns /'; }
@@ -521,8 +473,8 @@ encap() {	# SCENARIO PAYLOAD_LEN
 		else
 			to_sink 198.18.0.21/32
 		fi || { log "sink route failed"; continue; }
-		measure "$sc" "$ct" "inject eth1 $(python3 "$BENCH/frames.py" --hex native $MAC_R1 $MAC_N "$len" $dst) $spread" \
-			relay sink0 "$refresh"
+		measure "$sc" "$ct" "eth1 $(python3 "$BENCH/frames.py" --hex native $MAC_R1 $MAC_N "$len" $dst) $spread" \
+			"$refresh"
 		[ $ct = teredo ] && teredo_stats
 		[ $ct = miredo ] && { "$IP" -n relay -s link show dev teredo | sed -n 3,6p | sed 's/^/# miredo tun: /'
 			"$IP" netns exec relay grep Udp: /proc/net/snmp | sed 's/^/# miredo ns /'; }
@@ -683,7 +635,7 @@ encap_peers() {	# N
 			fi
 			RUN_PRE=peers_pre RUN_POST=peers_post EXTRA="{\"peers\": $n, \"trusted\": $trusted}" \
 				many_peers_sink teredo
-				measure "$sc" teredo "inject eth1 $PEERS_FRAME peers=$n off=48" relay sink0 \
+				measure "$sc" teredo "eth1 $PEERS_FRAME peers=$n off=48" \
 				"$TSEND bubbles -t $TS_T -n $n -c $n"
 			teredo_stats ;;
 		miredo)
@@ -710,12 +662,12 @@ encap_peers() {	# N
 			fi
 			RUN_PRE=miredo_pre RUN_POST=miredo_post EXTRA="{\"peers\": $n}" \
 				many_peers_sink miredo
-				measure "$sc" miredo "inject eth1 $PEERS_FRAME peers=$n off=48" relay sink0 \
+				measure "$sc" miredo "eth1 $PEERS_FRAME peers=$n off=48" \
 				"$TSEND bubbles -t $TS_T -n $n -c $n -p $MIREDO_PPS" ;;
 		*)
 			EXTRA="{\"peers\": $n}" \
 				many_peers_sink "$ct"
-				measure "$sc" "$ct" "inject eth1 $PEERS_FRAME peers=$n off=48" relay sink0 ;;
+				measure "$sc" "$ct" "eth1 $PEERS_FRAME peers=$n off=48" ;;
 		esac
 	done
 	teardown

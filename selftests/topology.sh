@@ -372,7 +372,6 @@ topo_addr_changed() {	# NS OLD: a Teredo address, another one
 	[ -n "$a" ] && [ "$a" != "$2" ] && [[ $a != *$'\n'* ]]
 }
 
-# A Miredo relay in its own namespace: 198.18.0.11, 2001:db8:ffff::11.
 # Our relay, teredo0 in namespace relay on its address, with the Teredo
 # route through one link-local gateway (no neighbour entry per peer).
 topo_add_our_relay() {
@@ -383,6 +382,7 @@ topo_add_our_relay() {
 	EOF
 }
 
+# A Miredo relay in its own namespace: 198.18.0.11, 2001:db8:ffff::11.
 topo_add_miredo_relay() {
 	local conf=$TOPO_DIR/miredo-mrelay.conf
 
