@@ -377,14 +377,15 @@ sit_encap() {
 # decapsulated packets to 2001:db8:1::2 out through sink0.
 decap() {	# SCENARIO PAYLOAD_LEN
 	local sc=$1 len=$2 ct f
-	for ct in teredo miredo fou-sit plain; do
+	for ct in teredo teredo-fast miredo fou-sit plain; do
 		want "$sc" "$ct" || continue
 		log "=== $sc / $ct"
 		teardown
 		setup_base || { log "setup failed"; continue; }
 		case $ct in
-		teredo)
-			our_relay || continue
+		teredo|teredo-fast)
+			# teredo-fast: the receive fast path, off eth0
+			if [ $ct = teredo ]; then our_relay; else our_relay dev eth0 fastpath on; fi || continue
 			trust_client || log "WARNING: ping through our relay failed (client may not be trusted)"
 			f=$(python3 "$BENCH/frames.py" --hex teredo $MAC_R0 $MAC_C "$len") ;;
 		miredo)
@@ -399,7 +400,7 @@ decap() {	# SCENARIO PAYLOAD_LEN
 		esac
 		to_sink $NATIVE/128 || { log "sink route failed"; continue; }
 		measure "$sc" "$ct" "eth0 $f"
-		[ $ct = teredo ] && teredo_stats
+		[[ $ct == teredo* ]] && teredo_stats
 		[ $ct = miredo ] && { "$IP" -n relay -s link show dev teredo | sed -n 3,6p | sed 's/^/# miredo tun: /'
 			"$IP" netns exec relay grep Udp: /proc/net/snmp | sed 's/^/# miredo ns /'; }
 	done

@@ -162,7 +162,7 @@ def cell(r):
     return "%10d %5.1f%% %5s %8d" % (r["pps"], r["spread_pct"], ratio, r["_gen"])
 
 
-print("%-20s | %-9s | %-33s | %-33s | %s" % (
+print("%-20s | %-11s | %-33s | %-33s | %s" % (
     "scenario", "contender", "icount: pps spread ratio gen_pps",
     "realtime: pps spread ratio gen_pps", "notes"))
 print("-" * 120)
@@ -191,9 +191,9 @@ for k in order:
                                                    r["peers_after"], r["table_full_drops"],
                                                    r["bounded"]))
     if k[0].startswith("peer-memory"):
-        print("%-20s | %-9s | %s" % (k[0], k[1], "; ".join(notes)))
+        print("%-20s | %-11s | %s" % (k[0], k[1], "; ".join(notes)))
         continue
-    print("%-20s | %-9s | %s | %s | %s" % (k[0], k[1], cell(m.get("icount")),
+    print("%-20s | %-11s | %s | %s | %s" % (k[0], k[1], cell(m.get("icount")),
                                           cell(m.get("realtime")), "; ".join(notes)))
 print("ratio: to the scenario's fou+sit ceiling; encap-peers-N: to the same contender's "
       "encap-peers-1 (target >= 0.80 at 1000000 peers)")

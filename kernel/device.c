@@ -61,6 +61,7 @@ static void teredo_dev_uninit(struct net_device *dev)
 	struct teredo_dev *td = netdev_priv(dev);
 	struct socket *sock = rtnl_dereference(td->sock);
 
+	teredo_fastpath_detach(td);	/* waits for the handler's readers */
 	RCU_INIT_POINTER(td->sock, NULL);
 	teredo_sock_close(sock);	/* waits for readers of the socket */
 	teredo_peers_stop(td);

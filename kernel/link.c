@@ -15,6 +15,7 @@ static const struct nla_policy teredo_policy[IFLA_TEREDO_MAX + 1] = {
 	[IFLA_TEREDO_LINK]	= { .type = NLA_U32 },
 	[IFLA_TEREDO_MTU]	= { .type = NLA_U32 },
 	[IFLA_TEREDO_MAX_PEERS]	= { .type = NLA_U32 },
+	[IFLA_TEREDO_FASTPATH]	= { .type = NLA_U8 },
 };
 
 static int teredo_validate(struct nlattr *tb[], struct nlattr *data[],
@@ -58,15 +59,22 @@ static int teredo_validate(struct nlattr *tb[], struct nlattr *data[],
 		NL_SET_ERR_MSG_ATTR(extack, a, "maxpeers must be at least 1");
 		return -EINVAL;
 	}
+	a = data[IFLA_TEREDO_FASTPATH];
+	if (a && nla_get_u8(a) > 1) {
+		NL_SET_ERR_MSG_ATTR(extack, a, "fastpath is 1 (on) or 0 (off)");
+		return -EINVAL;
+	}
 	return 0;
 }
 
 /* Fill @cfg from the attributes, on top of what it holds; check what
  * depends on the underlay namespace.
  */
-static int teredo_parse(struct net *net, struct nlattr *data[],
+static int teredo_parse(struct teredo_dev *td, struct nlattr *data[],
 			struct teredo_cfg *cfg, struct netlink_ext_ack *extack)
 {
+	struct net *net = td->net;
+
 	if (!data)
 		return 0;
 	if (data[IFLA_TEREDO_MODE])
@@ -79,6 +87,8 @@ static int teredo_parse(struct net *net, struct nlattr *data[],
 		cfg->link = nla_get_u32(data[IFLA_TEREDO_LINK]);
 	if (data[IFLA_TEREDO_MAX_PEERS])
 		cfg->max_peers = nla_get_u32(data[IFLA_TEREDO_MAX_PEERS]);
+	if (data[IFLA_TEREDO_FASTPATH])
+		cfg->fastpath = nla_get_u8(data[IFLA_TEREDO_FASTPATH]);
 
 	if (cfg->link && !__dev_get_by_index(net, cfg->link)) {
 		NL_SET_ERR_MSG_ATTR(extack, data[IFLA_TEREDO_LINK],
@@ -91,6 +101,16 @@ static int teredo_parse(struct net *net, struct nlattr *data[],
 		return -EADDRNOTAVAIL;
 	}
 	return 0;
+}
+
+static int teredo_check_fastpath(struct teredo_dev *td,
+				 const struct teredo_cfg *cfg,
+				 struct nlattr *data[],
+				 struct netlink_ext_ack *extack)
+{
+	return teredo_fastpath_check(td, cfg,
+				     data ? data[IFLA_TEREDO_FASTPATH] : NULL,
+				     extack);
 }
 
 /* teredo_validate() checked the range against min_mtu and max_mtu. */
@@ -118,7 +138,9 @@ static int teredo_newlink_common(struct net *net, struct net_device *dev,
 
 	td->dev = dev;
 	td->net = net;
-	err = teredo_parse(net, data, &cfg, extack);
+	err = teredo_parse(td, data, &cfg, extack);
+	if (!err)
+		err = teredo_check_fastpath(td, &cfg, data, extack);
 	if (err)
 		return err;
 	/* a client's service port is random unless configured (RFC 4380
@@ -147,6 +169,7 @@ static int teredo_newlink_common(struct net *net, struct net_device *dev,
 		return err;
 	}
 	teredo_sock_attach(td, sock);
+	teredo_fastpath_apply(td);
 	teredo_peers_start(td);
 	list_add(&td->list, &tn->devs);
 
@@ -227,7 +250,7 @@ static int teredo_changelink(struct net_device *dev, struct nlattr *tb[],
 	struct teredo_cfg cfg = td->cfg;
 	int err;
 
-	err = teredo_parse(td->net, data, &cfg, extack);
+	err = teredo_parse(td, data, &cfg, extack);
 	if (err)
 		return err;
 	if (cfg.mode != td->cfg.mode) {
@@ -241,6 +264,9 @@ static int teredo_changelink(struct net_device *dev, struct nlattr *tb[],
 				    "maxpeers beyond what the peer table was sized for at creation: delete and add the device again");
 		return -ERANGE;
 	}
+	err = teredo_check_fastpath(td, &cfg, data, extack);
+	if (err)
+		return err;
 	err = teredo_set_mtu(dev, data);
 	if (err)
 		return err;
@@ -250,6 +276,7 @@ static int teredo_changelink(struct net_device *dev, struct nlattr *tb[],
 			return err;
 	}
 	td->cfg = cfg;
+	teredo_fastpath_apply(td);
 	dst_cache_reset(&td->dst_cache);
 	return 0;
 }
@@ -268,7 +295,8 @@ static size_t teredo_get_size(const struct net_device *dev)
 	       nla_total_size(sizeof(__be32)) +	/* IFLA_TEREDO_LOCAL */
 	       nla_total_size(sizeof(__be16)) +	/* IFLA_TEREDO_PORT */
 	       nla_total_size(sizeof(u32)) +	/* IFLA_TEREDO_LINK */
-	       nla_total_size(sizeof(u32));	/* IFLA_TEREDO_MAX_PEERS */
+	       nla_total_size(sizeof(u32)) +	/* IFLA_TEREDO_MAX_PEERS */
+	       nla_total_size(sizeof(u8));	/* IFLA_TEREDO_FASTPATH */
 }
 
 static int teredo_fill_info(struct sk_buff *skb, const struct net_device *dev)
@@ -280,7 +308,8 @@ static int teredo_fill_info(struct sk_buff *skb, const struct net_device *dev)
 	    nla_put_in_addr(skb, IFLA_TEREDO_LOCAL, cfg->local) ||
 	    nla_put_be16(skb, IFLA_TEREDO_PORT, cfg->port) ||
 	    (cfg->link && nla_put_u32(skb, IFLA_TEREDO_LINK, cfg->link)) ||
-	    nla_put_u32(skb, IFLA_TEREDO_MAX_PEERS, cfg->max_peers))
+	    nla_put_u32(skb, IFLA_TEREDO_MAX_PEERS, cfg->max_peers) ||
+	    nla_put_u8(skb, IFLA_TEREDO_FASTPATH, cfg->fastpath))
 		return -EMSGSIZE;
 	return 0;
 }

@@ -75,8 +75,13 @@ static int __init teredo_init(void)
 	err = teredo_genl_init();
 	if (err)
 		goto err_link;
+	err = teredo_fastpath_init();
+	if (err)
+		goto err_genl;
 	return 0;
 
+err_genl:
+	teredo_genl_exit();
 err_link:
 	rtnl_link_unregister(&teredo_link_ops);
 err_pernet:
@@ -91,6 +96,7 @@ static void __exit teredo_exit(void)
 	teredo_genl_exit();
 	rtnl_link_unregister(&teredo_link_ops);
 	unregister_pernet_device(&teredo_net_ops);
+	teredo_fastpath_exit();
 	teredo_peer_cache_exit();
 }
 

@@ -69,6 +69,16 @@ static enum teredo_stat teredo_parse(struct sk_buff *skb, struct teredo_rx *rx)
 	return TEREDO_STAT_MAX;
 }
 
+/* What every datagram goes through first. */
+static enum teredo_stat teredo_rx_check(struct teredo_dev *td,
+					struct sk_buff *skb,
+					struct teredo_rx *rx)
+{
+	if (unlikely(!(td->dev->flags & IFF_UP)))
+		return TEREDO_STAT_RX_DEV_DOWN;
+	return teredo_parse(skb, rx);
+}
+
 bool teredo_is_bubble(const struct ipv6hdr *ip6h)
 {
 	return ip6h->nexthdr == NEXTHDR_NONE && !ip6h->payload_len;
@@ -111,6 +121,26 @@ static bool teredo_gro_merges(const struct net_device *dev,
 	}
 }
 
+/* Make @skb, an IPv6 packet at skb->data, one received by the device. */
+static void teredo_rx_prepare(struct teredo_dev *td, struct sk_buff *skb)
+{
+	struct net_device *dev = td->dev;
+
+	skb_scrub_packet(skb, !net_eq(td->net, dev_net(dev)));
+	skb->protocol = htons(ETH_P_IPV6);
+	skb->dev = dev;
+	skb_reset_mac_header(skb);
+	skb->mac_len = 0;
+}
+
+static void teredo_rx_count(struct net_device *dev, int ret, unsigned int len)
+{
+	if (likely(ret == NET_RX_SUCCESS))
+		dev_sw_netstats_rx_add(dev, len);
+	else
+		dev_core_stats_rx_dropped_inc(dev);
+}
+
 /* Hand @skb, an IPv6 packet at skb->data, to the stack. */
 int teredo_deliver(struct teredo_dev *td, struct sk_buff *skb)
 {
@@ -118,21 +148,99 @@ int teredo_deliver(struct teredo_dev *td, struct sk_buff *skb)
 	unsigned int len;
 	int ret;
 
-	skb_scrub_packet(skb, !net_eq(td->net, dev_net(dev)));
-	skb->protocol = htons(ETH_P_IPV6);
-	skb->dev = dev;
-	skb_reset_mac_header(skb);
-	skb->mac_len = 0;
+	teredo_rx_prepare(td, skb);
 	len = skb->len;
 	if (teredo_gro_merges(dev, (struct ipv6hdr *)skb->data))
 		ret = gro_cells_receive(&td->gro_cells, skb);
 	else
 		ret = netif_rx(skb);
-	if (likely(ret == NET_RX_SUCCESS))
-		dev_sw_netstats_rx_add(dev, len);
-	else
-		dev_core_stats_rx_dropped_inc(dev);
+	teredo_rx_count(dev, ret, len);
 	return 0;
+}
+
+/* The same from the uplink's receive handler (fastpath.c): what GRO does
+ * not merge goes through the stack again in the same pass, as received on
+ * the device, instead of waiting in the backlog.
+ */
+rx_handler_result_t teredo_deliver_fast(struct teredo_dev *td,
+					struct sk_buff **pskb)
+{
+	struct sk_buff *skb = *pskb;
+	struct net_device *dev = td->dev;
+
+	teredo_rx_prepare(td, skb);
+	if (teredo_gro_merges(dev, (struct ipv6hdr *)skb->data)) {
+		unsigned int len = skb->len;
+
+		teredo_rx_count(dev, gro_cells_receive(&td->gro_cells, skb),
+				len);
+		return RX_HANDLER_CONSUMED;
+	}
+	dev_sw_netstats_rx_add(dev, skb->len);
+	return RX_HANDLER_ANOTHER;
+}
+
+/* A relay's rules (RFC 4380 5.4.2) for the datagram at skb->data (its UDP
+ * header; the IPv4 header before it). Returns true when @skb, now the
+ * IPv6 packet at skb->data, is to be delivered; false when it was taken in
+ * (a bubble) or dropped.
+ */
+bool teredo_relay_rcv(struct teredo_dev *td, struct sk_buff *skb)
+{
+	struct teredo_rx rx = {};
+	enum teredo_stat why;
+	struct teredo_peer *p;
+	struct ipv6hdr *ip6h;
+	__be32 saddr;
+	__be16 sport;
+
+	why = teredo_rx_check(td, skb, &rx);
+	if (unlikely(why != TEREDO_STAT_MAX))
+		goto drop;
+	saddr = ip_hdr(skb)->saddr;
+	sport = udp_hdr(skb)->source;
+
+	/* server control traffic (router advertisements) is for clients */
+	why = TEREDO_STAT_RX_CONTROL;
+	if (unlikely(rx.auth))
+		goto drop;
+	skb_pull_rcsum(skb, rx.off);
+	skb_reset_network_header(skb);
+	ip6h = ipv6_hdr(skb);
+
+	/* The source must be a Teredo address embedding the UDP source
+	 * (RFC 4380 5.4.2): the anti-spoofing rule and the loop breaker.
+	 */
+	why = TEREDO_STAT_RX_BAD_MAPPING;
+	if (unlikely(!teredo_addr_is_teredo(&ip6h->saddr)))
+		goto drop;
+	p = teredo_peer_find(&td->peers, &ip6h->saddr);
+	if (unlikely(teredo_addr_ip(&ip6h->saddr) != saddr ||
+		     teredo_addr_port(&ip6h->saddr) != sport) &&
+	    !(p && teredo_peer_symmetric_ok(p, &ip6h->saddr, saddr, sport,
+					    teredo_is_bubble(ip6h))))
+		goto drop;
+	/* from ourselves: a loop */
+	why = TEREDO_STAT_RX_LOOP;
+	if (unlikely((skb->dev && skb->dev->flags & IFF_LOOPBACK) ||
+		     saddr == td->cfg.local))
+		goto drop;
+	why = TEREDO_STAT_RX_UNKNOWN_PEER;
+	if (unlikely(!p))
+		goto drop;
+	teredo_peer_rx(td, p, saddr, sport);
+
+	if (teredo_is_bubble(ip6h)) {
+		teredo_stat_inc(td, TEREDO_STAT_RX_BUBBLE);
+		consume_skb(skb);
+		return false;
+	}
+	why = teredo_relay_dst(td, &ip6h->daddr);
+	if (likely(why == TEREDO_STAT_MAX))
+		return true;
+drop:
+	teredo_rx_drop(td, skb, why);
+	return false;
 }
 
 /* encap_rcv of the device's UDP socket: in softirq, under RCU, with the UDP
@@ -143,58 +251,19 @@ int teredo_udp_rcv(struct sock *sk, struct sk_buff *skb)
 	struct teredo_dev *td = rcu_dereference_sk_user_data(sk);
 	struct teredo_rx rx = {};
 	enum teredo_stat why;
-	struct teredo_peer *p;
-	struct ipv6hdr *ip6h;
-	__be32 saddr;
-	__be16 sport;
 
 	if (unlikely(!td)) {
 		kfree_skb(skb);
 		return 0;
 	}
-	if (unlikely(!(td->dev->flags & IFF_UP)))
-		return teredo_rx_drop(td, skb, TEREDO_STAT_RX_DEV_DOWN);
-	why = teredo_parse(skb, &rx);
-	if (unlikely(why != TEREDO_STAT_MAX))
-		return teredo_rx_drop(td, skb, why);
-	saddr = ip_hdr(skb)->saddr;
-	sport = udp_hdr(skb)->source;
-	if (td->cfg.mode == TEREDO_MODE_CLIENT)
-		return teredo_client_rcv(td, skb, &rx, saddr, sport);
-
-	/* server control traffic (router advertisements) is for clients */
-	if (unlikely(rx.auth))
-		return teredo_rx_drop(td, skb, TEREDO_STAT_RX_CONTROL);
-	skb_pull_rcsum(skb, rx.off);
-	skb_reset_network_header(skb);
-	ip6h = ipv6_hdr(skb);
-
-	/* The source must be a Teredo address embedding the UDP source
-	 * (RFC 4380 5.4.2): the anti-spoofing rule and the loop breaker.
-	 */
-	if (unlikely(!teredo_addr_is_teredo(&ip6h->saddr)))
-		return teredo_rx_drop(td, skb, TEREDO_STAT_RX_BAD_MAPPING);
-	p = teredo_peer_find(&td->peers, &ip6h->saddr);
-	if (unlikely(teredo_addr_ip(&ip6h->saddr) != saddr ||
-		     teredo_addr_port(&ip6h->saddr) != sport) &&
-	    !(p && teredo_peer_symmetric_ok(p, &ip6h->saddr, saddr, sport,
-					    teredo_is_bubble(ip6h))))
-		return teredo_rx_drop(td, skb, TEREDO_STAT_RX_BAD_MAPPING);
-	/* from ourselves: a loop */
-	if (unlikely((skb->dev && skb->dev->flags & IFF_LOOPBACK) ||
-		     saddr == td->cfg.local))
-		return teredo_rx_drop(td, skb, TEREDO_STAT_RX_LOOP);
-	if (unlikely(!p))
-		return teredo_rx_drop(td, skb, TEREDO_STAT_RX_UNKNOWN_PEER);
-	teredo_peer_rx(td, p, saddr, sport);
-
-	if (teredo_is_bubble(ip6h)) {
-		teredo_stat_inc(td, TEREDO_STAT_RX_BUBBLE);
-		consume_skb(skb);
+	if (td->cfg.mode == TEREDO_MODE_RELAY) {
+		if (teredo_relay_rcv(td, skb))
+			teredo_deliver(td, skb);
 		return 0;
 	}
-	why = teredo_relay_dst(td, &ip6h->daddr);
+	why = teredo_rx_check(td, skb, &rx);
 	if (unlikely(why != TEREDO_STAT_MAX))
 		return teredo_rx_drop(td, skb, why);
-	return teredo_deliver(td, skb);
+	return teredo_client_rcv(td, skb, &rx, ip_hdr(skb)->saddr,
+				 udp_hdr(skb)->source);
 }

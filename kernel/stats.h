@@ -24,10 +24,12 @@ enum teredo_stat {
 	TEREDO_STAT_RX_DEV_DOWN,	/* device not up */
 	TEREDO_STAT_RX_OFFLINE,		/* client not qualified */
 	TEREDO_STAT_RX_UNVERIFIED,	/* held, and the relay test failed */
+	TEREDO_STAT_RX_NOMEM,		/* allocation failure */
 	/* receive: events */
 	TEREDO_STAT_RX_BUBBLE,		/* bubbles taken in */
 	TEREDO_STAT_RX_CONTROL_OK,	/* server packets passed to teredod */
 	TEREDO_STAT_RX_HELD,		/* held until a relay test succeeds */
+	TEREDO_STAT_RX_FASTPATH,	/* taken off the underlay device */
 	/* transmit: drops */
 	TEREDO_STAT_TX_BAD_PROTO,	/* not IPv6 */
 	TEREDO_STAT_TX_MULTICAST,	/* multicast destination */

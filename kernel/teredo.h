@@ -32,6 +32,7 @@ struct teredo_cfg {
 	__be16 port;		/* bind port, network order */
 	int link;		/* ifindex of the underlay device, 0 for any */
 	u32 max_peers;
+	bool fastpath;		/* relay: receive off the underlay device */
 };
 
 /* A qualified client (set by teredod), replaced as a whole under RCU. */
@@ -48,6 +49,9 @@ struct teredo_dev {
 	struct list_head list;		/* in teredo_net.devs, under RTNL */
 	struct socket __rcu *sock;
 	struct teredo_cfg cfg;
+	/* fast path: the underlay device whose receive handler we are */
+	struct net_device *uplink;	/* under RTNL */
+	netdevice_tracker uplink_tracker;
 	struct gro_cells gro_cells;
 	struct teredo_pcpu_stats __percpu *stats;
 	/* per CPU: the outer route to the last IPv4 destination */
@@ -115,7 +119,19 @@ int teredo_udp_rcv(struct sock *sk, struct sk_buff *skb);
 int teredo_rx_drop(struct teredo_dev *td, struct sk_buff *skb,
 		   enum teredo_stat why);
 int teredo_deliver(struct teredo_dev *td, struct sk_buff *skb);
+rx_handler_result_t teredo_deliver_fast(struct teredo_dev *td,
+					struct sk_buff **pskb);
+bool teredo_relay_rcv(struct teredo_dev *td, struct sk_buff *skb);
 bool teredo_is_bubble(const struct ipv6hdr *ip6h);
+
+/* fastpath.c */
+int teredo_fastpath_check(struct teredo_dev *td, const struct teredo_cfg *cfg,
+			  const struct nlattr *attr,
+			  struct netlink_ext_ack *extack);
+void teredo_fastpath_apply(struct teredo_dev *td);
+void teredo_fastpath_detach(struct teredo_dev *td);
+int teredo_fastpath_init(void);
+void teredo_fastpath_exit(void);
 
 /* client.c */
 int teredo_client_rcv(struct teredo_dev *td, struct sk_buff *skb,

@@ -62,7 +62,7 @@ test_options() {
 		sh -c "$IP -n a -d link show t1 | grep -qF 'teredo mode client local 198.18.0.1 port 4000 dev veth0 maxpeers 100'"
 	check "ip -j -d is valid JSON with every option" \
 		expect_eq "$(link_json -n a t1 '(sorted(L["linkinfo"]["info_data"].items()), L["mtu"])')" \
-		"([('link', 'veth0'), ('local', '198.18.0.1'), ('maxpeers', 100), ('mode', 'client'), ('port', 4000)], 1400)"
+		"([('fastpath', False), ('link', 'veth0'), ('local', '198.18.0.1'), ('maxpeers', 100), ('mode', 'client'), ('port', 4000)], 1400)"
 	check "socket bound to 198.18.0.1:4000" udp_bound a 4000
 
 	check "ip link set changes the port" \

@@ -52,6 +52,13 @@ test_forwarding() {
 		eval 'counter_ge -n relay teredo0 tx_bubble 1 && counter_ge -n relay teredo0 tx_queued 1'
 	check "no Miredo packet was refused as malformed or spoofed" \
 		expect_eq "$(counter -n relay teredo0 rx_drop_bad_header) $(counter -n relay teredo0 rx_drop_bad_length) $(counter -n relay teredo0 rx_drop_bad_mapping)" "0 0 0"
+	if [[ ${TOPO_RELAY_OPTS:-} == *"fastpath on"* ]]; then
+		check "the fast path took the clients' datagrams off eth0" \
+			counter_ge -n relay teredo0 rx_fastpath 100
+	else
+		check "without the fast path, nothing is taken off eth0" \
+			expect_eq "$(counter -n relay teredo0 rx_fastpath)" 0
+	fi
 }
 
 test_expiry() {

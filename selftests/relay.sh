@@ -3,8 +3,10 @@
 # Relay mode against a scripted Teredo client and server (teredo_peer.py):
 # the bubble exchange, forwarding both ways, the peer list, counters, and
 # hostile input. Interoperability with Miredo is in miredo-relay.sh.
+# fastpath.sh sources it and runs its tests with RELAY_OPTS set.
 source "$(dirname "$0")/lib.sh"
 PEER=$(cd "$(dirname "$0")" && pwd)/teredo_peer.py
+RELAY_OPTS=${RELAY_OPTS:-}	# more "ip link add teredo0" options
 TEREDOD=$(cd "$(dirname "$0")/.." && pwd)/userspace/teredod/teredod
 # client 198.18.0.21:40000, server 198.18.0.1
 CLIENT=2001:0:c612:1:0:63bf:39ed:ffea
@@ -33,7 +35,8 @@ setup() {
 	"$IP" -n relay addr add 2001:db8:1::1/64 dev eth1 nodad
 	"$IP" -n host6 addr add $HOST/64 dev eth0 nodad
 	"$IP" -n host6 route add 2001::/32 via 2001:db8:1::1
-	"$IP" -n relay link add teredo0 type teredo mode relay local 198.18.0.10 maxpeers 64
+	# shellcheck disable=SC2086 # options
+	"$IP" -n relay link add teredo0 type teredo mode relay local 198.18.0.10 maxpeers 64 $RELAY_OPTS
 	"$IP" -n relay link set teredo0 up
 	# one gateway for all peers: no neighbour entry per peer
 	"$IP" -n relay route add 2001::/32 via fe80::1 dev teredo0
@@ -271,7 +274,8 @@ test_teardown_under_traffic() {
 	PIDS+=($!)
 	sleep 3
 	check "device deleted while traffic flows" "$IP" -n relay link del teredo0
-	"$IP" -n relay link add teredo0 type teredo local 198.18.0.10
+	# shellcheck disable=SC2086 # options
+	"$IP" -n relay link add teredo0 type teredo local 198.18.0.10 $RELAY_OPTS
 	"$IP" -n relay link set teredo0 up
 	"$IP" -n relay route add 2001::/32 via fe80::1 dev teredo0
 	sleep 2
@@ -279,6 +283,7 @@ test_teardown_under_traffic() {
 	stop_daemons
 }
 
+[ "${BASH_SOURCE[0]}" = "$0" ] || return 0
 trap stop_daemons EXIT
 run_tests test_relay test_flood test_unreachable test_not_global test_neighbour_trap \
 	test_expiry test_teardown_under_traffic

@@ -14,6 +14,10 @@ minimal server, and a raw datagram sender for malformed input.
   teredo_peer.py spoof SRC DEST_IP:PORT HEX COUNT
       sends COUNT raw UDP/IPv4 datagrams with a forged source: SRC is
       IP:PORT, IP (random ports) or IP/LEN (random addresses and ports).
+  teredo_peer.py raw SRC_IP:PORT DEST_IP:PORT HEX [badsum] [ipopt] [frag] [N]
+      sends a UDP datagram (N times) in a hand-made IPv4 header: with a
+      wrong UDP checksum, with an IP option (4 bytes of no-operation), or
+      in two IPv4 fragments.
   teredo_peer.py rs BIND_IP:PORT SERVER_IP [cone] [TIMEOUT]
       sends a router solicitation (auth header, nonce), waits for the RA;
       prints "ra from IP:PORT mapped IP:PORT prefix P mtu N" (exit 1: none).
@@ -183,6 +187,33 @@ def spoof(src, dest, hexdata, count):
         s.sendto(hdr + udp, (dip, 0))
 
 
+def raw(src, dest, hexdata, *opts):
+    (sip, sport), (dip, dport) = hostport(src), hostport(dest)
+    sip, dip = socket.inet_aton(sip), socket.inet_aton(dip)
+    data = bytes.fromhex(hexdata)
+    ulen = 8 + len(data)
+    c = csum(sip + dip + struct.pack("!BBH", 0, 17, ulen) +
+             struct.pack("!HHHH", sport, dport, ulen, 0) + data) or 0xFFFF
+    if "badsum" in opts:
+        c = c ^ 0x5555 or 1
+    udp = struct.pack("!HHHH", sport, dport, ulen, c) + data
+    opt = b"\x01\x01\x01\x01" if "ipopt" in opts else b""
+    cut = (len(udp) // 2) & ~7 if "frag" in opts else len(udp)
+    count = ([int(o) for o in opts if o.isdigit()] or [1])[0]
+    s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
+    for _ in range(count):
+        # fragments share an ID; otherwise 0: the kernel picks one
+        ident = random.getrandbits(16) | 1 if cut < len(udp) else 0
+        for off, part in ((0, udp[:cut]), (cut, udp[cut:])):
+            if not part:
+                continue
+            more = 0x2000 if off + len(part) < len(udp) else 0
+            hdr = struct.pack("!BBHHHBBH4s4s", 0x45 + len(opt) // 4, 0,
+                              20 + len(opt) + len(part), ident,
+                              more | off // 8, 64, 17, 0, sip, dip) + opt
+            s.sendto(hdr + part, (socket.inet_ntoa(dip), 0))
+
+
 def rs(bind, server_ip, *args):
     cone = "cone" in args
     timeout = float([a for a in args if a != "cone"][0]) \
@@ -311,7 +342,7 @@ def tcp_source(host, port, nbytes):
 
 if __name__ == "__main__":
     cmds = {"client": client, "server": server, "send": send, "packet": packet,
-            "spoof": spoof, "rs": rs, "recv": recv, "badserver": badserver,
+            "spoof": spoof, "raw": raw, "rs": rs, "recv": recv, "badserver": badserver,
             "tcp-sink": tcp_sink, "tcp-source": tcp_source}
     if len(sys.argv) < 2 or sys.argv[1] not in cmds:
         sys.exit(__doc__)

@@ -373,10 +373,11 @@ topo_addr_changed() {	# NS OLD: a Teredo address, another one
 }
 
 # Our relay, teredo0 in namespace relay on its address, with the Teredo
-# route through one link-local gateway (no neighbour entry per peer).
+# route through one link-local gateway (no neighbour entry per peer);
+# TOPO_RELAY_OPTS: more options.
 topo_add_our_relay() {
 	topo_batch relay <<-EOF
-	link add teredo0 type teredo mode relay local $TOPO_RELAY_IP
+	link add teredo0 type teredo mode relay local $TOPO_RELAY_IP ${TOPO_RELAY_OPTS:-}
 	link set teredo0 up
 	route add 2001::/32 via fe80::1 dev teredo0
 	EOF

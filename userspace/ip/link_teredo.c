@@ -61,6 +61,8 @@ int print_color_string(enum output_type t, enum color_attr color,
 		       const char *key, const char *fmt, const char *value);
 int print_color_uint(enum output_type t, enum color_attr color,
 		     const char *key, const char *fmt, unsigned int value);
+int print_color_bool(enum output_type t, enum color_attr color,
+		     const char *key, const char *fmt, bool value);
 
 #define NEXT_ARG() do { argv++; if (--argc <= 0) incomplete_command(); } while (0)
 
@@ -74,10 +76,15 @@ static void print_explain(FILE *f)
 	fprintf(f,
 		"Usage: ... teredo [ mode { relay | client } ] [ local ADDR ] [ port PORT ]\n"
 		"                  [ dev PHYS_DEV ] [ mtu MTU ] [ maxpeers NUMBER ]\n"
+		"                  [ fastpath { on | off } ]\n"
 		"\n"
 		"Where: ADDR := { IPV4_ADDRESS | any }\n"
 		"       PORT := 1..65535 (default %u for a relay, random for a client)\n"
-		"       MTU  := %u..65535 (default %u)\n",
+		"       MTU  := %u..65535 (default %u)\n"
+		"       fastpath on: a relay takes its datagrams off PHYS_DEV as it\n"
+		"                    receives them, before IPv4 routing, netfilter's\n"
+		"                    ip/inet hooks and the socket (needs local ADDR\n"
+		"                    and dev PHYS_DEV; default off)\n",
 		TEREDO_PORT, TEREDO_MIN_MTU, TEREDO_MIN_MTU);
 }
 
@@ -147,6 +154,16 @@ static int teredo_parse_opt(struct link_util *lu, int argc, char **argv,
 			if (get_u32(&u32, *argv, 0))
 				invarg("invalid maxpeers", *argv);
 			addattr32(n, maxlen, IFLA_TEREDO_MAX_PEERS, u32);
+		} else if (!strcmp(key, "fastpath")) {
+			NEXT_ARG();
+			check_dup(&seen, IFLA_TEREDO_FASTPATH, key, *argv);
+			if (!strcmp(*argv, "on"))
+				mode = 1;
+			else if (!strcmp(*argv, "off"))
+				mode = 0;
+			else
+				invarg("invalid fastpath, expected \"on\" or \"off\"", *argv);
+			addattr8(n, maxlen, IFLA_TEREDO_FASTPATH, mode);
 		} else if (!strcmp(key, "help")) {
 			print_explain(stdout);
 			return -1;
@@ -208,6 +225,14 @@ static void teredo_print_opt(struct link_util *lu, FILE *f, struct rtattr *tb[])
 	if (attr_ok(tb, IFLA_TEREDO_MAX_PEERS, sizeof(__u32)))
 		print_color_uint(PRINT_ANY, COLOR_NONE, "maxpeers", "maxpeers %u ",
 				 *(__u32 *)RTA_DATA(tb[IFLA_TEREDO_MAX_PEERS]));
+
+	if (attr_ok(tb, IFLA_TEREDO_FASTPATH, sizeof(__u8))) {
+		bool on = *(__u8 *)RTA_DATA(tb[IFLA_TEREDO_FASTPATH]);
+
+		print_color_bool(PRINT_JSON, COLOR_NONE, "fastpath", NULL, on);
+		print_color_string(PRINT_FP, COLOR_NONE, NULL, "fastpath %s ",
+				   on ? "on" : "off");
+	}
 }
 
 static void teredo_print_help(struct link_util *lu, int argc, char **argv, FILE *f)

@@ -29,6 +29,12 @@ enum {
 	IFLA_TEREDO_LINK,	/* u32, ifindex of the underlay device */
 	IFLA_TEREDO_MTU,	/* u32, set the device MTU (ip's "mtu") */
 	IFLA_TEREDO_MAX_PEERS,	/* u32, bound of the peer list */
+	/* u8, 0 or 1, relay mode: take Teredo datagrams off the underlay
+	 * device (IFLA_TEREDO_LINK) as it receives them, before IPv4
+	 * routing, netfilter's IPv4 hooks and the socket; needs
+	 * IFLA_TEREDO_LINK and IFLA_TEREDO_LOCAL
+	 */
+	IFLA_TEREDO_FASTPATH,
 	__IFLA_TEREDO_MAX,
 };
 
