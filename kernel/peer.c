@@ -14,13 +14,6 @@
 
 static struct kmem_cache *teredo_peer_cache __read_mostly;
 
-const struct rhashtable_params teredo_peer_params = {
-	.head_offset		= offsetof(struct teredo_peer, node),
-	.key_offset		= offsetof(struct teredo_peer, addr),
-	.key_len		= sizeof(struct in6_addr),
-	.automatic_shrinking	= true,
-};
-
 int teredo_peer_cache_init(void)
 {
 	teredo_peer_cache = KMEM_CACHE(teredo_peer, 0);

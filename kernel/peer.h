@@ -10,6 +10,7 @@
 #include <linux/llist.h>
 #include <linux/rhashtable.h>
 #include <linux/skbuff.h>
+#include <net/ipv6.h>
 
 #define TEREDO_PEER_TTL		(30 * HZ)	/* valid after last reception */
 #define TEREDO_BUBBLE_GAP	(2 * HZ)	/* between two bubbles */
@@ -47,7 +48,31 @@ struct teredo_peer {
 	};
 };
 
-extern const struct rhashtable_params teredo_peer_params;
+/* The kernel's hash of IPv6 addresses (also its sockets'), seeded per
+ * table; the parameters are constant where lookups are compiled, so that
+ * the hash and the compare are inlined instead of called through ht->p.
+ */
+static inline u32 teredo_peer_hash(const void *key, u32 len, u32 seed)
+{
+	return __ipv6_addr_jhash(key, seed);
+}
+
+static inline int teredo_peer_cmp(struct rhashtable_compare_arg *arg,
+				  const void *obj)
+{
+	const struct teredo_peer *p = obj;
+
+	return !ipv6_addr_equal(arg->key, &p->addr);
+}
+
+static const struct rhashtable_params teredo_peer_params = {
+	.head_offset		= offsetof(struct teredo_peer, node),
+	.key_offset		= offsetof(struct teredo_peer, addr),
+	.key_len		= sizeof(struct in6_addr),
+	.hashfn			= teredo_peer_hash,
+	.obj_cmpfn		= teredo_peer_cmp,
+	.automatic_shrinking	= true,
+};
 
 static inline u32 teredo_now(void)
 {
