@@ -69,21 +69,22 @@ static int __init teredo_init(void)
 	err = register_pernet_device(&teredo_net_ops);
 	if (err)
 		goto err_cache;
-	err = rtnl_link_register(&teredo_link_ops);
+	/* before the first device can take an uplink */
+	err = teredo_fastpath_init();
 	if (err)
 		goto err_pernet;
+	err = rtnl_link_register(&teredo_link_ops);
+	if (err)
+		goto err_fastpath;
 	err = teredo_genl_init();
 	if (err)
 		goto err_link;
-	err = teredo_fastpath_init();
-	if (err)
-		goto err_genl;
 	return 0;
 
-err_genl:
-	teredo_genl_exit();
 err_link:
 	rtnl_link_unregister(&teredo_link_ops);
+err_fastpath:
+	teredo_fastpath_exit();
 err_pernet:
 	unregister_pernet_device(&teredo_net_ops);
 err_cache:
@@ -95,8 +96,8 @@ static void __exit teredo_exit(void)
 {
 	teredo_genl_exit();
 	rtnl_link_unregister(&teredo_link_ops);
-	unregister_pernet_device(&teredo_net_ops);
 	teredo_fastpath_exit();
+	unregister_pernet_device(&teredo_net_ops);
 	teredo_peer_cache_exit();
 }
 
