@@ -24,8 +24,8 @@ say "host6:  a native IPv6 host, $TOPO_HOST6_IP6"
 say "c1:     our Teredo client (teredod + teredo0) behind NAT $(topo_nat_ip 1)"
 say "c2:     a Miredo client behind NAT $(topo_nat_ip 2)"
 
-step "The relay: one device, one route, no daemon"
-run ip -n relay link add teredo0 type teredo mode relay local "$TOPO_RELAY_IP"
+step "The relay: one device, one route, no daemon (fastpath: off its uplink eth0)"
+run ip -n relay link add teredo0 type teredo mode relay local "$TOPO_RELAY_IP" dev eth0 fastpath on
 run ip -n relay link set teredo0 up
 run ip -n relay route add 2001::/32 via fe80::1 dev teredo0
 run ip -n relay -d link show teredo0
