@@ -54,37 +54,37 @@ static struct rtable *teredo_route(struct teredo_dev *td, __be32 ip,
 }
 
 /* Send @skb, an IPv6 packet, in UDP to @ip:@port from the device's socket.
- * Consumes @skb.
+ * Consumes @skb. Bottom halves disabled (the transmit path): that is the
+ * RCU read side the socket and the per-CPU route cache need.
  */
-void teredo_encap(struct teredo_dev *td, struct sk_buff *skb,
-		  __be32 ip, __be16 port)
+static void __teredo_encap(struct teredo_dev *td, struct sk_buff *skb,
+			   __be32 ip, __be16 port)
 {
 	struct socket *sock;
 	struct rtable *rt;
 	__be32 saddr;
 
-	rcu_read_lock_bh();
 	sock = rcu_dereference_bh(td->sock);
 	if (unlikely(!sock)) {
 		teredo_tx_drop(td, skb, TEREDO_STAT_TX_NO_SOCKET);
-		goto out;
+		return;
 	}
 	rt = teredo_route(td, ip, port, &saddr);
 	if (IS_ERR(rt)) {
 		DEV_STATS_INC(td->dev, tx_carrier_errors);
 		teredo_tx_drop(td, skb, TEREDO_STAT_TX_NO_ROUTE);
-		goto out;
+		return;
 	}
 	if (unlikely(rt->dst.dev == td->dev)) {
 		ip_rt_put(rt);
 		teredo_tx_drop(td, skb, TEREDO_STAT_TX_LOOP);
-		goto out;
+		return;
 	}
 	if (skb_cow_head(skb, LL_RESERVED_SPACE(rt->dst.dev) +
 			 TEREDO_ENCAP_LEN)) {
 		ip_rt_put(rt);
 		teredo_tx_drop(td, skb, TEREDO_STAT_TX_NOMEM);
-		goto out;
+		return;
 	}
 	skb->dev = td->dev;
 	/* Outer DF clear (RFC 4380 section 5.1.1); the stats are counted by
@@ -94,8 +94,15 @@ void teredo_encap(struct teredo_dev *td, struct sk_buff *skb,
 				   ip4_dst_hoplimit(&rt->dst), 0,
 				   td->cfg.port, port,
 				   !net_eq(td->net, dev_net(td->dev)), false);
-out:
-	rcu_read_unlock_bh();
+}
+
+/* The same from any context. */
+void teredo_encap(struct teredo_dev *td, struct sk_buff *skb,
+		  __be32 ip, __be16 port)
+{
+	local_bh_disable();
+	__teredo_encap(td, skb, ip, port);
+	local_bh_enable();
 }
 
 /* A bubble (RFC 4380 section 2.8): an IPv6 header without payload, to be
@@ -130,7 +137,8 @@ struct sk_buff *teredo_bubble(struct teredo_dev *td,
 }
 
 /* Sent at once to a valid trusted entry of @dst (RFC 4380 5.2.4 and 5.4.1
- * case 1), lock-free: the fast path. Returns false if there is none.
+ * case 1), lock-free: the fast path. Returns false if there is none. From
+ * ndo_start_xmit (bottom halves disabled).
  */
 bool teredo_tx_trusted(struct teredo_dev *td, struct sk_buff *skb,
 		       const struct in6_addr *dst)
@@ -144,7 +152,7 @@ bool teredo_tx_trusted(struct teredo_dev *td, struct sk_buff *skb,
 	if (unlikely(!teredo_peer_fresh(p, now)))
 		return false;
 	teredo_peer_touch(&p->last_tx, now);
-	teredo_encap(td, skb, READ_ONCE(p->ip), READ_ONCE(p->port));
+	__teredo_encap(td, skb, READ_ONCE(p->ip), READ_ONCE(p->port));
 	return true;
 }
 
@@ -185,9 +193,7 @@ int teredo_send_raw(struct teredo_dev *td, const void *data,
 	skb_put_data(skb, data, len);
 	skb_reset_network_header(skb);
 	teredo_stat_inc(td, TEREDO_STAT_TX_CONTROL);
-	local_bh_disable();
 	teredo_encap(td, skb, ip, port);
-	local_bh_enable();
 	return 0;
 }
 
