@@ -246,7 +246,8 @@ profile() {	# NAME
 # run; RUN_POST prints a reason to reject the run, or nothing.
 # A run is rejected (reported, left out of the median) when the generator
 # collapsed (below half of the best run of the same pair), when softnet
-# backlog drops exceed 0.5 % of what it sent, or when RUN_POST objects.
+# backlog drops exceed 0.5 % of what it sent, when nothing reached the sink,
+# or when RUN_POST objects.
 measure() {
 	local sc=$1 ct=$2 gen=$3 refresh=${4:-} r a b t0 t1 ga gb pps gpps
 	local d0 d1 why gmax=0 acc=() gacc=() rej=()
@@ -282,6 +283,8 @@ measure() {
 		if [ "${G[r]}" -lt $((gmax / 2)) ]; then
 			why="${why:+$why; }generator collapsed (${G[r]} pps, norm $gmax)"
 		fi
+		# nothing delivered is a broken setup (a peer gone), not a rate
+		[ "${P[r]}" -gt 0 ] || why="${why:+$why; }nothing reached the sink"
 		if [ $((D[r] * 200)) -gt $((G[r] * ${WIN%.*})) ] && [ "${D[r]}" -gt 0 ]; then
 			why="${why:+$why; }softnet drops ${D[r]}"
 		fi
