@@ -739,7 +739,11 @@ static void test_hook_env(void)
 	write_hook("cat /proc/$$/environ >$D/env\necho \"$0 $#\" >$D/args\n"
 		   "readlink /proc/$$/fd/0 >$D/stdin\n"
 		   "if [ -e /proc/$$/fd/77 ]; then echo open; else echo closed; fi >$D/fd\n"
-		   "grep -E '^Sig(Blk|Ign):' /proc/$$/status >$D/sig\n"
+		   /* builtins only: the shell reads its own mask, not a
+		    * child while dash has all signals blocked around vfork
+		    */
+		   "while read -r l; do case $l in SigBlk:*|SigIgn:*)"
+		   " echo \"$l\";; esac; done </proc/$$/status >$D/sig\n"
 		   "exit 3\n");
 	sigemptyset(&set);
 	sigaddset(&set, SIGTERM);
