@@ -25,24 +25,17 @@ static int teredo_dev_init(struct net_device *dev)
 	err = gro_cells_init(&td->gro_cells, dev);
 	if (err)
 		goto err_stats;
-	err = dst_cache_init(&td->dst_cache, GFP_KERNEL);
+	err = teredo_routes_init(td);
 	if (err)
 		goto err_gro;
-	td->dst_daddr = alloc_percpu(__be32);
-	if (!td->dst_daddr) {
-		err = -ENOMEM;
-		goto err_dst;
-	}
 	err = teredo_peers_init(td);
 	if (err)
-		goto err_daddr;
+		goto err_routes;
 	teredo_client_init(td);
 	return 0;
 
-err_daddr:
-	free_percpu(td->dst_daddr);
-err_dst:
-	dst_cache_destroy(&td->dst_cache);
+err_routes:
+	teredo_routes_destroy(td);
 err_gro:
 	gro_cells_destroy(&td->gro_cells);
 err_stats:
@@ -65,8 +58,7 @@ static void teredo_dev_uninit(struct net_device *dev)
 	RCU_INIT_POINTER(td->sock, NULL);
 	teredo_sock_close(sock);	/* waits for readers of the socket */
 	teredo_peers_stop(td);
-	dst_cache_destroy(&td->dst_cache);
-	free_percpu(td->dst_daddr);
+	teredo_routes_destroy(td);
 	gro_cells_destroy(&td->gro_cells);
 }
 

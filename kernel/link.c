@@ -277,7 +277,7 @@ static int teredo_changelink(struct net_device *dev, struct nlattr *tb[],
 	}
 	td->cfg = cfg;
 	teredo_fastpath_apply(td);
-	dst_cache_reset(&td->dst_cache);
+	teredo_routes_reset(td);
 	return 0;
 }
 

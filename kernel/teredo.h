@@ -8,7 +8,6 @@
 #include <linux/netdevice.h>
 #include <linux/ratelimit.h>
 #include <linux/list.h>
-#include <net/dst_cache.h>
 #include <net/gro_cells.h>
 #include <net/net_namespace.h>
 #include <linux/teredo.h>
@@ -43,6 +42,8 @@ struct teredo_client {
 	struct rcu_head rcu;
 };
 
+struct teredo_routes;
+
 struct teredo_dev {
 	struct net_device *dev;
 	struct net *net;		/* underlay: where the socket lives */
@@ -54,9 +55,7 @@ struct teredo_dev {
 	netdevice_tracker uplink_tracker;
 	struct gro_cells gro_cells;
 	struct teredo_pcpu_stats __percpu *stats;
-	/* per CPU: the outer route to the last IPv4 destination */
-	struct dst_cache dst_cache;
-	__be32 __percpu *dst_daddr;
+	struct teredo_routes *routes;	/* outer routes, cached (route.c) */
 
 	struct rhashtable peers;
 	struct llist_head dead;		/* unlinked peers, freed after RCU */
@@ -151,6 +150,13 @@ struct sk_buff *teredo_ping(struct teredo_dev *td, const struct in6_addr *src,
 bool teredo_ping_reply(struct sk_buff *skb, u64 *nonce);
 
 /* tx.c */
+/* route.c */
+int teredo_routes_init(struct teredo_dev *td);
+void teredo_routes_destroy(struct teredo_dev *td);
+void teredo_routes_reset(struct teredo_dev *td);
+struct rtable *teredo_route(struct teredo_dev *td, __be32 ip, __be16 port,
+			    __be32 *saddr);
+
 netdev_tx_t teredo_xmit(struct sk_buff *skb, struct net_device *dev);
 void teredo_tx_drop(struct teredo_dev *td, struct sk_buff *skb,
 		    enum teredo_stat why);

@@ -19,40 +19,6 @@ void teredo_tx_drop(struct teredo_dev *td, struct sk_buff *skb,
 	kfree_skb(skb);
 }
 
-/* The route to @ip, from the per-CPU cache when the last packet on this
- * CPU went to the same address (a flow), else from the FIB. Bottom halves
- * disabled. Returns a referenced route and the source address.
- */
-static struct rtable *teredo_route(struct teredo_dev *td, __be32 ip,
-				   __be16 port, __be32 *saddr)
-{
-	__be32 *last = this_cpu_ptr(td->dst_daddr);
-	struct rtable *rt;
-	struct flowi4 fl4;
-
-	if (*last == ip) {
-		rt = dst_cache_get_ip4(&td->dst_cache, saddr);
-		if (rt)
-			return rt;
-	}
-	memset(&fl4, 0, sizeof(fl4));
-	fl4.flowi4_oif = td->cfg.link;
-	fl4.flowi4_proto = IPPROTO_UDP;
-	fl4.daddr = ip;
-	fl4.saddr = td->cfg.local;
-	fl4.fl4_dport = port;
-	fl4.fl4_sport = td->cfg.port;
-	rt = ip_route_output_key(td->net, &fl4);
-	if (IS_ERR(rt))
-		return rt;
-	if (rt->dst.dev != td->dev) {
-		dst_cache_set_ip4(&td->dst_cache, &rt->dst, fl4.saddr);
-		*last = ip;
-	}
-	*saddr = fl4.saddr;
-	return rt;
-}
-
 /* Send @skb, an IPv6 packet, in UDP to @ip:@port from the device's socket.
  * Consumes @skb. Bottom halves disabled (the transmit path): that is the
  * RCU read side the socket and the per-CPU route cache need.

@@ -283,7 +283,49 @@ test_teardown_under_traffic() {
 	stop_daemons
 }
 
+# The outer routes are cached per CPU in slots indexed by the destination
+# (kernel/route.c): a routing change must be followed at once, and two
+# destinations in one slot must each keep their own route. 198.18.4.118
+# shares 198.18.0.21's slot in a relay's table (1024 slots, hash_32 of the
+# address as stored); Y, a Teredo peer of that server, is reached through a
+# bubble to it. The pings are pinned to one CPU, so that they meet the same
+# slot (the relay transmits on the CPU where host6's packet arrived).
+dum_tx() {
+	"$IP" -n relay -s -j link show dev dum0 |
+		python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["stats64"]["tx"]["packets"])'
+}
+dum_tx_ge() { [ "$(dum_tx)" -ge "$1" ]; }
+
+test_routes() {
+	local y=2001:0:c612:476:0:63bf:39ed:f8f8 before
+	setup
+	"$IP" netns exec srv "$PEER" server 198.18.0.1 600 &
+	PIDS+=($!)
+	wait_for 10 udp_bound srv 3544
+	start_client 60
+	"$IP" -n relay link add dum0 type dummy
+	"$IP" -n relay link set dum0 up
+	check "client reachable (its route now cached)" \
+		taskset -c 0 "$IP" netns exec host6 ping -6 -c 2 -i 0.3 -W 5 $CLIENT
+	before=$(dum_tx)
+	"$IP" -n relay route add 198.18.4.118/32 dev dum0
+	taskset -c 0 "$IP" netns exec host6 ping -6 -c 1 -W 1 $y >/dev/null
+	check "the bubble for a peer in the same slot took its own route (dum0)" \
+		wait_for 5 dum_tx_ge $((before + 1))
+	check "the client is still reached through eth0" \
+		taskset -c 0 "$IP" netns exec host6 ping -6 -c 2 -i 0.3 -W 5 $CLIENT
+	before=$(dum_tx)
+	"$IP" -n relay route add 198.18.0.21/32 dev dum0
+	check "a new route to a cached destination is followed at once" \
+		not taskset -c 0 "$IP" netns exec host6 ping -6 -c 2 -i 0.3 -W 1 $CLIENT
+	check "its packets left through that route" dum_tx_ge $((before + 2))
+	"$IP" -n relay route del 198.18.0.21/32 dev dum0
+	check "and once it is deleted, the client is reached again" \
+		taskset -c 0 "$IP" netns exec host6 ping -6 -c 2 -i 0.3 -W 5 $CLIENT
+	stop_daemons
+}
+
 [ "${BASH_SOURCE[0]}" = "$0" ] || return 0
 trap stop_daemons EXIT
 run_tests test_relay test_flood test_unreachable test_not_global test_neighbour_trap \
-	test_expiry test_teardown_under_traffic
+	test_routes test_expiry test_teardown_under_traffic
