@@ -149,7 +149,6 @@ struct sk_buff *teredo_ping(struct teredo_dev *td, const struct in6_addr *src,
 			    __be32 ip);
 bool teredo_ping_reply(struct sk_buff *skb, u64 *nonce);
 
-/* tx.c */
 /* route.c */
 int teredo_routes_init(struct teredo_dev *td);
 void teredo_routes_destroy(struct teredo_dev *td);
@@ -157,6 +156,7 @@ void teredo_routes_reset(struct teredo_dev *td);
 struct rtable *teredo_route(struct teredo_dev *td, __be32 ip, __be16 port,
 			    __be32 *saddr);
 
+/* tx.c */
 netdev_tx_t teredo_xmit(struct sk_buff *skb, struct net_device *dev);
 void teredo_tx_drop(struct teredo_dev *td, struct sk_buff *skb,
 		    enum teredo_stat why);
