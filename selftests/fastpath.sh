@@ -35,21 +35,10 @@ moved() {
 }
 moved_is() { expect_eq "$(moved)" "$1"; }
 
-raw() {	# HEX [badsum] [ipopt] [frag]: from the client's mapping to the relay
-	"$IP" netns exec client "$PEER" raw 198.18.0.21:40000 198.18.0.10:3544 "$@"
-}
-
-ping_client() { "$IP" netns exec host6 ping -6 -c "${1:-1}" -i 0.3 -W 3 $CLIENT; }
 # A bubble from the client's mapping: after a spell of dropped replies (a
 # slow debug kernel can take longer than the 30 s a peer stays trusted, and
 # the relay then gives up on it) the client is trusted again.
 rebubble() { raw "$(pkt bubble $CLIENT $HOST)"; }
-# Before a snap: a ping through the relay, so that every datagram check
-# below finds the client in the peer list and trusted, however long the
-# checks before it took (on a debug kernel, longer than the 30 s an entry
-# lives after its last packet: a bubble would then come from an unknown
-# peer and be dropped).
-fresh() { wait_for 10 ping_client 1; }
 
 test_fastpath_data() {
 	local echo
