@@ -263,7 +263,7 @@ test_expiry() {
 	"$IP" netns exec srv "$PEER" server 198.18.0.1 600 &
 	PIDS+=($!)
 	wait_for 10 udp_bound srv 3544
-	start_client 3
+	start_client 600	# until stop_daemons: a debug kernel takes seconds to get here
 	check "client reachable" "$IP" netns exec host6 ping -6 -c 1 -W 5 $CLIENT
 	check "client in the peer list" \
 		expect_eq "$(peer_json 'P is not None and P["trusted"]')" True
