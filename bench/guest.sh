@@ -620,6 +620,10 @@ encap_peers() {	# N
 		log "=== $sc / $ct"
 		teardown
 		many_peers_base "$ct" || { log "setup failed"; continue; }
+		# before the peers are made trusted: measure() settles again,
+		# and two long waits in a row could outlast the 30 s they stay
+		# valid (a slow real-time boot lost its first run that way)
+		settle
 		case $ct in
 		teredo)
 			sleep 1
