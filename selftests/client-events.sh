@@ -152,7 +152,9 @@ test_forged() {
 		conf+=("ServerAddress 198.18.0.$((50 + n))")
 	done
 	conf+=("ServerAddress 198.18.0.99")	# nobody
-	sleep 1
+	# a slow start must not cost a server its first rounds
+	check "the fake servers listen" \
+		wait_for 30 eval '[ "$(topo_exec fake ss -Hlun "sport = 3544" | wc -l)" -eq ${#kinds[@]} ]'
 	SERVER="" topo_start_teredod c4 "${conf[@]}"
 	check "every round gets refused: no address" \
 		wait_for 30 grep -q "no reply from any Teredo server" "$TOPO_DIR/teredod-c4.log"
