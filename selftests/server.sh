@@ -136,7 +136,7 @@ test_relaying() {
 	trailer=0306000011223344
 	topo_exec atk "$PEER" recv "$ATK_IP:4001" 10 >"$TOPO_DIR/recv.out" 2>&1 &
 	local r=$!
-	sleep 1
+	wait_for 10 udp_bound atk 4001
 	send_atk 4000 "$(hexof bubble "$a" "$b" "$trailer")"
 	wait "$r"
 	out=$(cat "$TOPO_DIR/recv.out")
