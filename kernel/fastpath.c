@@ -1,113 +1,33 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The relay's receive fast path ("fastpath on").
- *
- * A relay spends most of a decapsulation in the IPv4 and UDP receive path
- * around its own code: the input route, the socket lookup, the backlog and
- * a second pass through the stack. With the fast path the device is the
- * receive handler of its underlay device (dev IFNAME), as a bridge is of
- * its ports: it takes the Teredo datagrams for its local address and port
- * as the underlay receives them, checks them as ip_rcv() and udp_rcv()
- * would, applies the relay's rules, and hands the IPv6 packet inside to
- * the stack on the Teredo device in the same pass.
- *
- * The underlay's taps (tcpdump), tc and netdev-family netfilter ingress
- * hooks still see every datagram first. What IPv4 does after them does not
- * happen for the datagrams taken here: netfilter's ip and inet hooks
- * (prerouting, input, conntrack), reverse-path filtering, IPsec policy, and
- * the IP and UDP receive counters. Whatever the fast path does not take as
- * a whole (fragments, IP options, bad checksums, martian sources, GRO
- * trains, other addresses, ports or protocols) goes on through the stack
- * unchanged, and reaches the socket if it is for the device.
+ * The relay's fast paths: the Teredo device as the receive handler of its
+ * uplinks, as a bridge is of its ports. "fastpath on" with "dev IFNAME"
+ * takes the Teredo datagrams off the underlay (fastrx.c); "native IFNAME"
+ * besides takes the IPv6 packets to trusted peers off the native side
+ * device (fasttx.c). One device may be both: one handler serves both
+ * protocols. What a handler does not take goes on through the stack.
  */
-#include <linux/ip.h>
 #include <linux/netdevice.h>
-#include <linux/udp.h>
-#include <net/ip.h>
-#include <net/udp.h>
 
 #include "teredo.h"
 
-struct teredo_fast_hdr {
-	struct iphdr ip;
-	struct udphdr udp;
-};
-
-/* Is @h, at the start of a datagram of @skb_len bytes, a whole UDP
- * datagram to @td that the stack would take as it is? Returns its IPv4
- * length, or 0.
+/* The uplinks' rx_handler: in softirq, under RCU. td->uplink and
+ * td->native are only compared: a device leaves them before its handler
+ * is unregistered (which waits for the readers), and is released after.
  */
-static unsigned int teredo_fast_match(const struct teredo_dev *td,
-				      const struct teredo_fast_hdr *h,
-				      unsigned int skb_len)
-{
-	unsigned int len = ntohs(h->ip.tot_len);
-	__be32 saddr = h->ip.saddr;
-
-	if (h->ip.version != 4 || h->ip.ihl != 5 ||
-	    h->ip.protocol != IPPROTO_UDP || h->ip.daddr != td->cfg.local ||
-	    h->udp.dest != td->cfg.port || ip_is_fragment(&h->ip))
-		return 0;
-	if (unlikely(len > skb_len ||
-		     len != sizeof(h->ip) + ntohs(h->udp.len) ||
-		     len < sizeof(*h) ||
-		     ip_fast_csum(&h->ip, h->ip.ihl)))
-		return 0;
-	/* martians: the input route would drop them */
-	if (unlikely(ipv4_is_multicast(saddr) || ipv4_is_lbcast(saddr) ||
-		     ipv4_is_zeronet(saddr) || ipv4_is_loopback(saddr)))
-		return 0;
-	return len;
-}
-
-/* The underlay's rx_handler: in softirq, under RCU. */
 static rx_handler_result_t teredo_uplink_rx(struct sk_buff **pskb)
 {
-	struct teredo_fast_hdr _h;
-	const struct teredo_fast_hdr *h;
 	struct sk_buff *skb = *pskb;
-	struct teredo_dev *td;
-	unsigned int len;
+	struct teredo_dev *td = rcu_dereference(skb->dev->rx_handler_data);
 
-	/* a GRO train (fraglist) is for the stack to take apart */
-	if (skb->protocol != htons(ETH_P_IP) || skb->pkt_type != PACKET_HOST ||
-	    skb_is_gso(skb))
-		return RX_HANDLER_PASS;
-	td = rcu_dereference(skb->dev->rx_handler_data);
-	h = skb_header_pointer(skb, 0, sizeof(_h), &_h);
-	if (!h)
-		return RX_HANDLER_PASS;
-	len = teredo_fast_match(td, h, skb->len);
-	if (!len)
-		return RX_HANDLER_PASS;
-
-	/* ours: a tap may share it, and it is about to change */
-	skb = skb_share_check(skb, GFP_ATOMIC);
-	if (unlikely(!skb)) {
-		teredo_stat_inc(td, TEREDO_STAT_RX_NOMEM);
-		dev_core_stats_rx_dropped_inc(td->dev);
-		return RX_HANDLER_CONSUMED;
+	if (skb->protocol == htons(ETH_P_IP)) {
+		if (skb->dev == READ_ONCE(td->uplink))
+			return teredo_fast_rx(td, pskb);
+	} else if (skb->protocol == htons(ETH_P_IPV6)) {
+		if (skb->dev == READ_ONCE(td->native))
+			return teredo_fast_tx(td, pskb);
 	}
-	*pskb = skb;
-	if (unlikely(!pskb_may_pull(skb, sizeof(_h)) ||
-		     pskb_trim_rcsum(skb, len))) {
-		teredo_rx_drop(td, skb, TEREDO_STAT_RX_NOMEM);
-		return RX_HANDLER_CONSUMED;
-	}
-	/* as ip_local_deliver() and udp_rcv() leave it */
-	skb_set_transport_header(skb, sizeof(struct iphdr));
-	__skb_pull(skb, sizeof(struct iphdr));
-	if (skb_checksum_init_zero_check(skb, IPPROTO_UDP, udp_hdr(skb)->check,
-					 inet_compute_pseudo) ||
-	    udp_lib_checksum_complete(skb)) {
-		/* the stack counts it and drops it */
-		__skb_push(skb, sizeof(struct iphdr));
-		return RX_HANDLER_PASS;
-	}
-	teredo_stat_inc(td, TEREDO_STAT_RX_FASTPATH);
-	if (!teredo_relay_rcv(td, skb))
-		return RX_HANDLER_CONSUMED;
-	return teredo_deliver_fast(td, pskb);
+	return RX_HANDLER_PASS;
 }
 
 static bool teredo_is_uplink(const struct net_device *dev)
@@ -115,95 +35,144 @@ static bool teredo_is_uplink(const struct net_device *dev)
 	return rcu_access_pointer(dev->rx_handler) == teredo_uplink_rx;
 }
 
-/* Can @td take the fast path on the underlay device @cfg names? Under
- * RTNL, so that teredo_fastpath_apply() cannot fail after it said yes.
- */
-int teredo_fastpath_check(struct teredo_dev *td, const struct teredo_cfg *cfg,
-			  const struct nlattr *attr,
-			  struct netlink_ext_ack *extack)
+/* Can @dev carry @td's receive handler? @native: as the native device. */
+static int teredo_uplink_ok(const struct teredo_dev *td,
+			    struct net_device *dev, bool native,
+			    const struct nlattr *attr,
+			    struct netlink_ext_ack *extack)
 {
-	struct net_device *dev;
-
-	ASSERT_RTNL();
-	if (!cfg->fastpath)
-		return 0;
-	if (cfg->mode != TEREDO_MODE_RELAY) {
-		NL_SET_ERR_MSG_ATTR(extack, attr,
-				    "fastpath is for relay mode");
-		return -EOPNOTSUPP;
-	}
-	if (!cfg->link || !cfg->local) {
-		NL_SET_ERR_MSG_ATTR(extack, attr,
-				    "fastpath takes the datagrams for one address off one device: it needs local ADDR and dev IFNAME");
-		return -EINVAL;
-	}
-	dev = __dev_get_by_index(td->net, cfg->link);
-	if (!dev) {
-		NL_SET_ERR_MSG_ATTR(extack, attr, "underlay device not found");
-		return -ENODEV;
-	}
-	if (dev == td->uplink)
+	if (dev == td->uplink || dev == td->native)
 		return 0;
 	if (dev->flags & IFF_LOOPBACK || dev->rtnl_link_ops == &teredo_link_ops) {
-		NL_SET_ERR_MSG_ATTR(extack, attr,
-				    "fastpath needs an underlay device that receives from the network, not a loopback or Teredo device");
+		if (native)
+			NL_SET_ERR_MSG_ATTR(extack, attr,
+					    "native needs a device that receives from the network, not a loopback or Teredo device");
+		else
+			NL_SET_ERR_MSG_ATTR(extack, attr,
+					    "fastpath needs an underlay device that receives from the network, not a loopback or Teredo device");
 		return -EINVAL;
 	}
 	if (teredo_is_uplink(dev)) {
 		NL_SET_ERR_MSG_ATTR(extack, attr,
-				    "the underlay device already carries the fast path of another Teredo device");
+				    "the device already carries the fast path of another Teredo device");
 		return -EBUSY;
 	}
 	if (netdev_is_rx_handler_busy(dev)) {
 		NL_SET_ERR_MSG_ATTR(extack, attr,
-				    "the underlay device already has a receive handler (a bridge port, a bond or team member, a macvlan or ipvlan lower device): fastpath cannot use it");
+				    "the device already has a receive handler (a bridge port, a bond or team member, a macvlan or ipvlan lower device): the fast path cannot use it");
 		return -EBUSY;
 	}
 	return 0;
 }
 
-/* Stop taking datagrams off the underlay; waits for the handler's readers. */
-void teredo_fastpath_detach(struct teredo_dev *td)
+/* Can @td take the fast paths @cfg asks for? Under RTNL, so that
+ * teredo_fastpath_apply() cannot fail after it said yes. @data: the
+ * request's attributes (or NULL), for the error's pointer.
+ */
+int teredo_fastpath_check(struct teredo_dev *td, const struct teredo_cfg *cfg,
+			  struct nlattr *data[], struct netlink_ext_ack *extack)
 {
-	struct net_device *dev = td->uplink;
+	const struct nlattr *fattr = data ? data[IFLA_TEREDO_FASTPATH] : NULL;
+	const struct nlattr *nattr = data ? data[IFLA_TEREDO_NATIVE] : NULL;
+	struct net_device *dev;
+	int err;
 
 	ASSERT_RTNL();
-	if (!dev)
-		return;
-	netdev_rx_handler_unregister(dev);
-	td->uplink = NULL;
-	netdev_put(dev, &td->uplink_tracker);
+	if (cfg->native && !cfg->fastpath) {
+		NL_SET_ERR_MSG_ATTR(extack, nattr ?: fattr,
+				    "native transmits off a device with the fast path: it needs fastpath on");
+		return -EINVAL;
+	}
+	if (!cfg->fastpath)
+		return 0;
+	if (cfg->mode != TEREDO_MODE_RELAY) {
+		NL_SET_ERR_MSG_ATTR(extack, fattr,
+				    "fastpath is for relay mode");
+		return -EOPNOTSUPP;
+	}
+	if (!cfg->link || !cfg->local) {
+		NL_SET_ERR_MSG_ATTR(extack, fattr,
+				    "fastpath takes the datagrams for one address off one device: it needs local ADDR and dev IFNAME");
+		return -EINVAL;
+	}
+	dev = __dev_get_by_index(td->net, cfg->link);
+	if (!dev) {
+		NL_SET_ERR_MSG_ATTR(extack, fattr, "underlay device not found");
+		return -ENODEV;
+	}
+	err = teredo_uplink_ok(td, dev, false, fattr, extack);
+	if (err || !cfg->native)
+		return err;
+	dev = __dev_get_by_index(dev_net(td->dev), cfg->native);
+	if (!dev) {
+		NL_SET_ERR_MSG_ATTR(extack, nattr,
+				    "native device not found in the Teredo device's namespace");
+		return -ENODEV;
+	}
+	return teredo_uplink_ok(td, dev, true, nattr, extack);
 }
 
-/* Follow td->cfg: receive off its underlay device, or not. After
+/* Make *@slot (td->uplink or td->native) @dev, and the receive handler
+ * follow: registered on a device while either names it.
+ */
+static void teredo_fast_set(struct teredo_dev *td, struct net_device **slot,
+			    netdevice_tracker *tracker, struct net_device *dev)
+{
+	struct net_device *old = *slot;
+
+	if (old == dev)
+		return;
+	/* the new one first: the old one keeps working if this fails */
+	if (dev && dev != td->uplink && dev != td->native &&
+	    WARN_ON_ONCE(netdev_rx_handler_register(dev, teredo_uplink_rx, td)))
+		dev = NULL;
+	WRITE_ONCE(*slot, dev);
+	if (old) {
+		if (old != td->uplink && old != td->native)
+			netdev_rx_handler_unregister(old);
+		netdev_put(old, tracker);
+	}
+	if (dev)
+		netdev_hold(dev, tracker, GFP_KERNEL);
+}
+
+/* Stop taking packets off the uplinks; waits for the handler's readers. */
+void teredo_fastpath_detach(struct teredo_dev *td)
+{
+	ASSERT_RTNL();
+	teredo_fast_set(td, &td->native, &td->native_tracker, NULL);
+	teredo_fast_set(td, &td->uplink, &td->uplink_tracker, NULL);
+}
+
+/* Follow td->cfg: take packets off its uplinks, or not. After
  * teredo_fastpath_check() said yes, under the same RTNL hold.
  */
 void teredo_fastpath_apply(struct teredo_dev *td)
 {
-	struct net_device *dev;
+	struct net_device *up = NULL, *native = NULL;
 
 	ASSERT_RTNL();
-	if (!td->cfg.fastpath) {
-		teredo_fastpath_detach(td);
-		return;
+	if (td->cfg.fastpath) {
+		up = __dev_get_by_index(td->net, td->cfg.link);
+		if (td->cfg.native)
+			native = __dev_get_by_index(dev_net(td->dev),
+						    td->cfg.native);
 	}
-	dev = __dev_get_by_index(td->net, td->cfg.link);
-	if (dev == td->uplink)
-		return;
-	/* the new one first: the old one keeps working if this fails */
-	if (WARN_ON_ONCE(!dev ||
-			 netdev_rx_handler_register(dev, teredo_uplink_rx, td))) {
+	teredo_fast_set(td, &td->uplink, &td->uplink_tracker, up);
+	teredo_fast_set(td, &td->native, &td->native_tracker, native);
+	if (td->cfg.fastpath && !td->uplink) {
 		td->cfg.fastpath = false;
+		td->cfg.native = 0;
 		teredo_fastpath_detach(td);
-		return;
+	} else if (td->cfg.native && !td->native) {
+		td->cfg.native = 0;
 	}
-	teredo_fastpath_detach(td);
-	netdev_hold(dev, &td->uplink_tracker, GFP_KERNEL);
-	td->uplink = dev;
 }
 
-/* An underlay device going away (deleted, or moved to another namespace)
- * takes the fast path with it; the device keeps its socket.
+/* An uplink going away (deleted, or moved to another namespace) takes its
+ * fast path with it: the underlay both, the native device its own. So
+ * does the Teredo device leaving the native device's namespace. The
+ * device keeps its socket and the stack's path.
  */
 static int teredo_netdev_event(struct notifier_block *nb,
 			       unsigned long event, void *ptr)
@@ -211,13 +180,35 @@ static int teredo_netdev_event(struct notifier_block *nb,
 	struct net_device *dev = netdev_notifier_info_to_dev(ptr);
 	struct teredo_dev *td;
 
-	if (event != NETDEV_UNREGISTER || !teredo_is_uplink(dev))
+	if (event != NETDEV_UNREGISTER)
+		return NOTIFY_DONE;
+	if (dev->rtnl_link_ops == &teredo_link_ops) {
+		td = netdev_priv(dev);
+		if (!td->native || dev->reg_state != NETREG_REGISTERED)
+			return NOTIFY_DONE;
+		netdev_info(dev, "native off: %s stays in the namespace the device leaves\n",
+			    td->native->name);
+		teredo_fast_set(td, &td->native, &td->native_tracker, NULL);
+		td->cfg.native = 0;
+		return NOTIFY_OK;
+	}
+	if (!teredo_is_uplink(dev))
 		return NOTIFY_DONE;
 	td = rtnl_dereference(dev->rx_handler_data);
-	teredo_fastpath_detach(td);
-	td->cfg.fastpath = false;
-	netdev_info(td->dev, "fastpath off: underlay device %s is going away\n",
-		    dev->name);
+	if (dev == td->native) {
+		teredo_fast_set(td, &td->native, &td->native_tracker, NULL);
+		td->cfg.native = 0;
+		if (dev != td->uplink)
+			netdev_info(td->dev, "native off: device %s is going away\n",
+				    dev->name);
+	}
+	if (dev == td->uplink) {
+		teredo_fastpath_detach(td);
+		td->cfg.fastpath = false;
+		td->cfg.native = 0;
+		netdev_info(td->dev, "fastpath off: underlay device %s is going away\n",
+			    dev->name);
+	}
 	return NOTIFY_OK;
 }
 

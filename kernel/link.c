@@ -16,6 +16,7 @@ static const struct nla_policy teredo_policy[IFLA_TEREDO_MAX + 1] = {
 	[IFLA_TEREDO_MTU]	= { .type = NLA_U32 },
 	[IFLA_TEREDO_MAX_PEERS]	= { .type = NLA_U32 },
 	[IFLA_TEREDO_FASTPATH]	= { .type = NLA_U8 },
+	[IFLA_TEREDO_NATIVE]	= { .type = NLA_U32 },
 };
 
 static int teredo_validate(struct nlattr *tb[], struct nlattr *data[],
@@ -89,6 +90,10 @@ static int teredo_parse(struct teredo_dev *td, struct nlattr *data[],
 		cfg->max_peers = nla_get_u32(data[IFLA_TEREDO_MAX_PEERS]);
 	if (data[IFLA_TEREDO_FASTPATH])
 		cfg->fastpath = nla_get_u8(data[IFLA_TEREDO_FASTPATH]);
+	if (data[IFLA_TEREDO_NATIVE])
+		cfg->native = nla_get_u32(data[IFLA_TEREDO_NATIVE]);
+	else if (!cfg->fastpath)
+		cfg->native = 0;	/* "fastpath off" turns both off */
 
 	if (cfg->link && !__dev_get_by_index(net, cfg->link)) {
 		NL_SET_ERR_MSG_ATTR(extack, data[IFLA_TEREDO_LINK],
@@ -101,16 +106,6 @@ static int teredo_parse(struct teredo_dev *td, struct nlattr *data[],
 		return -EADDRNOTAVAIL;
 	}
 	return 0;
-}
-
-static int teredo_check_fastpath(struct teredo_dev *td,
-				 const struct teredo_cfg *cfg,
-				 struct nlattr *data[],
-				 struct netlink_ext_ack *extack)
-{
-	return teredo_fastpath_check(td, cfg,
-				     data ? data[IFLA_TEREDO_FASTPATH] : NULL,
-				     extack);
 }
 
 /* teredo_validate() checked the range against min_mtu and max_mtu. */
@@ -140,7 +135,7 @@ static int teredo_newlink_common(struct net *net, struct net_device *dev,
 	td->net = net;
 	err = teredo_parse(td, data, &cfg, extack);
 	if (!err)
-		err = teredo_check_fastpath(td, &cfg, data, extack);
+		err = teredo_fastpath_check(td, &cfg, data, extack);
 	if (err)
 		return err;
 	/* a client's service port is random unless configured (RFC 4380
@@ -264,7 +259,7 @@ static int teredo_changelink(struct net_device *dev, struct nlattr *tb[],
 				    "maxpeers beyond what the peer table was sized for at creation: delete and add the device again");
 		return -ERANGE;
 	}
-	err = teredo_check_fastpath(td, &cfg, data, extack);
+	err = teredo_fastpath_check(td, &cfg, data, extack);
 	if (err)
 		return err;
 	err = teredo_set_mtu(dev, data);
@@ -296,7 +291,8 @@ static size_t teredo_get_size(const struct net_device *dev)
 	       nla_total_size(sizeof(__be16)) +	/* IFLA_TEREDO_PORT */
 	       nla_total_size(sizeof(u32)) +	/* IFLA_TEREDO_LINK */
 	       nla_total_size(sizeof(u32)) +	/* IFLA_TEREDO_MAX_PEERS */
-	       nla_total_size(sizeof(u8));	/* IFLA_TEREDO_FASTPATH */
+	       nla_total_size(sizeof(u8)) +	/* IFLA_TEREDO_FASTPATH */
+	       nla_total_size(sizeof(u32));	/* IFLA_TEREDO_NATIVE */
 }
 
 static int teredo_fill_info(struct sk_buff *skb, const struct net_device *dev)
@@ -309,7 +305,8 @@ static int teredo_fill_info(struct sk_buff *skb, const struct net_device *dev)
 	    nla_put_be16(skb, IFLA_TEREDO_PORT, cfg->port) ||
 	    (cfg->link && nla_put_u32(skb, IFLA_TEREDO_LINK, cfg->link)) ||
 	    nla_put_u32(skb, IFLA_TEREDO_MAX_PEERS, cfg->max_peers) ||
-	    nla_put_u8(skb, IFLA_TEREDO_FASTPATH, cfg->fastpath))
+	    nla_put_u8(skb, IFLA_TEREDO_FASTPATH, cfg->fastpath) ||
+	    (cfg->native && nla_put_u32(skb, IFLA_TEREDO_NATIVE, cfg->native)))
 		return -EMSGSIZE;
 	return 0;
 }

@@ -50,6 +50,7 @@ enum teredo_stat {
 	TEREDO_STAT_TX_BUBBLE,		/* bubbles sent */
 	TEREDO_STAT_TX_PING,		/* relay discovery echo requests */
 	TEREDO_STAT_TX_CONTROL,		/* packets sent for teredod */
+	TEREDO_STAT_TX_FASTPATH,	/* taken off the native device */
 	/* peers */
 	TEREDO_STAT_PEER_NEW,
 	TEREDO_STAT_PEER_TRUSTED,

@@ -32,6 +32,9 @@ struct teredo_cfg {
 	int link;		/* ifindex of the underlay device, 0 for any */
 	u32 max_peers;
 	bool fastpath;		/* relay: receive off the underlay device */
+	int native;		/* relay, fastpath: ifindex of the native
+				 * side device to transmit off, 0 for none
+				 */
 };
 
 /* A qualified client (set by teredod), replaced as a whole under RCU. */
@@ -50,9 +53,13 @@ struct teredo_dev {
 	struct list_head list;		/* in teredo_net.devs, under RTNL */
 	struct socket __rcu *sock;
 	struct teredo_cfg cfg;
-	/* fast path: the underlay device whose receive handler we are */
-	struct net_device *uplink;	/* under RTNL */
+	/* fast path: the devices whose receive handler we are, written
+	 * under RTNL; the handler only compares them with skb->dev
+	 */
+	struct net_device *uplink;	/* the underlay: decapsulation */
 	netdevice_tracker uplink_tracker;
+	struct net_device *native;	/* the native side: encapsulation */
+	netdevice_tracker native_tracker;
 	struct gro_cells gro_cells;
 	struct teredo_pcpu_stats __percpu *stats;
 	struct teredo_routes *routes;	/* outer routes, cached (route.c) */
@@ -123,14 +130,19 @@ rx_handler_result_t teredo_deliver_fast(struct teredo_dev *td,
 bool teredo_relay_rcv(struct teredo_dev *td, struct sk_buff *skb);
 bool teredo_is_bubble(const struct ipv6hdr *ip6h);
 
-/* fastpath.c */
+/* fastpath.c: the receive handler on the uplinks */
 int teredo_fastpath_check(struct teredo_dev *td, const struct teredo_cfg *cfg,
-			  const struct nlattr *attr,
-			  struct netlink_ext_ack *extack);
+			  struct nlattr *data[], struct netlink_ext_ack *extack);
 void teredo_fastpath_apply(struct teredo_dev *td);
 void teredo_fastpath_detach(struct teredo_dev *td);
 int teredo_fastpath_init(void);
 void teredo_fastpath_exit(void);
+
+/* fastrx.c, fasttx.c: what it does with what arrives */
+rx_handler_result_t teredo_fast_rx(struct teredo_dev *td,
+				   struct sk_buff **pskb);
+rx_handler_result_t teredo_fast_tx(struct teredo_dev *td,
+				   struct sk_buff **pskb);
 
 /* client.c */
 int teredo_client_rcv(struct teredo_dev *td, struct sk_buff *skb,
@@ -162,6 +174,10 @@ void teredo_tx_drop(struct teredo_dev *td, struct sk_buff *skb,
 		    enum teredo_stat why);
 bool teredo_tx_trusted(struct teredo_dev *td, struct sk_buff *skb,
 		       const struct in6_addr *dst);
+bool teredo_tx_target(struct teredo_dev *td, const struct in6_addr *dst,
+		      __be32 *ip, __be16 *port);
+void teredo_encap_bh(struct teredo_dev *td, struct sk_buff *skb,
+		     __be32 ip, __be16 port);
 bool teredo_tx_teredo_ok(struct teredo_dev *td, struct sk_buff *skb,
 			 const struct in6_addr *dst);
 int teredo_send_raw(struct teredo_dev *td, const void *data,

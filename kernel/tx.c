@@ -23,8 +23,8 @@ void teredo_tx_drop(struct teredo_dev *td, struct sk_buff *skb,
  * Consumes @skb. Bottom halves disabled (the transmit path): that is the
  * RCU read side the socket and the per-CPU route cache need.
  */
-static void __teredo_encap(struct teredo_dev *td, struct sk_buff *skb,
-			   __be32 ip, __be16 port)
+void teredo_encap_bh(struct teredo_dev *td, struct sk_buff *skb,
+		     __be32 ip, __be16 port)
 {
 	struct socket *sock;
 	struct rtable *rt;
@@ -67,7 +67,7 @@ void teredo_encap(struct teredo_dev *td, struct sk_buff *skb,
 		  __be32 ip, __be16 port)
 {
 	local_bh_disable();
-	__teredo_encap(td, skb, ip, port);
+	teredo_encap_bh(td, skb, ip, port);
 	local_bh_enable();
 }
 
@@ -102,12 +102,12 @@ struct sk_buff *teredo_bubble(struct teredo_dev *td,
 	return skb;
 }
 
-/* Sent at once to a valid trusted entry of @dst (RFC 4380 5.2.4 and 5.4.1
- * case 1), lock-free: the fast path. Returns false if there is none. From
- * ndo_start_xmit (bottom halves disabled).
+/* Where packets to @dst go at once, lock-free: a valid trusted entry (RFC
+ * 4380 5.2.4 and 5.4.1 case 1), whose last transmission is now. Returns
+ * false if there is none. Bottom halves disabled.
  */
-bool teredo_tx_trusted(struct teredo_dev *td, struct sk_buff *skb,
-		       const struct in6_addr *dst)
+bool teredo_tx_target(struct teredo_dev *td, const struct in6_addr *dst,
+		      __be32 *ip, __be16 *port)
 {
 	struct teredo_peer *p = teredo_peer_find(&td->peers, dst);
 	u32 now;
@@ -118,7 +118,23 @@ bool teredo_tx_trusted(struct teredo_dev *td, struct sk_buff *skb,
 	if (unlikely(!teredo_peer_fresh(p, now)))
 		return false;
 	teredo_peer_touch(&p->last_tx, now);
-	__teredo_encap(td, skb, READ_ONCE(p->ip), READ_ONCE(p->port));
+	*ip = READ_ONCE(p->ip);
+	*port = READ_ONCE(p->port);
+	return true;
+}
+
+/* @skb sent at once to the trusted entry of @dst: the fast path. Returns
+ * false if there is none. From ndo_start_xmit (bottom halves disabled).
+ */
+bool teredo_tx_trusted(struct teredo_dev *td, struct sk_buff *skb,
+		       const struct in6_addr *dst)
+{
+	__be32 ip;
+	__be16 port;
+
+	if (!teredo_tx_target(td, dst, &ip, &port))
+		return false;
+	teredo_encap_bh(td, skb, ip, port);
 	return true;
 }
 

@@ -1,11 +1,12 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# The relay's receive fast path (fastpath on): relay.sh's tests again with
-# it on; what it takes off the underlay and what it leaves to the stack
-# (bad checksums, IP options, fragments); the netfilter hooks that still
-# apply and those that do not; its configuration; the underlay device
-# deleted or moved away; unloading with it on.
-RELAY_OPTS="dev eth0 fastpath on"
+# The relay's fast paths (fastpath on, native IFNAME): relay.sh's tests
+# again with both on; what they take off the underlay and the native device
+# and what they leave to the stack (bad checksums, IP options, fragments;
+# expiring hop limits, packets too big, hop-by-hop options, forwarding
+# off); the netfilter hooks that still apply and those that do not; their
+# configuration; the uplinks deleted or moved away; unloading with them on.
+RELAY_OPTS="dev eth0 fastpath on native eth1"
 source "$(dirname "$0")/relay.sh"
 RTNL=$(dirname "$0")/teredo_rtnl.py
 
@@ -133,12 +134,138 @@ test_fastpath_data() {
 	stop_daemons
 }
 
-# The relay tests, all through the fast path: every RFC check, hostile
+# What moved since nsnap: "TX_FASTPATH FORWARDED" (packets the native fast
+# path took, packets IPv6 forwarded in the relay namespace).
+forwarded() { "$IP" netns exec relay awk '$1 == "Ip6OutForwDatagrams" { print $2 }' /proc/net/snmp6; }
+ncounts() { echo "$(counter -n relay teredo0 tx_fastpath) $(forwarded)"; }
+nsnap() { read -r -a NSNAP <<<"$(ncounts)"; }
+nmoved() {
+	local now
+
+	read -r -a now <<<"$(ncounts)"
+	echo "$((now[0] - NSNAP[0])) $((now[1] - NSNAP[1]))"
+}
+taken() { expect_eq "$(nmoved | cut -d" " -f1)" "$1"; }
+
+nft_packets() {	# NS FAMILY TABLE: the packets of the table's counters
+	"$IP" netns exec "$1" nft list table "$2" "$3" |
+		awk '$0 ~ /counter packets/ { for (i = 1; i < NF; i++) if ($i == "packets") s += $(i + 1) } END { print s + 0 }'
+}
+
+# An echo request from the native host to the client with a hop-by-hop
+# option (PadN); succeeds if the client's reply comes back.
+hbh_echo() {
+	"$IP" netns exec host6 python3 - "$CLIENT" <<-'EOF'
+	import socket, sys
+	s = socket.socket(socket.AF_INET6, socket.SOCK_RAW, socket.IPPROTO_ICMPV6)
+	s.setsockopt(socket.IPPROTO_IPV6, 54, bytes([0, 0, 1, 4, 0, 0, 0, 0]))  # IPV6_HOPOPTS
+	s.settimeout(3)
+	s.sendto(bytes([128, 0, 0, 0, 0x12, 0x34, 0, 1]) + b"hbh", (sys.argv[1], 0))
+	while True:
+	    data, addr = s.recvfrom(2048)
+	    if data[0] == 129 and data[4:6] == bytes([0x12, 0x34]):
+	        sys.exit(0)
+	EOF
+}
+
+test_fastpath_native() {
+	local out
+
+	setup
+	"$IP" netns exec srv "$PEER" server 198.18.0.1 600 &
+	PIDS+=($!)
+	start_client 900
+	wait_for 10 udp_bound srv 3544
+	check "native host pings the client through the relay" ping_client 2
+	nsnap
+	ping_client 5 >/dev/null
+	check "5 requests taken off eth1, only the 5 replies forwarded by IPv6" \
+		eval 'expect_eq "$(nmoved)" "5 5"'
+	"$IP" -n relay link set teredo0 type teredo native none
+	nsnap
+	ping_client 5 >/dev/null
+	check "with native none, IPv6 forwards both ways" eval 'expect_eq "$(nmoved)" "0 10"'
+	"$IP" -n relay link set teredo0 type teredo native eth1
+
+	check "a counter in the client of hop limits 63" \
+		"$IP" netns exec client nft -f - <<-EOF
+	table inet h {
+		chain in {
+			type filter hook input priority 0;
+			udp dport 40000 @th,120,8 63 counter
+		}
+	}
+	EOF
+	nsnap
+	"$IP" netns exec host6 ping -6 -c 3 -i 0.3 -W 3 -t 64 $CLIENT >/dev/null
+	check "hop limit 64 arrives as 63, through the fast path" \
+		eval 'expect_eq "$(nft_packets client inet h) $(nmoved | cut -d" " -f1)" "3 3"'
+	"$IP" netns exec client nft delete table inet h
+
+	nsnap
+	out=$("$IP" netns exec host6 ping -6 -c 1 -W 3 -t 1 $CLIENT 2>&1)
+	check "hop limit 1: left to the stack, which answers time exceeded" \
+		eval 'grep -q "Time exceeded" <<<"$out" && taken 0'
+	nsnap
+	out=$("$IP" netns exec host6 ping -6 -c 1 -W 3 -s 1233 -M do $CLIENT 2>&1)
+	check "1281 bytes: left to the stack, which answers packet too big" \
+		eval 'grep -q "Packet too big: mtu=1280" <<<"$out" && taken 0'
+	nsnap
+	check "a hop-by-hop option: through the stack, answered" hbh_echo
+	check "and not taken" taken 0
+
+	check "an ip6 forward table" "$IP" netns exec relay nft -f - <<-EOF
+	table ip6 f {
+		chain fw {
+			type filter hook forward priority 0;
+			ip6 daddr 2001::/32 counter drop
+		}
+	}
+	EOF
+	rebubble
+	check "an ip6 forward rule does not see what the fast path takes" \
+		eval 'ping_client 1 && expect_eq "$(nft_packets relay ip6 f)" 0'
+	"$IP" -n relay link set teredo0 type teredo native none
+	check "with native none, it does" \
+		eval 'not ping_client 1 && [ "$(nft_packets relay ip6 f)" -ge 1 ]'
+	"$IP" netns exec relay nft delete table ip6 f
+	"$IP" -n relay link set teredo0 type teredo native eth1
+	rebubble
+	check "and without it, the fast path works" ping_client 1
+
+	check "a netdev ingress table on eth1" "$IP" netns exec relay nft -f - <<-EOF
+	table netdev t {
+		chain in {
+			type filter hook ingress device eth1 priority 0;
+			ip6 daddr 2001::/32 counter drop
+		}
+	}
+	EOF
+	nsnap
+	check "a netdev ingress rule on eth1 applies first" not ping_client 1
+	check "so nothing reached the fast path, and the rule counted" \
+		eval 'taken 0 && [ "$(nft_packets relay netdev t)" -ge 1 ]'
+	"$IP" netns exec relay nft delete table netdev t
+
+	"$IP" netns exec relay sysctl -qw net.ipv6.conf.all.forwarding=0
+	nsnap
+	check "IPv6 forwarding off: nothing forwarded" not ping_client 1
+	check "nor taken by the fast path" taken 0
+	"$IP" netns exec relay sysctl -qw net.ipv6.conf.all.forwarding=1
+	rebubble
+	check "forwarding on again: through the fast path" \
+		eval 'ping_client 1 && taken 1'
+	stop_daemons
+}
+
+# The relay tests, all through the fast paths: every RFC check, hostile
 # input, floods, teardown under traffic.
 test_relay_fast() {
 	test_relay
-	check "the relay tests went through the fast path" \
+	check "the relay tests went through the receive fast path" \
 		counter_ge -n relay teredo0 rx_fastpath 10
+	check "and through the transmit fast path" \
+		counter_ge -n relay teredo0 tx_fastpath 5
 }
 
 uplinks() {	# namespace a: two underlay devices with addresses, a bridge
@@ -155,6 +282,7 @@ uplinks() {	# namespace a: two underlay devices with addresses, a bridge
 }
 
 fastpath_is() { expect_eq "$(link_json -n a "$1" 'L["linkinfo"]["info_data"]["fastpath"]')" "$2"; }
+native_is() { expect_eq "$(link_json -n a "$1" 'L["linkinfo"]["info_data"].get("native")')" "$2"; }
 bridge_port_ok() {	# DEV: it can join a bridge (no receive handler on it)
 	"$IP" -n a link set "$1" master br0 && "$IP" -n a link set "$1" nomaster
 }
@@ -226,8 +354,13 @@ test_fastpath_config() {
 	check "deleting the device frees the underlay" \
 		eval '"$IP" -n a link del t1 && bridge_port_ok veth0'
 
-	"$IP" -n a link add t1 type teredo local 198.18.0.1 dev veth0 fastpath on
+	"$IP" -n a link add t1 type teredo local 198.18.0.1 dev veth0 fastpath on native veth1
 	"$IP" -n a link set t1 netns b
+	check "the device moved to another namespace: native off, the native device free" \
+		eval 'bridge_port_ok veth1 &&
+		      expect_eq "$(link_json -n b t1 "L[\"linkinfo\"][\"info_data\"].get(\"native\")")" None'
+	check "and says so in the kernel log" \
+		sh -c 'dmesg | tail -n 20 | grep -q "t1: native off: veth1 stays in the namespace the device leaves"'
 	check "the device moved to another namespace keeps it" \
 		eval 'not bridge_port_ok veth0 &&
 		      expect_eq "$(link_json -n b t1 "L[\"linkinfo\"][\"info_data\"][\"fastpath\"]")" True'
@@ -239,13 +372,74 @@ test_fastpath_config() {
 	NS_LIST=()
 }
 
+test_native_config() {
+	uplinks
+	check "native without fastpath refused" \
+		fails_with 'it needs fastpath on' \
+		"$IP" -n a link add t1 type teredo local 198.18.0.1 dev veth0 native veth2
+	check "native on loopback refused" \
+		fails_with 'native needs a device that receives from the network' \
+		"$IP" -n a link add t1 type teredo local 198.18.0.1 dev veth0 fastpath on native lo
+	check "a native device that does not exist refused by the kernel" \
+		fails_with 'native device not found' \
+		"$IP" netns exec a "$RTNL" t1 local=198.18.0.1 \
+			link="$("$IP" netns exec a cat /sys/class/net/veth0/ifindex)" fastpath=1 native=99999
+	"$IP" -n a link set veth2 master br0
+	check "a bridge port as native device refused" \
+		fails_with 'already has a receive handler' \
+		"$IP" -n a link add t1 type teredo local 198.18.0.1 dev veth0 fastpath on native veth2
+	"$IP" -n a link set veth2 nomaster
+	check "nothing was left behind by the failures" \
+		eval 'test "$("$IP" -n a -o link show type teredo | wc -l)" = 0 && bridge_port_ok veth0'
+
+	check "add with native veth2" \
+		"$IP" -n a link add t1 type teredo local 198.18.0.1 dev veth0 fastpath on native veth2
+	check "ip -d shows it" \
+		sh -c "$IP -n a -d link show t1 | grep -qF 'fastpath on native veth2'"
+	check "ip -j -d shows it" native_is t1 veth2
+	check "both uplinks are taken" \
+		eval 'not bridge_port_ok veth0 && not bridge_port_ok veth2'
+	check "another device's uplink refused as native device" \
+		fails_with 'already carries the fast path of another Teredo device' \
+		"$IP" -n a link add t2 type teredo local 198.18.0.1 port 3545 dev veth3 fastpath on native veth2
+	check "moved to the underlay itself: one handler for both" \
+		eval '"$IP" -n a link set t1 type teredo native veth0 && native_is t1 veth0 &&
+		      bridge_port_ok veth2 && not bridge_port_ok veth0'
+	check "native none keeps the receive fast path" \
+		eval '"$IP" -n a link set t1 type teredo native none && native_is t1 None &&
+		      fastpath_is t1 True && not bridge_port_ok veth0'
+	"$IP" -n a link set t1 type teredo native veth2
+	check "fastpath off turns native off too, and frees both" \
+		eval '"$IP" -n a link set t1 type teredo fastpath off && native_is t1 None &&
+		      bridge_port_ok veth0 && bridge_port_ok veth2'
+	"$IP" -n a link set t1 type teredo fastpath on native veth2
+	check "deleting the native device: native off, fastpath on" \
+		eval '"$IP" -n a link del veth2 && native_is t1 None && fastpath_is t1 True'
+	check "and says so in the kernel log" \
+		sh -c 'dmesg | tail -n 20 | grep -q "t1: native off: device veth2 is going away"'
+	# deleting one end of a veth deletes both: veth3 went with veth2
+	"$IP" -n a link set t1 type teredo native veth1
+	check "deleting the underlay: both off" \
+		eval '"$IP" -n a link del veth0 && native_is t1 None && fastpath_is t1 False'
+	"$IP" -n a -batch - <<-EOF
+	link add veth4 type veth peer name veth5
+	addr add 198.18.2.1/24 dev veth4
+	link set veth4 up
+	EOF
+	check "underlay and native device in one" \
+		"$IP" -n a link set t1 type teredo local 198.18.2.1 dev veth4 fastpath on native veth4
+	check "deleting the namespace of device and uplinks" "$IP" netns del a
+	NS_LIST=(b)
+}
+
 test_fastpath_unload() {
 	uplinks
-	"$IP" -n a link add t1 type teredo local 198.18.0.1 dev veth0 fastpath on
-	check "modprobe -r with the fast path on" modprobe -r teredo
-	check "leaves the underlay free" bridge_port_ok veth0
+	"$IP" -n a link add t1 type teredo local 198.18.0.1 dev veth0 fastpath on native veth2
+	check "modprobe -r with both fast paths on" modprobe -r teredo
+	check "leaves the uplinks free" eval 'bridge_port_ok veth0 && bridge_port_ok veth2'
 }
 
 trap stop_daemons EXIT
-run_tests test_fastpath_config test_fastpath_data test_relay_fast test_flood \
-	test_teardown_under_traffic test_fastpath_unload
+run_tests test_fastpath_config test_native_config test_fastpath_data \
+	test_fastpath_native test_relay_fast test_flood test_teardown_under_traffic \
+	test_fastpath_unload

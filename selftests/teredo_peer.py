@@ -116,9 +116,14 @@ def client(bind, me, seconds, ping=None, relay=None):
             if origin:  # indirect bubble: open our NAT towards the origin
                 s.sendto(bubble(me, psrc), origin)
             continue
-        if nh == 58 and pkt[40] == 128 and pdst == me:
-            s.sendto(icmp6(me, psrc, 129, pkt[44:]), src)
-        elif nh == 58 and pkt[40] == 129:
+        off = 40
+        if nh == 0 and len(pkt) >= 48:  # a hop-by-hop header: skip it
+            nh, off = pkt[40], 40 + (pkt[41] + 1) * 8
+        if len(pkt) < off + 4:
+            continue
+        if nh == 58 and pkt[off] == 128 and pdst == me:
+            s.sendto(icmp6(me, psrc, 129, pkt[off + 4:]), src)
+        elif nh == 58 and pkt[off] == 129:
             replies += 1
     print("replies %d requests %d" % (replies, requests))
 

@@ -5,7 +5,7 @@ so the selftests can reach the kernel's validation with any attribute value.
 
 usage: teredo_rtnl.py NAME [ATTR=VALUE ...]
   ATTR: mode (u8), local (dotted IPv4), port (be16), link (u32), mtu (u32),
-        maxpeers (u32), fastpath (u8)
+        maxpeers (u32), fastpath (u8), native (u32)
 Prints the kernel's extack message and exits 1 when the request fails.
 """
 import socket
@@ -28,6 +28,7 @@ ATTRS = {
     "mtu": (5, lambda v: struct.pack("I", int(v))),
     "maxpeers": (6, lambda v: struct.pack("I", int(v))),
     "fastpath": (7, lambda v: struct.pack("B", int(v))),
+    "native": (8, lambda v: struct.pack("I", int(v))),
 }
 
 

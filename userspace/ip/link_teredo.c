@@ -76,7 +76,7 @@ static void print_explain(FILE *f)
 	fprintf(f,
 		"Usage: ... teredo [ mode { relay | client } ] [ local ADDR ] [ port PORT ]\n"
 		"                  [ dev PHYS_DEV ] [ mtu MTU ] [ maxpeers NUMBER ]\n"
-		"                  [ fastpath { on | off } ]\n"
+		"                  [ fastpath { on | off } ] [ native { NATIVE_DEV | none } ]\n"
 		"\n"
 		"Where: ADDR := { IPV4_ADDRESS | any }\n"
 		"       PORT := 1..65535 (default %u for a relay, random for a client)\n"
@@ -84,7 +84,12 @@ static void print_explain(FILE *f)
 		"       fastpath on: a relay takes its datagrams off PHYS_DEV as it\n"
 		"                    receives them, before IPv4 routing, netfilter's\n"
 		"                    ip/inet hooks and the socket (needs local ADDR\n"
-		"                    and dev PHYS_DEV; default off)\n",
+		"                    and dev PHYS_DEV; default off)\n"
+		"       native NATIVE_DEV: with fastpath on, a relay also takes the IPv6\n"
+		"                    packets to trusted Teredo peers off NATIVE_DEV as\n"
+		"                    it receives them and sends them at once, before\n"
+		"                    IPv6 routing, forwarding and netfilter's ip6/inet\n"
+		"                    hooks (default none; fastpath off clears it)\n",
 		TEREDO_PORT, TEREDO_MIN_MTU, TEREDO_MIN_MTU);
 }
 
@@ -164,6 +169,13 @@ static int teredo_parse_opt(struct link_util *lu, int argc, char **argv,
 			else
 				invarg("invalid fastpath, expected \"on\" or \"off\"", *argv);
 			addattr8(n, maxlen, IFLA_TEREDO_FASTPATH, mode);
+		} else if (!strcmp(key, "native")) {
+			NEXT_ARG();
+			check_dup(&seen, IFLA_TEREDO_NATIVE, key, *argv);
+			u32 = strcmp(*argv, "none") ? ll_name_to_index(*argv) : 0;
+			if (!u32 && strcmp(*argv, "none"))
+				invarg("invalid native, no such device", *argv);
+			addattr32(n, maxlen, IFLA_TEREDO_NATIVE, u32);
 		} else if (!strcmp(key, "help")) {
 			print_explain(stdout);
 			return -1;
@@ -232,6 +244,13 @@ static void teredo_print_opt(struct link_util *lu, FILE *f, struct rtattr *tb[])
 		print_color_bool(PRINT_JSON, COLOR_NONE, "fastpath", NULL, on);
 		print_color_string(PRINT_FP, COLOR_NONE, NULL, "fastpath %s ",
 				   on ? "on" : "off");
+	}
+
+	if (attr_ok(tb, IFLA_TEREDO_NATIVE, sizeof(__u32))) {
+		idx = *(__u32 *)RTA_DATA(tb[IFLA_TEREDO_NATIVE]);
+		if (idx)
+			print_color_string(PRINT_ANY, COLOR_IFNAME, "native", "native %s ",
+					   ll_index_to_name(idx));
 	}
 }
 

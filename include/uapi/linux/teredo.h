@@ -35,6 +35,13 @@ enum {
 	 * IFLA_TEREDO_LINK and IFLA_TEREDO_LOCAL
 	 */
 	IFLA_TEREDO_FASTPATH,
+	/* u32, ifindex in the Teredo device's namespace, 0 for none; relay
+	 * mode with IFLA_TEREDO_FASTPATH: take the IPv6 packets to trusted
+	 * Teredo peers off this (native side) device as it receives them,
+	 * and send them in UDP at once, before IPv6 routing, forwarding and
+	 * netfilter's IPv6 hooks
+	 */
+	IFLA_TEREDO_NATIVE,
 	__IFLA_TEREDO_MAX,
 };
 
