@@ -329,8 +329,6 @@ teredo_stats() {	# non-zero counters of teredo0 (drops etc.)
 want() { [ -z "$ONLY" ] || [[ "$1/$2" =~ $ONLY ]]; }
 
 # ---- contenders ---------------------------------------------------------
-# teredo-fast: both fast paths, receive off eth0 and transmit off eth1
-FAST_OPTS="dev eth0 fastpath on native eth1"
 our_relay() {	# [more "ip link add ... type teredo" options]
 	"$IP" -n relay -batch - <<-EOF
 	link add teredo0 type teredo mode relay local 198.18.0.10 $*
@@ -391,7 +389,7 @@ decap() {	# SCENARIO PAYLOAD_LEN
 		case $ct in
 		teredo|teredo-fast)
 			# teredo-fast: the receive fast path, off eth0
-			if [ $ct = teredo ]; then our_relay; else our_relay $FAST_OPTS; fi || continue
+			if [ $ct = teredo ]; then our_relay; else our_relay dev eth0 fastpath on; fi || continue
 			trust_client || log "WARNING: ping through our relay failed (client may not be trusted)"
 			rf="refresh_client 3544"
 			f=$(python3 "$BENCH/frames.py" --hex teredo $MAC_R0 $MAC_C "$len") ;;
@@ -435,7 +433,7 @@ refresh_peers() { trafgen_once "$PEERS_CFG" "$NPEERS"; }
 # the address); the UDP/IPv4 packets to the clients out through sink0.
 encap() {	# SCENARIO PAYLOAD_LEN
 	local sc=$1 len=$2 ct refresh dst spread=""
-	for ct in teredo teredo-fast miredo sit-fou plain; do
+	for ct in teredo miredo sit-fou plain; do
 		want "$sc" "$ct" || continue
 		log "=== $sc / $ct"
 		teardown
@@ -451,9 +449,8 @@ encap() {	# SCENARIO PAYLOAD_LEN
 			python3 "$BENCH/frames.py" bubbles $MAC_R0 $MAC_C "$NPEERS" >"$PEERS_CFG"
 		fi
 		case $ct in
-		teredo|teredo-fast)
-			# teredo-fast: both fast paths, the native one off eth1
-			if [ $ct = teredo ]; then our_relay; else our_relay $FAST_OPTS; fi || continue
+		teredo)
+			our_relay || continue
 			trust_client || log "WARNING: ping through our relay failed (client not trusted)"
 			refresh="refresh_client 3544" ;;
 		miredo)
@@ -466,10 +463,10 @@ encap() {	# SCENARIO PAYLOAD_LEN
 		dst=$CLIENT
 		if [ -n "${NPEERS:-}" ]; then
 			dst=${CLIENT%:*}:fc00 spread="spread=$NPEERS off=50"	# the destination's last word
-			if [[ $ct == teredo* ]] || [ $ct = miredo ]; then
+			if [ $ct = teredo ] || [ $ct = miredo ]; then
 				trust_peers $((14 + 40 + 8 + len)) "$dst" "${CLIENT%:*}:$(printf %x $((0xfc00 + NPEERS - 1)))"
 				refresh=refresh_peers
-				[[ $ct == teredo* ]] && log "peers: $("$IP" netns exec relay "$TEREDOD" show dev teredo0 --json 2>&1 | tr -d '\n' | cut -c1-400)"
+				[ $ct = teredo ] && log "peers: $("$IP" netns exec relay "$TEREDOD" show dev teredo0 --json 2>&1 | tr -d '\n' | cut -c1-400)"
 			fi
 		fi
 		if [ $ct = plain ]; then
@@ -487,7 +484,7 @@ encap() {	# SCENARIO PAYLOAD_LEN
 		fi || { log "sink route failed"; continue; }
 		measure "$sc" "$ct" "eth1 $(python3 "$BENCH/frames.py" --hex native $MAC_R1 $MAC_N "$len" $dst) $spread" \
 			"$refresh"
-		[[ $ct == teredo* ]] && teredo_stats
+		[ $ct = teredo ] && teredo_stats
 		[ $ct = miredo ] && { "$IP" -n relay -s link show dev teredo | sed -n 3,6p | sed 's/^/# miredo tun: /'
 			"$IP" netns exec relay grep Udp: /proc/net/snmp | sed 's/^/# miredo ns /'; }
 	done
@@ -508,7 +505,6 @@ many_peers_base() {	# CONTENDER [our_relay options]
 	EOF
 	case $ct in
 	teredo) our_relay "$@" || return 1 ;;
-	teredo-fast) our_relay $FAST_OPTS "$@" || return 1 ;;
 	miredo) miredo_relay || return 1 ;;
 	sit-fou) sit_encap || return 1 ;;
 	plain) "$IP" -n relay route add 2001::/32 via 2001:db8:2::2 dev eth0 || return 1 ;;
@@ -619,7 +615,7 @@ encap_peers() {	# N
 	# 48: the last 6 bytes of the destination
 	PEERS_FRAME=$(python3 "$BENCH/frames.py" --hex native $MAC_R1 $MAC_N 16 2001:0:c612:1:0:fbff:39ed:feff)
 	local n=$1 sc=encap-peers-$1 ct t0 t1 m0 m1 peers trusted per slab bucket free objs r0 r1
-	for ct in teredo teredo-fast miredo sit-fou plain; do
+	for ct in teredo miredo sit-fou plain; do
 		want "$sc" "$ct" || continue
 		log "=== $sc / $ct"
 		teardown
@@ -629,7 +625,7 @@ encap_peers() {	# N
 		# valid (a slow real-time boot lost its first run that way)
 		settle
 		case $ct in
-		teredo|teredo-fast)
+		teredo)
 			sleep 1
 			read -r -a m0 < <(mem_snapshot)
 			t0=$EPOCHREALTIME
@@ -647,12 +643,12 @@ encap_peers() {	# N
 			slab=$((m1[0] - m0[0])) bucket=$((m1[1] - m0[1])) free=$((m0[2] - m1[2])) objs=$((m1[3] - m0[3]))
 			per=$(awk -v s="$slab" -v b="$bucket" -v n="$peers" 'BEGIN { printf "%.1f", (s + b) / n }')
 			log "$sc memory: slab +$slab bytes (+$objs objects), vmalloc'ed buckets +$bucket bytes, MemFree -$free bytes: $per bytes per peer (slab + buckets), $(awk -v f="$free" -v n="$peers" 'BEGIN { printf "%.1f", f / n }') by MemFree"
-			if [ "$n" -ge 100000 ] && [ $ct = teredo ]; then
+			if [ "$n" -ge 100000 ]; then
 				emit "peer-memory-$n" teredo "" "" "" "{\"value\": $per, \"unit\": \"bytes/peer\", \"bytes_per_peer\": $per, \"peers\": $peers, \"slab_bytes\": $slab, \"bucket_bytes\": $bucket, \"memfree_bytes\": $free}"
 			fi
 			RUN_PRE=peers_pre RUN_POST=peers_post EXTRA="{\"peers\": $n, \"trusted\": $trusted}" \
-				many_peers_sink "$ct"
-				measure "$sc" "$ct" "eth1 $PEERS_FRAME peers=$n off=48" \
+				many_peers_sink teredo
+				measure "$sc" teredo "eth1 $PEERS_FRAME peers=$n off=48" \
 				"$TSEND bubbles -t $TS_T -n $n -c $n"
 			teredo_stats ;;
 		miredo)
