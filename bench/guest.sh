@@ -117,6 +117,28 @@ to_sink() {
 	done
 }
 
+# The encapsulation rows drain at the relay's uplink instead: a fast-path
+# relay's socket is bound to eth0 ("dev eth0"), so its packets leave there
+# whatever the routes say. Every contender's output then leaves through
+# eth0, dropped and counted by a matchall filter on its egress (before the
+# veth's transmit), so all pay the same.
+SINK=sink0
+egress_sink() {	# after the setup through eth0: drain its output
+	tc -n relay -batch - <<-EOF
+	qdisc add dev eth0 clsact
+	filter add dev eth0 egress matchall action drop
+	EOF
+}
+sink_count() {	# packets that reached the sink
+	if [ "$SINK" = sink0 ]; then
+		counter relay sink0 tx
+		return
+	fi
+	tc -s -n relay filter show dev eth0 egress 2>/dev/null |
+		awk '/Sent/ { for (i = 1; i < NF; i++) if ($(i + 1) == "pkt") { print $i; f = 1; exit } }
+			END { if (!f) print 0 }'
+}
+
 counter() {	# NS DEV rx|tx: packets
 	local l n=0 want=$3 _ v
 	while read -r l; do
@@ -259,13 +281,13 @@ measure() {
 		# shellcheck disable=SC2086 # device, frame and options
 		inject_start $gen || log "inject failed"
 		sleep "$WARM"
-		ga=$(inject_sent); a=$(counter relay sink0 tx); d0=$(softnet_drops); t0=$EPOCHREALTIME
+		ga=$(inject_sent); a=$(sink_count); d0=$(softnet_drops); t0=$EPOCHREALTIME
 		if [ -n "${BENCH_PROFILE:-}" ] && [ "$r" = "$RUNS" ]; then
 			profile "$sc-$ct"
 		else
 			sleep "$WIN"
 		fi
-		gb=$(inject_sent); b=$(counter relay sink0 tx); d1=$(softnet_drops); t1=$EPOCHREALTIME
+		gb=$(inject_sent); b=$(sink_count); d1=$(softnet_drops); t1=$EPOCHREALTIME
 		inject_stop
 		pps=$(awk -v a="$a" -v b="$b" -v t0="$t0" -v t1="$t1" 'BEGIN { printf "%.0f", (b - a) / (t1 - t0) }')
 		gpps=$(awk -v a="$ga" -v b="$gb" -v t0="$t0" -v t1="$t1" 'BEGIN { printf "%.0f", (b - a) / (t1 - t0) }')
@@ -430,10 +452,14 @@ refresh_peers() { trafgen_once "$PEERS_CFG" "$NPEERS"; }
 
 # IPv6 frames from 2001:db8:1::2 received on the relay's eth1, to the
 # trusted client (NPEERS set: to 1024 clients at random, the low 10 bits of
-# the address); the UDP/IPv4 packets to the clients out through sink0.
+# the address); the UDP/IPv4 packets to the clients (plain: the IPv6
+# packets to 2001:db8:2::2 or 2001:db8:3::/64) leave through eth0, where
+# egress_sink drops and counts them.
+# teredo-fast: both fast paths, receive off eth0 and transmit off eth1.
+FAST_OPTS="dev eth0 fastpath on native eth1"
 encap() {	# SCENARIO PAYLOAD_LEN
 	local sc=$1 len=$2 ct refresh dst spread=""
-	for ct in teredo miredo sit-fou plain; do
+	for ct in teredo teredo-fast miredo sit-fou plain; do
 		want "$sc" "$ct" || continue
 		log "=== $sc / $ct"
 		teardown
@@ -449,8 +475,8 @@ encap() {	# SCENARIO PAYLOAD_LEN
 			python3 "$BENCH/frames.py" bubbles $MAC_R0 $MAC_C "$NPEERS" >"$PEERS_CFG"
 		fi
 		case $ct in
-		teredo)
-			our_relay || continue
+		teredo|teredo-fast)
+			if [ $ct = teredo ]; then our_relay; else our_relay $FAST_OPTS; fi || continue
 			trust_client || log "WARNING: ping through our relay failed (client not trusted)"
 			refresh="refresh_client 3544" ;;
 		miredo)
@@ -463,28 +489,24 @@ encap() {	# SCENARIO PAYLOAD_LEN
 		dst=$CLIENT
 		if [ -n "${NPEERS:-}" ]; then
 			dst=${CLIENT%:*}:fc00 spread="spread=$NPEERS off=50"	# the destination's last word
-			if [ $ct = teredo ] || [ $ct = miredo ]; then
+			if [[ $ct == teredo* ]] || [ $ct = miredo ]; then
 				trust_peers $((14 + 40 + 8 + len)) "$dst" "${CLIENT%:*}:$(printf %x $((0xfc00 + NPEERS - 1)))"
 				refresh=refresh_peers
-				[ $ct = teredo ] && log "peers: $("$IP" netns exec relay "$TEREDOD" show dev teredo0 --json 2>&1 | tr -d '\n' | cut -c1-400)"
+				[[ $ct == teredo* ]] && log "peers: $("$IP" netns exec relay "$TEREDOD" show dev teredo0 --json 2>&1 | tr -d '\n' | cut -c1-400)"
 			fi
 		fi
 		if [ $ct = plain ]; then
 			dst=2001:db8:2::2
 			[ -n "${NPEERS:-}" ] && dst=2001:db8:3::
-			to_sink 2001:db8:2::2/128 2001:db8:3::/64
-		elif [ -n "${NPEERS:-}" ]; then
-			# bubbles to the server 198.18.0.1 count too: a relay
-			# sends them only for peers it does not trust (ours sent
-			# none in the runs: tx_bubble stays at one per peer);
-			# Miredo's, if any, count in its favour
-			to_sink 198.18.0.0/22
-		else
-			to_sink 198.18.0.21/32
-		fi || { log "sink route failed"; continue; }
-		measure "$sc" "$ct" "eth1 $(python3 "$BENCH/frames.py" --hex native $MAC_R1 $MAC_N "$len" $dst) $spread" \
-			"$refresh"
-		[ $ct = teredo ] && teredo_stats
+		fi
+		# bubbles to the server 198.18.0.1 count too: a relay sends them
+		# only for peers it does not trust (ours sent none in the runs:
+		# tx_bubble stays at one per peer); Miredo's, if any, count in
+		# its favour
+		egress_sink || { log "sink failed"; continue; }
+		SINK=eth0 measure "$sc" "$ct" \
+			"eth1 $(python3 "$BENCH/frames.py" --hex native $MAC_R1 $MAC_N "$len" $dst) $spread" "$refresh"
+		[[ $ct == teredo* ]] && teredo_stats
 		[ $ct = miredo ] && { "$IP" -n relay -s link show dev teredo | sed -n 3,6p | sed 's/^/# miredo tun: /'
 			"$IP" netns exec relay grep Udp: /proc/net/snmp | sed 's/^/# miredo ns /'; }
 	done
@@ -564,13 +586,13 @@ mem_snapshot() {	# prints: slab_bytes bucket_bytes memfree_bytes slab_objects
 peers_pre() {
 	teredo_read
 	PRE_QUEUED=$((${TST[tx_queued]:-0} + ${TST[tx_drop_queue_full]:-0}))
-	PRE_EXPIRED=${TST[peer_expired]:-0} PRE_SINK=$(counter relay sink0 tx)
+	PRE_EXPIRED=${TST[peer_expired]:-0} PRE_SINK=$(sink_count)
 }
 peers_post() {
 	local q e s
 	teredo_read
 	q=$((${TST[tx_queued]:-0} + ${TST[tx_drop_queue_full]:-0} - PRE_QUEUED))
-	e=$((${TST[peer_expired]:-0} - PRE_EXPIRED)) s=$(($(counter relay sink0 tx) - PRE_SINK))
+	e=$((${TST[peer_expired]:-0} - PRE_EXPIRED)) s=$(($(sink_count) - PRE_SINK))
 	[ "$q" -gt 0 ] && log "$q of $s packets to gone or expired peers (slow path), $e peers expired during the run" >&2
 	[ $((q * 100)) -gt "$s" ] && echo "$q of $s packets to gone or expired peers (slow path; $e peers expired)"
 }
@@ -602,10 +624,10 @@ miredo_rss() {	# resident bytes of Miredo's processes
 	done
 	echo "$t"
 }
-miredo_pre() { PRE_BUBBLES=$(server_bubbles); PRE_SINK=$(counter relay sink0 tx); }
+miredo_pre() { PRE_BUBBLES=$(server_bubbles); PRE_SINK=$(sink_count); }
 miredo_post() {
 	local q s
-	q=$(($(server_bubbles) - PRE_BUBBLES)) s=$(($(counter relay sink0 tx) - PRE_SINK))
+	q=$(($(server_bubbles) - PRE_BUBBLES)) s=$(($(sink_count) - PRE_SINK))
 	[ "$q" -gt 0 ] && log "$q of $s packets were bubbles to the server (expired or unknown peers)" >&2
 	[ $((q * 100)) -gt "$s" ] && echo "$q of $s packets were bubbles to the server (slow path)"
 }
