@@ -13,8 +13,10 @@
 #                                              relay sink0 (dummy)
 # The relay rows (decap-*, encap-*) measure the relay as a router sees it:
 # bench/inject/inject.ko hands frames to the stack as received on eth0
-# (Teredo side) or eth1 (native side), and the forwarded or encapsulated
-# packets leave through sink0, a dummy device that counts and frees them.
+# (Teredo side) or eth1 (native side); the decapsulated packets leave
+# through sink0, a dummy device that counts and frees them, the
+# encapsulated ones through eth0, dropped and counted on its egress
+# (egress_sink).
 # The veths and c/n only serve the setup (trusting the client, creating the
 # peers: pktgen, trafgen, bench/tsend.c) and the insertion flood (tsend).
 BENCH=$(cd "$(dirname "$0")" && pwd)

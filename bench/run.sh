@@ -8,7 +8,8 @@
 # rate under a flood of new destinations (bench/tsend.c, our relay only).
 # The relay is fed from inside the guest kernel (bench/inject, a module
 # built here: frames received on the relay's device as from a NIC) and
-# drained by a counting dummy device; see bench/guest.sh.
+# drained by a counting dummy device (encapsulation: a counting drop on the
+# uplink's egress); see bench/guest.sh.
 # Modes (see /work/shared/reference/bench-notes.md): "icount" boots with
 # -smp 1 -icount shift=1,sleep=on (instruction path length, repeatable
 # within 0.3 %), "realtime" with -smp 1 and no icount (cache and TLB costs
