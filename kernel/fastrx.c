@@ -64,17 +64,17 @@ static unsigned int teredo_fast_match(const struct teredo_dev *td,
 rx_handler_result_t teredo_fast_rx(struct teredo_dev *td,
 				   struct sk_buff **pskb)
 {
-	struct teredo_fast_hdr _h;
 	const struct teredo_fast_hdr *h;
 	struct sk_buff *skb = *pskb;
 	unsigned int len;
 
-	/* a GRO train (fraglist) is for the stack to take apart */
-	if (skb->pkt_type != PACKET_HOST || skb_is_gso(skb))
+	/* a GRO train (fraglist) is for the stack to take apart, and so
+	 * are the rare datagrams whose headers a driver left in pages
+	 */
+	if (skb->pkt_type != PACKET_HOST || skb_is_gso(skb) ||
+	    unlikely(skb_headlen(skb) < sizeof(*h)))
 		return RX_HANDLER_PASS;
-	h = skb_header_pointer(skb, 0, sizeof(_h), &_h);
-	if (!h)
-		return RX_HANDLER_PASS;
+	h = (const struct teredo_fast_hdr *)skb->data;
 	len = teredo_fast_match(td, h, skb->len);
 	if (!len)
 		return RX_HANDLER_PASS;
@@ -87,8 +87,7 @@ rx_handler_result_t teredo_fast_rx(struct teredo_dev *td,
 		return RX_HANDLER_CONSUMED;
 	}
 	*pskb = skb;
-	if (unlikely(!pskb_may_pull(skb, sizeof(_h)) ||
-		     pskb_trim_rcsum(skb, len))) {
+	if (unlikely(pskb_trim_rcsum(skb, len))) {
 		teredo_rx_drop(td, skb, TEREDO_STAT_RX_NOMEM);
 		return RX_HANDLER_CONSUMED;
 	}

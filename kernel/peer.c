@@ -66,18 +66,11 @@ static void teredo_peer_reap(struct teredo_dev *td)
 	teredo_peer_free_list(n);
 }
 
-/* A valid packet came from @p at @ip:@port: trust it (RFC 4380 5.4.2) and
- * release what waited for it.
- */
-void teredo_peer_rx(struct teredo_dev *td, struct teredo_peer *p,
-		    __be32 ip, __be16 port)
+/* teredo_peer_rx() for a peer not trusted yet, or at another mapping. */
+void teredo_peer_trust(struct teredo_dev *td, struct teredo_peer *p,
+		       __be32 ip, __be16 port)
 {
 	struct teredo_queue *q;
-
-	teredo_peer_touch(&p->last_rx, teredo_now());
-	if (likely(teredo_peer_trusted(p) && READ_ONCE(p->ip) == ip &&
-		   READ_ONCE(p->port) == port))
-		return;
 
 	spin_lock(&td->lock);
 	if (p->flags & TEREDO_PEER_DEAD) {

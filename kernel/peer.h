@@ -87,7 +87,7 @@ static inline struct teredo_peer *teredo_peer_find(struct rhashtable *ht,
 
 static inline bool teredo_peer_trusted(const struct teredo_peer *p)
 {
-	/* pairs with smp_store_release() in teredo_peer_rx() */
+	/* pairs with smp_store_release() in teredo_peer_trust() */
 	return smp_load_acquire(&p->flags) & TEREDO_PEER_TRUSTED;
 }
 
@@ -150,8 +150,21 @@ void teredo_queue_release(struct teredo_dev *td, struct teredo_queue *q,
 /* from the worker, not under the lock */
 void teredo_queue_retry(struct teredo_dev *td, u32 now);
 
-void teredo_peer_rx(struct teredo_dev *td, struct teredo_peer *p,
-		    __be32 ip, __be16 port);
+void teredo_peer_trust(struct teredo_dev *td, struct teredo_peer *p,
+		       __be32 ip, __be16 port);
+
+/* A valid packet came from @p at @ip:@port: trust it (RFC 4380 5.4.2) and
+ * release what waited for it. In softirq.
+ */
+static inline void teredo_peer_rx(struct teredo_dev *td, struct teredo_peer *p,
+				  __be32 ip, __be16 port)
+{
+	teredo_peer_touch(&p->last_rx, teredo_now());
+	if (unlikely(!teredo_peer_trusted(p) || READ_ONCE(p->ip) != ip ||
+		     READ_ONCE(p->port) != port))
+		teredo_peer_trust(td, p, ip, port);
+}
+
 void teredo_peer_queue(struct teredo_dev *td, struct sk_buff *skb,
 		       const struct in6_addr *dst);
 void teredo_peer_hold(struct teredo_dev *td, struct sk_buff *skb,

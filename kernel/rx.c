@@ -21,41 +21,58 @@ int teredo_rx_drop(struct teredo_dev *td, struct sk_buff *skb,
 	return 0;
 }
 
-/* Parse the optional authentication and origin indication headers, check
- * the IPv6 header and trim RFC 6081 trailers. Returns the drop reason, or
- * TEREDO_STAT_MAX when the packet is well formed.
+/* The authentication and origin indications (RFC 4380 5.1.1) at the
+ * start of the UDP payload of @skb: returns the offset of the IPv6 header
+ * after them, with that header pulled into the head, or 0 if the datagram
+ * is cut short.
  */
-static enum teredo_stat teredo_parse(struct sk_buff *skb, struct teredo_rx *rx)
+static unsigned int teredo_parse_ind(struct sk_buff *skb, struct teredo_rx *rx)
 {
 	unsigned int off = sizeof(struct udphdr);
-	struct ipv6hdr *ip6h;
-	const u8 *p;
+	const u8 *p = skb->data + off;
 
-	/* nothing is shorter than a bare IPv6 header: one pull for most */
-	if (!pskb_may_pull(skb, off + sizeof(*ip6h)))
-		return TEREDO_STAT_RX_SHORT;
-	p = skb->data + off;
-	if (p[0] == 0 && p[1] == 1) {
+	if (p[1] == 1) {
 		unsigned int len;
 
 		len = TEREDO_AUTH_MIN + p[2] + p[3];
 		if (!pskb_may_pull(skb, off + len + 2))
-			return TEREDO_STAT_RX_SHORT;
+			return 0;
 		rx->auth = true;
 		off += len;
 		p = skb->data + off;
 	}
 	if (p[0] == 0 && p[1] == 0) {
 		if (!pskb_may_pull(skb, off + TEREDO_ORIGIN_LEN))
-			return TEREDO_STAT_RX_SHORT;
+			return 0;
 		p = skb->data + off;
 		rx->origin = true;
 		rx->origin_port = ~get_unaligned((__be16 *)(p + 2));
 		rx->origin_ip = ~get_unaligned((__be32 *)(p + 4));
 		off += TEREDO_ORIGIN_LEN;
 	}
+	if (!pskb_may_pull(skb, off + sizeof(struct ipv6hdr)))
+		return 0;
+	return off;
+}
+
+/* Parse the optional indications, check the IPv6 header and trim RFC 6081
+ * trailers. Returns the drop reason, or TEREDO_STAT_MAX when the packet is
+ * well formed.
+ */
+static enum teredo_stat teredo_parse(struct sk_buff *skb, struct teredo_rx *rx)
+{
+	unsigned int off = sizeof(struct udphdr);
+	struct ipv6hdr *ip6h;
+
+	/* nothing is shorter than a bare IPv6 header: one pull for most */
 	if (!pskb_may_pull(skb, off + sizeof(*ip6h)))
 		return TEREDO_STAT_RX_SHORT;
+	/* both indications start with a zero byte, an IPv6 header never */
+	if (unlikely(!skb->data[off])) {
+		off = teredo_parse_ind(skb, rx);
+		if (!off)
+			return TEREDO_STAT_RX_SHORT;
+	}
 	ip6h = (struct ipv6hdr *)(skb->data + off);
 	if (ip6h->version != 6)
 		return TEREDO_STAT_RX_BAD_HEADER;
@@ -84,22 +101,26 @@ bool teredo_is_bubble(const struct ipv6hdr *ip6h)
 	return ip6h->nexthdr == NEXTHDR_NONE && !ip6h->payload_len;
 }
 
-/* Destinations a relay forwards to: global unicast IPv6 outside the Teredo
- * prefix and not ours (RFC 4380 5.4.2, RFC 6324).
+/* Destinations a relay serves: global unicast IPv6 outside the Teredo
+ * prefix (RFC 4380 5.4.2, RFC 6324). Its host's own global addresses are
+ * among them: the stack delivers those, so that the relay's host reaches
+ * Teredo peers itself, as a host-specific relay (RFC 4380 section 4).
  */
-static enum teredo_stat teredo_relay_dst(struct teredo_dev *td,
-					 const struct in6_addr *dst)
+static enum teredo_stat teredo_relay_dst(const struct in6_addr *dst)
 {
-	int type = ipv6_addr_type(dst);
+	int type;
 
-	if (type & (IPV6_ADDR_MULTICAST | IPV6_ADDR_LINKLOCAL |
-		    IPV6_ADDR_LOOPBACK | IPV6_ADDR_MAPPED | IPV6_ADDR_SITELOCAL) ||
-	    type == IPV6_ADDR_ANY)
-		return TEREDO_STAT_RX_NOT_SERVED;
+	/* 2000::/3, what nearly every packet is for, is none of the rest */
+	if ((dst->s6_addr[0] & 0xe0) != 0x20) {
+		type = ipv6_addr_type(dst);
+		if (type & (IPV6_ADDR_MULTICAST | IPV6_ADDR_LINKLOCAL |
+			    IPV6_ADDR_LOOPBACK | IPV6_ADDR_MAPPED |
+			    IPV6_ADDR_SITELOCAL) ||
+		    type == IPV6_ADDR_ANY)
+			return TEREDO_STAT_RX_NOT_SERVED;
+	}
 	if (teredo_addr_is_teredo(dst))
 		return TEREDO_STAT_RX_LOOP;
-	if (ipv6_chk_addr(dev_net(td->dev), dst, NULL, 0))
-		return TEREDO_STAT_RX_NOT_SERVED;
 	return TEREDO_STAT_MAX;
 }
 
@@ -204,7 +225,9 @@ bool teredo_relay_rcv(struct teredo_dev *td, struct sk_buff *skb)
 	why = TEREDO_STAT_RX_CONTROL;
 	if (unlikely(rx.auth))
 		goto drop;
-	skb_pull_rcsum(skb, rx.off);
+	/* teredo_parse() pulled the IPv6 header into the head */
+	skb_postpull_rcsum(skb, skb->data, rx.off);
+	__skb_pull(skb, rx.off);
 	skb_reset_network_header(skb);
 	ip6h = ipv6_hdr(skb);
 
@@ -235,7 +258,7 @@ bool teredo_relay_rcv(struct teredo_dev *td, struct sk_buff *skb)
 		consume_skb(skb);
 		return false;
 	}
-	why = teredo_relay_dst(td, &ip6h->daddr);
+	why = teredo_relay_dst(&ip6h->daddr);
 	if (likely(why == TEREDO_STAT_MAX))
 		return true;
 drop:
