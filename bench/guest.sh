@@ -97,7 +97,10 @@ setup_base() {
 	route add 2001:db8:3::/64 via 2001:db8:1::1
 	neigh replace 2001:db8:1::1 lladdr $MAC_R1 dev eth0 nud permanent
 	EOF
-	"$IP" netns exec relay sh -c 'sysctl -qw net.ipv6.conf.all.forwarding=1 net.ipv4.ip_forward=1'
+	# a router: no early demux, which costs a socket lookup per packet
+	# and pays only for local sockets (ip-sysctl.rst: disable it for
+	# pure routing workloads); the same for every contender
+	"$IP" netns exec relay sh -c 'sysctl -qw net.ipv6.conf.all.forwarding=1 net.ipv4.ip_forward=1 net.ipv4.ip_early_demux=0'
 }
 
 sink() {	# NS DEV: count and drop everything arriving
@@ -136,9 +139,14 @@ sink_count() {	# packets that reached the sink
 		counter relay sink0 tx
 		return
 	fi
-	tc -s -n relay filter show dev eth0 egress 2>/dev/null |
-		awk '/Sent/ { for (i = 1; i < NF; i++) if ($(i + 1) == "pkt") { print $i; f = 1; exit } }
-			END { if (!f) print 0 }'
+	tc -s -n relay filter show dev eth0 egress 2>/dev/null | tc_sent
+}
+# The packet count of the first "Sent ... pkt" line after a line matching
+# the awk regexp $1 (default: any) of "tc -s filter show"; 0 if none.
+tc_sent() {
+	awk -v after="${1:-.}" '$0 ~ after { f = 1 }
+		f && /Sent/ { for (i = 1; i < NF; i++) if ($(i + 1) == "pkt") { print $i; p = 1; exit } }
+		END { if (!p) print 0 }'
 }
 
 counter() {	# NS DEV rx|tx: packets
@@ -614,8 +622,7 @@ peers_post() {
 # 198.18.0.1, counted by the sink in c) is rejected.
 MIREDO_PPS=${BENCH_MIREDO_PPS:-10000}	# pace of tsend trust/bubbles for Miredo
 server_bubbles() {	# packets to 198.18.0.1 dropped by the sink in c
-	tc -s -n c filter show dev eth0 ingress 2>/dev/null |
-		awk '/dst_ip 198.18.0.1/ { f = 1 } f && /Sent/ { for (i = 1; i < NF; i++) if ($(i + 1) == "pkt") { print $i; exit } }'
+	tc -s -n c filter show dev eth0 ingress 2>/dev/null | tc_sent 'dst_ip 198.18.0.1'
 }
 miredo_rss() {	# resident bytes of Miredo's processes
 	local pid t=0 kb

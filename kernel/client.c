@@ -11,6 +11,7 @@
 #include <net/route.h>
 
 #include "teredo.h"
+#include "rx.h"
 
 /* server packets passed to teredod: a burst of 50, 50 a second */
 #define TEREDO_CONTROL_RATE	50

@@ -27,6 +27,7 @@
 #include <net/udp.h>
 
 #include "teredo.h"
+#include "rx.h"
 
 struct teredo_fast_hdr {
 	struct iphdr ip;
@@ -66,6 +67,7 @@ rx_handler_result_t teredo_fast_rx(struct teredo_dev *td,
 {
 	const struct teredo_fast_hdr *h;
 	struct sk_buff *skb = *pskb;
+	struct net_device *dev;
 	unsigned int len;
 
 	/* a GRO train (fraglist) is for the stack to take apart, and so
@@ -104,5 +106,19 @@ rx_handler_result_t teredo_fast_rx(struct teredo_dev *td,
 	teredo_stat_inc(td, TEREDO_STAT_RX_FASTPATH);
 	if (!teredo_relay_rcv(td, skb))
 		return RX_HANDLER_CONSUMED;
-	return teredo_deliver_fast(td, pskb);
+
+	/* What GRO does not merge goes through the stack again in this
+	 * pass, as received on the device, instead of waiting in the
+	 * backlog.
+	 */
+	teredo_rx_prepare(td, skb);
+	dev = td->dev;
+	if (teredo_gro_merges(dev, (struct ipv6hdr *)skb->data)) {
+		len = skb->len;
+		teredo_rx_count(dev, gro_cells_receive(&td->gro_cells, skb),
+				len);
+		return RX_HANDLER_CONSUMED;
+	}
+	dev_sw_netstats_rx_add(dev, skb->len);
+	return RX_HANDLER_ANOTHER;
 }

@@ -7,10 +7,13 @@
 #ifndef _TEREDO_PEER_H
 #define _TEREDO_PEER_H
 
+#include <linux/jhash.h>
 #include <linux/llist.h>
 #include <linux/rhashtable.h>
 #include <linux/skbuff.h>
 #include <net/ipv6.h>
+
+#include "addr.h"
 
 #define TEREDO_PEER_TTL		(30 * HZ)	/* valid after last reception */
 #define TEREDO_BUBBLE_GAP	(2 * HZ)	/* between two bubbles */
@@ -48,13 +51,21 @@ struct teredo_peer {
 	};
 };
 
-/* The kernel's hash of IPv6 addresses (also its sockets'), seeded per
- * table; the parameters are constant where lookups are compiled, so that
+/* jhash, seeded per table. Of a Teredo address, what nearly every entry
+ * is keyed by, the 96 bits after the prefix all of them share; of another
+ * address (a client's native peers), all 128 (the kernel's IPv6 address
+ * hash). The parameters are constant where lookups are compiled, so that
  * the hash and the compare are inlined instead of called through ht->p.
  */
 static inline u32 teredo_peer_hash(const void *key, u32 len, u32 seed)
 {
-	return __ipv6_addr_jhash(key, seed);
+	const struct in6_addr *a = key;
+
+	if (likely(teredo_addr_is_teredo(a)))
+		return jhash_3words((__force u32)a->s6_addr32[1],
+				    (__force u32)a->s6_addr32[2],
+				    (__force u32)a->s6_addr32[3], seed);
+	return __ipv6_addr_jhash(a, seed);
 }
 
 static inline int teredo_peer_cmp(struct rhashtable_compare_arg *arg,
@@ -79,8 +90,8 @@ static inline u32 teredo_now(void)
 	return (u32)jiffies;
 }
 
-static inline struct teredo_peer *teredo_peer_find(struct rhashtable *ht,
-						   const struct in6_addr *a)
+static __always_inline struct teredo_peer *
+teredo_peer_find(struct rhashtable *ht, const struct in6_addr *a)
 {
 	return rhashtable_lookup(ht, a, teredo_peer_params);
 }

@@ -125,10 +125,6 @@ int teredo_udp_rcv(struct sock *sk, struct sk_buff *skb);
 int teredo_rx_drop(struct teredo_dev *td, struct sk_buff *skb,
 		   enum teredo_stat why);
 int teredo_deliver(struct teredo_dev *td, struct sk_buff *skb);
-rx_handler_result_t teredo_deliver_fast(struct teredo_dev *td,
-					struct sk_buff **pskb);
-bool teredo_relay_rcv(struct teredo_dev *td, struct sk_buff *skb);
-bool teredo_is_bubble(const struct ipv6hdr *ip6h);
 
 /* fastpath.c: the receive handler on the uplinks */
 int teredo_fastpath_check(struct teredo_dev *td, const struct teredo_cfg *cfg,

@@ -41,15 +41,21 @@ moved_is() { expect_eq "$(moved)" "$1"; }
 # the relay then gives up on it) the client is trusted again.
 rebubble() { raw "$(pkt bubble $CLIENT $HOST)"; }
 
-test_fastpath_data() {
-	local echo
-
+# The relay set up, its scripted server and client answering, and a first
+# ping through it: the client is in the peer list and trusted.
+setup_talking() {
 	setup
 	"$IP" netns exec srv "$PEER" server 198.18.0.1 600 &
 	PIDS+=($!)
 	start_client 900
 	wait_for 10 udp_bound srv 3544
 	check "native host pings the client through the relay" ping_client 2
+}
+
+test_fastpath_data() {
+	local echo
+
+	setup_talking
 	snap
 	ping_client 5 >/dev/null
 	check "5 replies taken off eth0, none through the UDP socket" \
@@ -171,12 +177,7 @@ hbh_echo() {
 test_fastpath_native() {
 	local out
 
-	setup
-	"$IP" netns exec srv "$PEER" server 198.18.0.1 600 &
-	PIDS+=($!)
-	start_client 900
-	wait_for 10 udp_bound srv 3544
-	check "native host pings the client through the relay" ping_client 2
+	setup_talking
 	nsnap
 	ping_client 5 >/dev/null
 	check "5 requests taken off eth1, only the 5 replies forwarded by IPv6" \
