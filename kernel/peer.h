@@ -51,9 +51,9 @@ struct teredo_peer {
 	};
 };
 
-/* jhash, seeded per table. Of a Teredo address, what nearly every entry
- * is keyed by, the 96 bits after the prefix all of them share; of another
- * address (a client's native peers), all 128 (the kernel's IPv6 address
+/* jhash, seeded per table: of the 96 bits after the prefix for a Teredo
+ * address (nearly every key; they all share the prefix), of all 128 bits
+ * for another one (a client's native peers; the kernel's IPv6 address
  * hash). The parameters are constant where lookups are compiled, so that
  * the hash and the compare are inlined instead of called through ht->p.
  */

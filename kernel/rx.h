@@ -18,7 +18,8 @@
 #define TEREDO_AUTH_MIN		13	/* 00 01 idlen aulen nonce[8] conf */
 
 /* The authentication and origin indications (RFC 4380 5.1.1) at the
- * start of the UDP payload of @skb: returns the offset of the IPv6 header
+ * start of the UDP payload of @skb, which starts with a zero byte (both
+ * do, an IPv6 header never): returns the offset of the IPv6 header
  * after them, with that header pulled into the head, or 0 if the datagram
  * is cut short.
  */
