@@ -128,10 +128,13 @@ to_sink() {
 # eth0, dropped and counted by a matchall filter on its egress (before the
 # veth's transmit), so all pay the same.
 SINK=sink0
-egress_sink() {	# after the setup through eth0: drain its output
+egress_sink() {	# [server]: after the setup through eth0, drain its output;
+	# with "server", what goes to the peers' server 198.18.0.1 (bubbles)
+	# is dropped apart (server_bubbles) and not counted as output
 	tc -n relay -batch - <<-EOF
 	qdisc add dev eth0 clsact
-	filter add dev eth0 egress matchall action drop
+	${1:+filter add dev eth0 egress prio 1 protocol ip flower dst_ip 198.18.0.1 action drop}
+	filter add dev eth0 egress prio 2 matchall action drop
 	EOF
 }
 sink_count() {	# packets that reached the sink
@@ -139,7 +142,7 @@ sink_count() {	# packets that reached the sink
 		counter relay sink0 tx
 		return
 	fi
-	tc -s -n relay filter show dev eth0 egress 2>/dev/null | tc_sent
+	tc -s -n relay filter show dev eth0 egress 2>/dev/null | tc_sent matchall
 }
 # The packet count of the first "Sent ... pkt" line after a line matching
 # the awk regexp $1 (default: any) of "tc -s filter show"; 0 if none.
@@ -537,6 +540,9 @@ many_peers_base() {	# CONTENDER [our_relay options]
 	EOF
 	case $ct in
 	teredo) our_relay "$@" || return 1 ;;
+	# its socket is bound to eth0: its output leaves there, drained at
+	# eth0's egress (as in encap()), the bubbles to the server apart
+	teredo-fast) { our_relay $FAST_OPTS && egress_sink server; } || return 1 ;;
 	miredo) miredo_relay || return 1 ;;
 	sit-fou) sit_encap || return 1 ;;
 	plain) "$IP" -n relay route add 2001::/32 via 2001:db8:2::2 dev eth0 || return 1 ;;
@@ -556,6 +562,7 @@ many_peers_base() {	# CONTENDER [our_relay options]
 # they are counted apart (a more specific route).
 many_peers_sink() {	# CONTENDER
 	case $1 in
+	teredo-fast) ;;	# drained at eth0's egress since the setup
 	plain) to_sink 2001::/32 ;;
 	*) to_sink 198.18.0.0/15 ;;
 	esac
@@ -645,8 +652,8 @@ encap_peers() {	# N
 	# 78-byte frames to tsend's peer 0, varied by inject (peers=N) at byte
 	# 48: the last 6 bytes of the destination
 	PEERS_FRAME=$(python3 "$BENCH/frames.py" --hex native $MAC_R1 $MAC_N 16 2001:0:c612:1:0:fbff:39ed:feff)
-	local n=$1 sc=encap-peers-$1 ct t0 t1 m0 m1 peers trusted per slab bucket free objs r0 r1
-	for ct in teredo miredo sit-fou plain; do
+	local n=$1 sc=encap-peers-$1 ct t0 t1 m0 m1 peers trusted per slab bucket free objs r0 r1 sink
+	for ct in teredo teredo-fast miredo sit-fou plain; do
 		want "$sc" "$ct" || continue
 		log "=== $sc / $ct"
 		teardown
@@ -656,7 +663,7 @@ encap_peers() {	# N
 		# valid (a slow real-time boot lost its first run that way)
 		settle
 		case $ct in
-		teredo)
+		teredo|teredo-fast)
 			sleep 1
 			read -r -a m0 < <(mem_snapshot)
 			t0=$EPOCHREALTIME
@@ -675,11 +682,13 @@ encap_peers() {	# N
 			per=$(awk -v s="$slab" -v b="$bucket" -v n="$peers" 'BEGIN { printf "%.1f", (s + b) / n }')
 			log "$sc memory: slab +$slab bytes (+$objs objects), vmalloc'ed buckets +$bucket bytes, MemFree -$free bytes: $per bytes per peer (slab + buckets), $(awk -v f="$free" -v n="$peers" 'BEGIN { printf "%.1f", f / n }') by MemFree"
 			if [ "$n" -ge 100000 ]; then
-				emit "peer-memory-$n" teredo "" "" "" "{\"value\": $per, \"unit\": \"bytes/peer\", \"bytes_per_peer\": $per, \"peers\": $peers, \"slab_bytes\": $slab, \"bucket_bytes\": $bucket, \"memfree_bytes\": $free}"
+				emit "peer-memory-$n" "$ct" "" "" "" "{\"value\": $per, \"unit\": \"bytes/peer\", \"bytes_per_peer\": $per, \"peers\": $peers, \"slab_bytes\": $slab, \"bucket_bytes\": $bucket, \"memfree_bytes\": $free}"
 			fi
-			RUN_PRE=peers_pre RUN_POST=peers_post EXTRA="{\"peers\": $n, \"trusted\": $trusted}" \
-				many_peers_sink teredo
-				measure "$sc" teredo "eth1 $PEERS_FRAME peers=$n off=48" \
+			many_peers_sink "$ct"
+			sink=sink0
+			[ "$ct" = teredo-fast ] && sink=eth0
+			SINK=$sink RUN_PRE=peers_pre RUN_POST=peers_post EXTRA="{\"peers\": $n, \"trusted\": $trusted}" \
+				measure "$sc" "$ct" "eth1 $PEERS_FRAME peers=$n off=48" \
 				"$TSEND bubbles -t $TS_T -n $n -c $n"
 			teredo_stats ;;
 		miredo)
@@ -704,13 +713,13 @@ encap_peers() {	# N
 			if [ "$n" -ge 100000 ]; then
 				emit "peer-memory-$n" miredo "" "" "" "{\"value\": $per, \"unit\": \"bytes/peer\", \"bytes_per_peer\": $per, \"peers\": $n, \"rss_bytes\": $((r1 - r0))}"
 			fi
+			many_peers_sink miredo
 			RUN_PRE=miredo_pre RUN_POST=miredo_post EXTRA="{\"peers\": $n}" \
-				many_peers_sink miredo
 				measure "$sc" miredo "eth1 $PEERS_FRAME peers=$n off=48" \
 				"$TSEND bubbles -t $TS_T -n $n -c $n -p $MIREDO_PPS" ;;
 		*)
+			many_peers_sink "$ct"
 			EXTRA="{\"peers\": $n}" \
-				many_peers_sink "$ct"
 				measure "$sc" "$ct" "eth1 $PEERS_FRAME peers=$n off=48" ;;
 		esac
 	done

@@ -87,7 +87,8 @@ teredo_parse(struct sk_buff *skb, struct teredo_rx *rx)
 
 /* What every datagram goes through first. */
 static __always_inline enum teredo_stat
-teredo_rx_check(struct teredo_dev *td, struct sk_buff *skb, struct teredo_rx *rx)
+teredo_rx_check(struct teredo_dev *td, struct sk_buff *skb,
+		struct teredo_rx *rx)
 {
 	if (unlikely(!(td->dev->flags & IFF_UP)))
 		return TEREDO_STAT_RX_DEV_DOWN;
@@ -152,7 +153,8 @@ static inline void teredo_rx_prepare(struct teredo_dev *td, struct sk_buff *skb)
 	skb->mac_len = 0;
 }
 
-static inline void teredo_rx_count(struct net_device *dev, int ret, unsigned int len)
+static inline void teredo_rx_count(struct net_device *dev, int ret,
+				   unsigned int len)
 {
 	if (likely(ret == NET_RX_SUCCESS))
 		dev_sw_netstats_rx_add(dev, len);
