@@ -66,6 +66,7 @@ rx_handler_result_t teredo_fast_tx(struct teredo_dev *td,
 				   struct sk_buff **pskb)
 {
 	struct sk_buff *skb = *pskb;
+	struct teredo_peer *p;
 	const struct ipv6hdr *h;
 	struct ipv6hdr _h;
 	unsigned int len;
@@ -78,7 +79,10 @@ rx_handler_result_t teredo_fast_tx(struct teredo_dev *td,
 	if (!h)
 		return RX_HANDLER_PASS;
 	len = teredo_fast_tx_match(td, skb, h);
-	if (!len || !teredo_tx_target(td, &h->daddr, &ip, &port))
+	if (!len)
+		return RX_HANDLER_PASS;
+	p = teredo_tx_target(td, &h->daddr, &ip, &port);
+	if (!p)
 		return RX_HANDLER_PASS;
 
 	/* ours: a tap may share it, and it is about to change */
@@ -99,6 +103,6 @@ rx_handler_result_t teredo_fast_tx(struct teredo_dev *td,
 	skb_clear_tstamp(skb);
 	ipv6_hdr(skb)->hop_limit--;
 	teredo_stat_inc(td, TEREDO_STAT_TX_FASTPATH);
-	teredo_encap_bh(td, skb, ip, port);
+	teredo_encap_bh(td, skb, p, ip, port);
 	return RX_HANDLER_CONSUMED;
 }

@@ -231,7 +231,8 @@ static int teredo_nl_fill_peer(struct sk_buff *skb, struct netlink_callback *cb,
 			jiffies_to_msecs(teredo_since(now,
 						      READ_ONCE(p->last_tx)))) ||
 	    nla_put_u32(skb, TEREDO_PEER_A_QUEUE, queued) ||
-	    nla_put_u8(skb, TEREDO_PEER_A_BUBBLES, READ_ONCE(p->bubbles)))
+	    nla_put_u8(skb, TEREDO_PEER_A_BUBBLES,
+		       FIELD_GET(TEREDO_PEER_BUBBLES, flags)))
 		goto cancel;
 	nla_nest_end(skb, nest);
 	genlmsg_end(skb, hdr);

@@ -79,12 +79,12 @@ void teredo_peer_trust(struct teredo_dev *td, struct teredo_peer *p,
 	}
 	WRITE_ONCE(p->ip, ip);
 	WRITE_ONCE(p->port, port);
-	p->bubbles = 0;
 	q = teredo_queue_detach(td, p);
 	if (!(p->flags & TEREDO_PEER_TRUSTED))
 		teredo_stat_inc(td, TEREDO_STAT_PEER_TRUSTED);
 	/* the mapping is written before the flag that publishes it */
-	smp_store_release(&p->flags, p->flags | TEREDO_PEER_TRUSTED);
+	smp_store_release(&p->flags, (p->flags & ~TEREDO_PEER_BUBBLES) |
+				     TEREDO_PEER_TRUSTED);
 	spin_unlock(&td->lock);
 
 	if (q)
@@ -191,6 +191,7 @@ static bool teredo_peer_expired(const struct teredo_peer *p, u32 now)
 
 static void teredo_gc_sweep(struct teredo_dev *td, u32 now)
 {
+	bool unhint = teredo_routes_sweep_begin(td);
 	struct rhashtable_iter iter;
 	struct teredo_peer *p;
 	unsigned int n = 0;
@@ -203,6 +204,8 @@ static void teredo_gc_sweep(struct teredo_dev *td, u32 now)
 				continue;
 			break;
 		}
+		if (unhint && READ_ONCE(p->route))
+			WRITE_ONCE(p->route, 0);
 		if (teredo_peer_expired(p, now)) {
 			spin_lock_bh(&td->lock);
 			if (!(p->flags & TEREDO_PEER_DEAD) &&
@@ -220,6 +223,10 @@ static void teredo_gc_sweep(struct teredo_dev *td, u32 now)
 	}
 	rhashtable_walk_stop(&iter);
 	rhashtable_walk_exit(&iter);
+	if (unhint) {
+		teredo_routes_sweep_end(td);
+		td->unhinted = teredo_now();
+	}
 	teredo_peer_reap(td);
 }
 
@@ -254,7 +261,9 @@ static void teredo_gc(struct work_struct *work)
 	u32 now = teredo_now();
 
 	teredo_queue_retry(td, now);
-	if (++td->gc_ticks % TEREDO_SWEEP_TICKS == 0)
+	if (++td->gc_ticks % TEREDO_SWEEP_TICKS == 0 ||
+	    (teredo_routes_sweep_begin(td) &&
+	     teredo_since(now, td->unhinted) >= TEREDO_GC_TICK))
 		teredo_gc_sweep(td, now);
 	queue_delayed_work(system_power_efficient_wq, &td->gc,
 			   TEREDO_GC_TICK);
@@ -268,6 +277,7 @@ int teredo_peers_init(struct teredo_dev *td)
 	INIT_LIST_HEAD(&td->pending);
 	init_llist_head(&td->dead);
 	INIT_DELAYED_WORK(&td->gc, teredo_gc);
+	td->unhinted = teredo_now() - TEREDO_GC_TICK;
 	/* At most a bucket (8 bytes) per peer: the table stops doubling at
 	 * 2^20 buckets (or the next power of two above maxpeers) and then
 	 * holds up to twice that many, in chains of one or two.
@@ -275,6 +285,15 @@ int teredo_peers_init(struct teredo_dev *td)
 	params.max_size = roundup_pow_of_two(max_t(u32, td->cfg.max_peers,
 						   TEREDO_DEFAULT_MAX_PEERS));
 	return rhashtable_init(&td->peers, &params);
+}
+
+/* The route hints went stale (route.c): sweep them soon, at most once a
+ * tick. From any context between teredo_peers_start() and
+ * teredo_peers_stop(), while the device's paths may send.
+ */
+void teredo_peers_sweep_soon(struct teredo_dev *td)
+{
+	mod_delayed_work(system_power_efficient_wq, &td->gc, 0);
 }
 
 void teredo_peers_start(struct teredo_dev *td)

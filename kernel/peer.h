@@ -7,6 +7,7 @@
 #ifndef _TEREDO_PEER_H
 #define _TEREDO_PEER_H
 
+#include <linux/bitfield.h>
 #include <linux/jhash.h>
 #include <linux/llist.h>
 #include <linux/rhashtable.h>
@@ -35,6 +36,7 @@ struct teredo_queue {
 
 #define TEREDO_PEER_TRUSTED	BIT(0)	/* mapping verified by reception */
 #define TEREDO_PEER_DEAD	BIT(1)	/* out of the table */
+#define TEREDO_PEER_BUBBLES	GENMASK(4, 2)	/* sent without an answer */
 
 struct teredo_peer {
 	struct rhash_head node;
@@ -42,7 +44,7 @@ struct teredo_peer {
 	__be32 ip;		/* mapped IPv4 address and port */
 	__be16 port;
 	u8 flags;		/* written under the peer lock */
-	u8 bubbles;		/* sent without an answer */
+	u8 route;		/* route class hint (route.c), lock-free */
 	u32 last_rx;		/* jiffies, truncated */
 	u32 last_tx;		/* jiffies: last packet or bubble sent */
 	union {
@@ -96,6 +98,20 @@ teredo_peer_find(struct rhashtable *ht, const struct in6_addr *a)
 	return rhashtable_lookup(ht, a, teredo_peer_params);
 }
 
+static inline unsigned int teredo_peer_bubbles(const struct teredo_peer *p)
+{
+	return FIELD_GET(TEREDO_PEER_BUBBLES, READ_ONCE(p->flags));
+}
+
+/* Under the peer lock. */
+static inline void teredo_peer_set_bubbles(struct teredo_peer *p,
+					   unsigned int n)
+{
+	BUILD_BUG_ON(FIELD_MAX(TEREDO_PEER_BUBBLES) < TEREDO_BUBBLES);
+	WRITE_ONCE(p->flags, (p->flags & ~TEREDO_PEER_BUBBLES) |
+			     FIELD_PREP(TEREDO_PEER_BUBBLES, n));
+}
+
 static inline bool teredo_peer_trusted(const struct teredo_peer *p)
 {
 	/* pairs with smp_store_release() in teredo_peer_trust() */
@@ -140,6 +156,7 @@ static inline bool teredo_peer_symmetric_ok(const struct teredo_peer *p,
 
 int teredo_peers_init(struct teredo_dev *td);
 void teredo_peers_start(struct teredo_dev *td);
+void teredo_peers_sweep_soon(struct teredo_dev *td);
 void teredo_peers_stop(struct teredo_dev *td);
 void teredo_peers_destroy(struct teredo_dev *td);
 int teredo_peer_cache_init(void);

@@ -33,7 +33,8 @@ void teredo_queue_free(struct teredo_queue *q)
 }
 
 /* The peer answered from @ip:@port: send what waited for it there, and
- * deliver what was held if it came through that same mapping.
+ * deliver what was held if it came through that same mapping. In softirq,
+ * under RCU: the peer may be unlinked meanwhile, but not freed.
  */
 void teredo_queue_release(struct teredo_dev *td, struct teredo_queue *q,
 			  __be32 ip, __be16 port)
@@ -44,7 +45,7 @@ void teredo_queue_release(struct teredo_dev *td, struct teredo_queue *q,
 		struct teredo_skb_cb *cb = TEREDO_CB(skb);
 
 		if (!cb->inbound)
-			teredo_encap(td, skb, ip, port);
+			teredo_encap_bh(td, skb, q->peer, ip, port);
 		else if (cb->ip == ip && cb->port == port)
 			teredo_deliver(td, skb);
 		else
@@ -62,9 +63,9 @@ static void teredo_probe_due(struct teredo_dev *td, struct teredo_peer *p,
 	struct sk_buff *skb;
 
 	if (teredo_since(now, p->last_tx) < TEREDO_BUBBLE_GAP ||
-	    p->bubbles >= TEREDO_BUBBLES)
+	    teredo_peer_bubbles(p) >= TEREDO_BUBBLES)
 		return;
-	p->bubbles++;
+	teredo_peer_set_bubbles(p, teredo_peer_bubbles(p) + 1);
 	p->last_tx = now;
 	if (td->cfg.mode == TEREDO_MODE_CLIENT) {
 		teredo_client_probe(td, p, out);
@@ -157,8 +158,8 @@ static void teredo_queue_skb(struct teredo_dev *td, struct sk_buff *skb,
 			return;
 		}
 		/* silent for too long, or another mapping: check again */
-		WRITE_ONCE(p->flags, p->flags & ~TEREDO_PEER_TRUSTED);
-		p->bubbles = 0;
+		WRITE_ONCE(p->flags, p->flags & ~(TEREDO_PEER_TRUSTED |
+						  TEREDO_PEER_BUBBLES));
 	}
 
 	q = teredo_queue_get(td, p, src);
@@ -241,7 +242,7 @@ void teredo_queue_retry(struct teredo_dev *td, u32 now)
 	list_for_each_entry_safe(q, tmp, &td->pending, pending) {
 		struct teredo_peer *p = q->peer;
 
-		if (p->bubbles < TEREDO_BUBBLES) {
+		if (teredo_peer_bubbles(p) < TEREDO_BUBBLES) {
 			teredo_probe_due(td, p, now, &probes);
 		} else if (teredo_since(now, p->last_tx) >= TEREDO_BUBBLE_GAP) {
 			teredo_queue_detach(td, p);

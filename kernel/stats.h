@@ -51,6 +51,7 @@ enum teredo_stat {
 	TEREDO_STAT_TX_PING,		/* relay discovery echo requests */
 	TEREDO_STAT_TX_CONTROL,		/* packets sent for teredod */
 	TEREDO_STAT_TX_FASTPATH,	/* taken off the native device */
+	TEREDO_STAT_TX_ROUTE_LOOKUP,	/* outer routes looked up in the FIB */
 	/* peers */
 	TEREDO_STAT_PEER_NEW,
 	TEREDO_STAT_PEER_TRUSTED,

@@ -71,6 +71,7 @@ struct teredo_dev {
 	unsigned int queued;		/* bytes in all queues */
 	struct delayed_work gc;
 	unsigned int gc_ticks;
+	u32 unhinted;			/* jiffies: last route hint sweep */
 
 	/* client mode */
 	struct teredo_client __rcu *client;
@@ -163,6 +164,10 @@ void teredo_routes_destroy(struct teredo_dev *td);
 void teredo_routes_reset(struct teredo_dev *td);
 struct rtable *teredo_route(struct teredo_dev *td, __be32 ip, __be16 port,
 			    __be32 *saddr);
+struct rtable *teredo_route_peer(struct teredo_dev *td, struct teredo_peer *p,
+				 __be32 ip, __be16 port, __be32 *saddr);
+bool teredo_routes_sweep_begin(struct teredo_dev *td);
+void teredo_routes_sweep_end(struct teredo_dev *td);
 
 /* tx.c */
 netdev_tx_t teredo_xmit(struct sk_buff *skb, struct net_device *dev);
@@ -170,10 +175,11 @@ void teredo_tx_drop(struct teredo_dev *td, struct sk_buff *skb,
 		    enum teredo_stat why);
 bool teredo_tx_trusted(struct teredo_dev *td, struct sk_buff *skb,
 		       const struct in6_addr *dst);
-bool teredo_tx_target(struct teredo_dev *td, const struct in6_addr *dst,
-		      __be32 *ip, __be16 *port);
+struct teredo_peer *teredo_tx_target(struct teredo_dev *td,
+				     const struct in6_addr *dst,
+				     __be32 *ip, __be16 *port);
 void teredo_encap_bh(struct teredo_dev *td, struct sk_buff *skb,
-		     __be32 ip, __be16 port);
+		     struct teredo_peer *p, __be32 ip, __be16 port);
 bool teredo_tx_teredo_ok(struct teredo_dev *td, struct sk_buff *skb,
 			 const struct in6_addr *dst);
 int teredo_send_raw(struct teredo_dev *td, const void *data,

@@ -19,12 +19,13 @@ void teredo_tx_drop(struct teredo_dev *td, struct sk_buff *skb,
 	kfree_skb(skb);
 }
 
-/* Send @skb, an IPv6 packet, in UDP to @ip:@port from the device's socket.
+/* Send @skb, an IPv6 packet, in UDP to @ip:@port from the device's socket,
+ * the mapping of the trusted peer @p if it is one (NULL otherwise).
  * Consumes @skb. Bottom halves disabled (the transmit path): that is the
- * RCU read side the socket and the per-CPU route cache need.
+ * RCU read side the socket, @p and the per-CPU route cache need.
  */
 void teredo_encap_bh(struct teredo_dev *td, struct sk_buff *skb,
-		     __be32 ip, __be16 port)
+		     struct teredo_peer *p, __be32 ip, __be16 port)
 {
 	struct socket *sock;
 	struct rtable *rt;
@@ -35,7 +36,10 @@ void teredo_encap_bh(struct teredo_dev *td, struct sk_buff *skb,
 		teredo_tx_drop(td, skb, TEREDO_STAT_TX_NO_SOCKET);
 		return;
 	}
-	rt = teredo_route(td, ip, port, &saddr);
+	if (p)
+		rt = teredo_route_peer(td, p, ip, port, &saddr);
+	else
+		rt = teredo_route(td, ip, port, &saddr);
 	if (IS_ERR(rt)) {
 		DEV_STATS_INC(td->dev, tx_carrier_errors);
 		teredo_tx_drop(td, skb, TEREDO_STAT_TX_NO_ROUTE);
@@ -67,7 +71,7 @@ void teredo_encap(struct teredo_dev *td, struct sk_buff *skb,
 		  __be32 ip, __be16 port)
 {
 	local_bh_disable();
-	teredo_encap_bh(td, skb, ip, port);
+	teredo_encap_bh(td, skb, NULL, ip, port);
 	local_bh_enable();
 }
 
@@ -103,24 +107,25 @@ struct sk_buff *teredo_bubble(struct teredo_dev *td,
 }
 
 /* Where packets to @dst go at once, lock-free: a valid trusted entry (RFC
- * 4380 5.2.4 and 5.4.1 case 1), whose last transmission is now. Returns
- * false if there is none. Bottom halves disabled.
+ * 4380 5.2.4 and 5.4.1 case 1), whose last transmission is now, and its
+ * mapping in @ip and @port. NULL if there is none. Bottom halves disabled.
  */
-bool teredo_tx_target(struct teredo_dev *td, const struct in6_addr *dst,
-		      __be32 *ip, __be16 *port)
+struct teredo_peer *teredo_tx_target(struct teredo_dev *td,
+				     const struct in6_addr *dst,
+				     __be32 *ip, __be16 *port)
 {
 	struct teredo_peer *p = teredo_peer_find(&td->peers, dst);
 	u32 now;
 
 	if (unlikely(!p || !teredo_peer_trusted(p)))
-		return false;
+		return NULL;
 	now = teredo_now();
 	if (unlikely(!teredo_peer_fresh(p, now)))
-		return false;
+		return NULL;
 	teredo_peer_touch(&p->last_tx, now);
 	*ip = READ_ONCE(p->ip);
 	*port = READ_ONCE(p->port);
-	return true;
+	return p;
 }
 
 /* @skb sent at once to the trusted entry of @dst: the fast path. Returns
@@ -129,12 +134,14 @@ bool teredo_tx_target(struct teredo_dev *td, const struct in6_addr *dst,
 bool teredo_tx_trusted(struct teredo_dev *td, struct sk_buff *skb,
 		       const struct in6_addr *dst)
 {
+	struct teredo_peer *p;
 	__be32 ip;
 	__be16 port;
 
-	if (!teredo_tx_target(td, dst, &ip, &port))
+	p = teredo_tx_target(td, dst, &ip, &port);
+	if (!p)
 		return false;
-	teredo_encap_bh(td, skb, ip, port);
+	teredo_encap_bh(td, skb, p, ip, port);
 	return true;
 }
 

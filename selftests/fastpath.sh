@@ -269,6 +269,12 @@ test_relay_fast() {
 		counter_ge -n relay teredo0 tx_fastpath 5
 }
 
+test_route_classes_fast() {
+	test_route_classes
+	check "the route class tests went through the transmit fast path" \
+		counter_ge -n relay teredo0 tx_fastpath 8
+}
+
 uplinks() {	# namespace a: two underlay devices with addresses, a bridge
 	setup_ns a b
 	"$IP" -n a -batch - <<-EOF
@@ -442,5 +448,5 @@ test_fastpath_unload() {
 
 trap stop_daemons EXIT
 run_tests test_fastpath_config test_native_config test_fastpath_data \
-	test_fastpath_native test_relay_fast test_flood test_teardown_under_traffic \
+	test_fastpath_native test_relay_fast test_route_classes_fast test_flood test_teardown_under_traffic \
 	test_fastpath_unload

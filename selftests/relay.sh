@@ -339,7 +339,64 @@ test_routes() {
 	stop_daemons
 }
 
+# A relay's trusted peers are sent by the route of their route class,
+# without a lookup, even when another peer's route takes their slot; a
+# routing change is followed at once all the same. Client 2 at
+# 198.18.4.118:40000, on the same link, is in 198.18.0.21's slot.
+CLIENT2=2001:0:c612:1:0:63bf:39ed:fb89
+ping6_pinned() {	# DST: from host6, on CPU 0 (one slot, see test_routes)
+	taskset -c 0 "$IP" netns exec host6 ping -6 -c 1 -W 2 "$1" >/dev/null
+}
+lookups() { counter -n relay teredo0 tx_route_lookup; }
+no_lookup_alternating() {	# both clients in turn, no route looked up
+	local before
+
+	before=$(lookups)
+	ping6_pinned $CLIENT && ping6_pinned $CLIENT2 &&
+		ping6_pinned $CLIENT && ping6_pinned $CLIENT2 &&
+		[ "$(lookups)" = "$before" ]
+}
+
+test_route_classes() {
+	setup
+	setup_ns client2
+	veth client2 eth0 inet client2
+	"$IP" -n inet link set client2 master br0
+	"$IP" -n client2 addr add 198.18.4.118/16 dev eth0
+	for h in srv relay client; do
+		"$IP" -n $h route add 198.18.4.0/24 dev eth0
+	done
+	"$IP" netns exec srv "$PEER" server 198.18.0.1 600 &
+	PIDS+=($!)
+	wait_for 10 udp_bound srv 3544
+	start_client 120
+	"$IP" netns exec client2 "$PEER" client 198.18.4.118:40000 $CLIENT2 120 >/dev/null &
+	PIDS+=($!)
+	wait_for 10 udp_bound client2 40000
+	check "two clients in one route slot, both reachable" \
+		eval 'ping6_pinned $CLIENT && ping6_pinned $CLIENT2'
+	# the first packets set the clients' hints (after a FIB change, the
+	# hints wait for a sweep, about a second)
+	check "sent in turn, their routes come from their class: no lookup" \
+		wait_for 15 no_lookup_alternating
+	check "the lookups were counted before" counter_ge -n relay teredo0 tx_route_lookup 2
+	# through a gateway that is not there (the device may be bound to
+	# eth0: the new route must be one through eth0)
+	"$IP" -n relay route add 198.18.4.118/32 via 198.18.0.99 dev eth0
+	check "a new route to one of them is followed at once" \
+		not ping6_pinned $CLIENT2
+	check "its packet went to that route's gateway" \
+		eval '[ -n "$("$IP" -n relay neigh show 198.18.0.99 dev eth0)" ]'
+	check "the other one keeps its route" ping6_pinned $CLIENT
+	"$IP" -n relay route del 198.18.4.118/32 via 198.18.0.99 dev eth0
+	check "and once it is deleted, both are reached again" \
+		eval 'ping6_pinned $CLIENT2 && ping6_pinned $CLIENT'
+	check "after the next sweep, again without lookups" \
+		wait_for 15 no_lookup_alternating
+	stop_daemons
+}
+
 [ "${BASH_SOURCE[0]}" = "$0" ] || return 0
 trap stop_daemons EXIT
 run_tests test_relay test_flood test_unreachable test_not_global test_neighbour_trap \
-	test_routes test_expiry test_teardown_under_traffic
+	test_routes test_route_classes test_expiry test_teardown_under_traffic
