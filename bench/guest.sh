@@ -557,9 +557,10 @@ many_peers_base() {	# CONTENDER [our_relay options]
 	sink n eth0	# ICMPv6 errors of the relay
 }
 
-# After the setup (through the veths): the measured packets leave through
-# sink0, but those to the peers' server 198.18.0.1 still go to c, where
-# they are counted apart (a more specific route).
+# Before the peers are created: the measured packets (and those released
+# when a peer becomes trusted) leave through sink0, but those to the peers'
+# server 198.18.0.1 still go to c, where they are counted apart (a more
+# specific route); the bubbles from the peers still come in through c.
 many_peers_sink() {	# CONTENDER
 	case $1 in
 	teredo-fast) ;;	# drained at eth0's egress since the setup
@@ -662,6 +663,12 @@ encap_peers() {	# N
 		# and two long waits in a row could outlast the 30 s they stay
 		# valid (a slow real-time boot lost its first run that way)
 		settle
+		# the measured packets' route, before the peers are made
+		# trusted: a route change afterwards would make our relay
+		# look every peer's route up again once (its route classes'
+		# hints end with the FIB's generation), and the first run
+		# measure that instead of the steady state
+		many_peers_sink "$ct"
 		case $ct in
 		teredo|teredo-fast)
 			sleep 1
@@ -684,7 +691,6 @@ encap_peers() {	# N
 			if [ "$n" -ge 100000 ]; then
 				emit "peer-memory-$n" "$ct" "" "" "" "{\"value\": $per, \"unit\": \"bytes/peer\", \"bytes_per_peer\": $per, \"peers\": $peers, \"slab_bytes\": $slab, \"bucket_bytes\": $bucket, \"memfree_bytes\": $free}"
 			fi
-			many_peers_sink "$ct"
 			sink=sink0
 			[ "$ct" = teredo-fast ] && sink=eth0
 			SINK=$sink RUN_PRE=peers_pre RUN_POST=peers_post EXTRA="{\"peers\": $n, \"trusted\": $trusted}" \
@@ -713,12 +719,10 @@ encap_peers() {	# N
 			if [ "$n" -ge 100000 ]; then
 				emit "peer-memory-$n" miredo "" "" "" "{\"value\": $per, \"unit\": \"bytes/peer\", \"bytes_per_peer\": $per, \"peers\": $n, \"rss_bytes\": $((r1 - r0))}"
 			fi
-			many_peers_sink miredo
 			RUN_PRE=miredo_pre RUN_POST=miredo_post EXTRA="{\"peers\": $n}" \
 				measure "$sc" miredo "eth1 $PEERS_FRAME peers=$n off=48" \
 				"$TSEND bubbles -t $TS_T -n $n -c $n -p $MIREDO_PPS" ;;
 		*)
-			many_peers_sink "$ct"
 			EXTRA="{\"peers\": $n}" \
 				measure "$sc" "$ct" "eth1 $PEERS_FRAME peers=$n off=48" ;;
 		esac
