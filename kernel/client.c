@@ -17,6 +17,8 @@
 #define TEREDO_CONTROL_RATE	50
 /* bubbles answering server-relayed ones, a second */
 #define TEREDO_PUNCH_RATE	200
+/* answers to a solicitation of teredod's come in this long after it */
+#define TEREDO_CONTROL_WAIT	(30 * HZ)
 
 void teredo_client_init(struct teredo_dev *td)
 {
@@ -62,13 +64,65 @@ int teredo_client_set(struct teredo_dev *td, const struct in6_addr *addr,
 	return 0;
 }
 
+/* teredod sent a solicitation to @ip: its answers may come in for a while.
+ * The slot of @ip, or the one that expired or expires first, is taken.
+ * Process context.
+ */
+void teredo_client_expect(struct teredo_dev *td, __be32 ip)
+{
+	u32 now = teredo_now(), until = now + TEREDO_CONTROL_WAIT;
+	unsigned int i, slot = 0;
+	s32 left, least = S32_MAX;
+
+	spin_lock_bh(&td->lock);
+	for (i = 0; i < TEREDO_CONTROL_FROM; i++) {
+		u64 e = td->control_from[i];
+
+		if ((u32)(e >> 32) == (__force u32)ip) {
+			slot = i;
+			break;
+		}
+		left = (s32)((u32)e - now);
+		if (!e || left < least) {
+			slot = i;
+			least = e ? left : S32_MIN;
+		}
+	}
+	WRITE_ONCE(td->control_from[slot],
+		   (u64)(__force u32)ip << 32 | until);
+	spin_unlock_bh(&td->lock);
+}
+
+/* Is @ip a server teredod talks to? Ours, or one it sent to lately. */
+static bool teredo_client_expected(struct teredo_dev *td,
+				   const struct teredo_client *c, __be32 ip)
+{
+	u32 now = teredo_now();
+	unsigned int i;
+
+	if (c && ip == c->server)
+		return true;
+	for (i = 0; i < TEREDO_CONTROL_FROM; i++) {
+		u64 e = READ_ONCE(td->control_from[i]);
+
+		if ((u32)(e >> 32) == (__force u32)ip && (s32)((u32)e - now) > 0)
+			return true;
+	}
+	return false;
+}
+
 /* A packet with an authentication header from a server port: an answer to
- * one of teredod's solicitations, for teredod (rate-limited).
+ * one of teredod's solicitations, for teredod (rate-limited). Only from
+ * the servers teredod talks to: a flood from anywhere else must not crowd
+ * their answers out of the budget.
  */
 static int teredo_client_control(struct teredo_dev *td, struct sk_buff *skb,
+				 const struct teredo_client *c,
 				 __be32 saddr, __be16 sport)
 {
-	if (sport != htons(TEREDO_PORT) || !__ratelimit(&td->control_rs))
+	if (sport != htons(TEREDO_PORT) ||
+	    !teredo_client_expected(td, c, saddr) ||
+	    !__ratelimit(&td->control_rs))
 		return teredo_rx_drop(td, skb, TEREDO_STAT_RX_CONTROL);
 	teredo_control_notify(td, skb, saddr, sport);
 	consume_skb(skb);
@@ -105,8 +159,8 @@ static void teredo_client_punch(struct teredo_dev *td,
 	    inet_addr_type(td->net, ip) == RTN_LOCAL ||
 	    !__ratelimit(&td->punch_rs))
 		return;
-	p = teredo_peer_get(td, peer, ip, port);
-	if (!p || !teredo_peer_bubble_due(td, p))
+	p = teredo_peer_find_or_new(td, peer, ip, port);
+	if (!p || !teredo_peer_bubble_due(td, p, ip))
 		return;
 	skb = teredo_bubble(td, &c->addr, peer, ip, port);
 	if (!skb)
@@ -149,13 +203,13 @@ static int teredo_client_rcv_teredo(struct teredo_dev *td,
 			return teredo_rx_drop(td, skb,
 					      TEREDO_STAT_RX_BAD_MAPPING);
 		if (!p)
-			p = teredo_peer_get(td, src, saddr, sport);
+			p = teredo_peer_find_or_new(td, src, saddr, sport);
 	} else if (!p || !teredo_peer_symmetric_ok(p, src, saddr, sport,
 						   teredo_is_bubble(ip6h))) {
 		return teredo_rx_drop(td, skb, TEREDO_STAT_RX_BAD_MAPPING);
 	}
-	if (p)
-		teredo_peer_rx(td, p, saddr, sport);
+	if (p && !teredo_peer_rx(td, p, saddr, sport))
+		return teredo_rx_drop(td, skb, TEREDO_STAT_RX_LOOP);
 	if (teredo_is_bubble(ip6h)) {
 		teredo_stat_inc(td, TEREDO_STAT_RX_BUBBLE);
 		consume_skb(skb);
@@ -166,32 +220,36 @@ static int teredo_client_rcv_teredo(struct teredo_dev *td,
 
 /* From a native peer through a relay (RFC 4380 section 5.2.3 cases 1, 2
  * and 6): only through the relay a connectivity test verified; anything
- * else is held until a test succeeds through that same relay.
+ * else is held until a test succeeds through that same relay. @wire_len:
+ * the datagram's length, which pays for that test.
  */
 static int teredo_client_rcv_native(struct teredo_dev *td,
 				    struct sk_buff *skb,
-				    __be32 saddr, __be16 sport)
+				    __be32 saddr, __be16 sport,
+				    unsigned int wire_len)
 {
-	const struct in6_addr *src = &ipv6_hdr(skb)->saddr;
+	/* a copy: teredo_ping_reply() may move the head */
+	struct in6_addr src = ipv6_hdr(skb)->saddr;
 	struct teredo_peer *p;
 	u64 nonce;
 
 	/* link-local (forged router advertisements, redirects), loopback,
 	 * multicast...: never from a relay
 	 */
-	if (!teredo_native_ok(src) || !teredo_ipv4_is_global(saddr))
+	if (!teredo_native_ok(&src) || !teredo_ipv4_is_global(saddr))
 		return teredo_rx_drop(td, skb, TEREDO_STAT_RX_BAD_MAPPING);
 
-	p = teredo_peer_find(&td->peers, src);
+	p = teredo_peer_find(&td->peers, &src);
 	if (p && teredo_peer_trusted(p) && READ_ONCE(p->ip) == saddr &&
 	    READ_ONCE(p->port) == sport) {
-		teredo_peer_rx(td, p, saddr, sport);
+		teredo_peer_touch(&p->last_rx, teredo_now());
 		return teredo_deliver(td, skb);
 	}
 	if (p && teredo_ping_reply(skb, &nonce) &&
 	    teredo_peer_ping_ok(td, p, nonce)) {
 		/* our test's answer: this relay is the one */
-		teredo_peer_rx(td, p, saddr, sport);
+		if (!teredo_peer_rx(td, p, saddr, sport))
+			return teredo_rx_drop(td, skb, TEREDO_STAT_RX_LOOP);
 		consume_skb(skb);
 		return 0;
 	}
@@ -199,7 +257,7 @@ static int teredo_client_rcv_native(struct teredo_dev *td,
 	 * anycast relay may change): test again, as Miredo does; what goes
 	 * to the peer waits meanwhile
 	 */
-	teredo_peer_hold(td, skb, src, saddr, sport);
+	teredo_peer_hold(td, skb, &src, saddr, sport, wire_len);
 	return 0;
 }
 
@@ -210,6 +268,7 @@ int teredo_client_rcv(struct teredo_dev *td, struct sk_buff *skb,
 		      const struct teredo_rx *rx, __be32 saddr, __be16 sport)
 {
 	const struct teredo_client *c = rcu_dereference(td->client);
+	unsigned int wire_len;
 	struct ipv6hdr *ip6h;
 	bool from_server;
 
@@ -220,10 +279,11 @@ int teredo_client_rcv(struct teredo_dev *td, struct sk_buff *skb,
 			WRITE_ONCE(td->server_seen, true);
 	}
 	if (rx->auth || teredo_client_is_ra(skb, rx))
-		return teredo_client_control(td, skb, saddr, sport);
+		return teredo_client_control(td, skb, c, saddr, sport);
 	if (unlikely(!c))
 		return teredo_rx_drop(td, skb, TEREDO_STAT_RX_OFFLINE);
 
+	wire_len = skb->len + sizeof(struct iphdr);
 	skb_pull_rcsum(skb, rx->off);
 	skb_reset_network_header(skb);
 	ip6h = ipv6_hdr(skb);
@@ -238,7 +298,7 @@ int teredo_client_rcv(struct teredo_dev *td, struct sk_buff *skb,
 	}
 	if (teredo_addr_is_teredo(&ip6h->saddr))
 		return teredo_client_rcv_teredo(td, skb, saddr, sport);
-	return teredo_client_rcv_native(td, skb, saddr, sport);
+	return teredo_client_rcv_native(td, skb, saddr, sport, wire_len);
 }
 
 /* ndo_start_xmit of a client, after the common checks (RFC 4380 section

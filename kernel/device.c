@@ -28,12 +28,17 @@ static int teredo_dev_init(struct net_device *dev)
 	err = teredo_routes_init(td);
 	if (err)
 		goto err_gro;
-	err = teredo_peers_init(td);
+	err = teredo_budget_init(td, td->cfg.probe_rate, td->cfg.probe_total);
 	if (err)
 		goto err_routes;
+	err = teredo_peers_init(td);
+	if (err)
+		goto err_budget;
 	teredo_client_init(td);
 	return 0;
 
+err_budget:
+	teredo_budget_free(td);
 err_routes:
 	teredo_routes_destroy(td);
 err_gro:
@@ -70,6 +75,7 @@ static void teredo_dev_free(struct net_device *dev)
 	struct teredo_dev *td = netdev_priv(dev);
 
 	teredo_peers_destroy(td);
+	teredo_budget_free(td);
 	teredo_client_exit(td);
 	free_percpu(td->stats);
 	free_percpu(dev->tstats);

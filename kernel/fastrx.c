@@ -71,10 +71,12 @@ rx_handler_result_t teredo_fast_rx(struct teredo_dev *td,
 	unsigned int len;
 
 	/* a GRO train (fraglist) is for the stack to take apart, and so
-	 * are the rare datagrams whose headers a driver left in pages
+	 * are the rare datagrams whose headers a driver left in pages; a
+	 * frame of a VLAN with no device here is the stack's to drop
 	 */
 	if (skb->pkt_type != PACKET_HOST || skb_is_gso(skb) ||
-	    unlikely(skb_headlen(skb) < sizeof(*h)))
+	    unlikely(skb_vlan_tag_present(skb) ||
+		     skb_headlen(skb) < sizeof(*h)))
 		return RX_HANDLER_PASS;
 	h = (const struct teredo_fast_hdr *)skb->data;
 	len = teredo_fast_match(td, h, skb->len);

@@ -73,7 +73,9 @@ rx_handler_result_t teredo_fast_tx(struct teredo_dev *td,
 	__be32 ip;
 	__be16 port;
 
-	if (skb->pkt_type != PACKET_HOST || skb_is_gso(skb))
+	/* a frame of a VLAN with no device here is the stack's to drop */
+	if (skb->pkt_type != PACKET_HOST || skb_is_gso(skb) ||
+	    unlikely(skb_vlan_tag_present(skb)))
 		return RX_HANDLER_PASS;
 	h = skb_header_pointer(skb, 0, sizeof(_h), &_h);
 	if (!h)

@@ -8,6 +8,12 @@
 
 #include "teredo.h"
 
+/* not const: 6.1's policy points to it without const */
+static struct netlink_range_validation teredo_probe_range = {
+	.min = 1,
+	.max = TEREDO_MAX_PROBE_RATE,
+};
+
 static const struct nla_policy teredo_policy[IFLA_TEREDO_MAX + 1] = {
 	[IFLA_TEREDO_MODE]	= { .type = NLA_U8 },
 	[IFLA_TEREDO_LOCAL]	= { .type = NLA_BE32 },
@@ -17,6 +23,10 @@ static const struct nla_policy teredo_policy[IFLA_TEREDO_MAX + 1] = {
 	[IFLA_TEREDO_MAX_PEERS]	= { .type = NLA_U32 },
 	[IFLA_TEREDO_FASTPATH]	= { .type = NLA_U8 },
 	[IFLA_TEREDO_NATIVE]	= { .type = NLA_U32 },
+	[IFLA_TEREDO_PROBE_RATE] = NLA_POLICY_FULL_RANGE(NLA_U32,
+							 &teredo_probe_range),
+	[IFLA_TEREDO_PROBE_TOTAL] = NLA_POLICY_FULL_RANGE(NLA_U32,
+							  &teredo_probe_range),
 };
 
 static int teredo_validate(struct nlattr *tb[], struct nlattr *data[],
@@ -90,6 +100,10 @@ static int teredo_parse(struct teredo_dev *td, struct nlattr *data[],
 		cfg->max_peers = nla_get_u32(data[IFLA_TEREDO_MAX_PEERS]);
 	if (data[IFLA_TEREDO_FASTPATH])
 		cfg->fastpath = nla_get_u8(data[IFLA_TEREDO_FASTPATH]);
+	if (data[IFLA_TEREDO_PROBE_RATE])
+		cfg->probe_rate = nla_get_u32(data[IFLA_TEREDO_PROBE_RATE]);
+	if (data[IFLA_TEREDO_PROBE_TOTAL])
+		cfg->probe_total = nla_get_u32(data[IFLA_TEREDO_PROBE_TOTAL]);
 	if (data[IFLA_TEREDO_NATIVE])
 		cfg->native = nla_get_u32(data[IFLA_TEREDO_NATIVE]);
 	else if (!cfg->fastpath)
@@ -126,6 +140,8 @@ static int teredo_newlink_common(struct net *net, struct net_device *dev,
 		.mode		= TEREDO_MODE_RELAY,
 		.port		= htons(TEREDO_PORT),
 		.max_peers	= TEREDO_DEFAULT_MAX_PEERS,
+		.probe_rate	= TEREDO_DEFAULT_PROBE_RATE,
+		.probe_total	= TEREDO_DEFAULT_PROBE_TOTAL,
 	};
 	struct socket *sock;
 	struct inet6_dev *idev;
@@ -271,6 +287,7 @@ static int teredo_changelink(struct net_device *dev, struct nlattr *tb[],
 			return err;
 	}
 	td->cfg = cfg;
+	teredo_budget_set(td, cfg.probe_rate, cfg.probe_total);
 	teredo_fastpath_apply(td);
 	teredo_routes_reset(td);
 	return 0;
@@ -292,7 +309,9 @@ static size_t teredo_get_size(const struct net_device *dev)
 	       nla_total_size(sizeof(u32)) +	/* IFLA_TEREDO_LINK */
 	       nla_total_size(sizeof(u32)) +	/* IFLA_TEREDO_MAX_PEERS */
 	       nla_total_size(sizeof(u8)) +	/* IFLA_TEREDO_FASTPATH */
-	       nla_total_size(sizeof(u32));	/* IFLA_TEREDO_NATIVE */
+	       nla_total_size(sizeof(u32)) +	/* IFLA_TEREDO_NATIVE */
+	       nla_total_size(sizeof(u32)) +	/* IFLA_TEREDO_PROBE_RATE */
+	       nla_total_size(sizeof(u32));	/* IFLA_TEREDO_PROBE_TOTAL */
 }
 
 static int teredo_fill_info(struct sk_buff *skb, const struct net_device *dev)
@@ -306,7 +325,9 @@ static int teredo_fill_info(struct sk_buff *skb, const struct net_device *dev)
 	    (cfg->link && nla_put_u32(skb, IFLA_TEREDO_LINK, cfg->link)) ||
 	    nla_put_u32(skb, IFLA_TEREDO_MAX_PEERS, cfg->max_peers) ||
 	    nla_put_u8(skb, IFLA_TEREDO_FASTPATH, cfg->fastpath) ||
-	    (cfg->native && nla_put_u32(skb, IFLA_TEREDO_NATIVE, cfg->native)))
+	    (cfg->native && nla_put_u32(skb, IFLA_TEREDO_NATIVE, cfg->native)) ||
+	    nla_put_u32(skb, IFLA_TEREDO_PROBE_RATE, cfg->probe_rate) ||
+	    nla_put_u32(skb, IFLA_TEREDO_PROBE_TOTAL, cfg->probe_total))
 		return -EMSGSIZE;
 	return 0;
 }

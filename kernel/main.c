@@ -73,9 +73,12 @@ static int __init teredo_init(void)
 	err = teredo_fastpath_init();
 	if (err)
 		goto err_pernet;
-	err = rtnl_link_register(&teredo_link_ops);
+	err = teredo_local_init();
 	if (err)
 		goto err_fastpath;
+	err = rtnl_link_register(&teredo_link_ops);
+	if (err)
+		goto err_local;
 	err = teredo_genl_init();
 	if (err)
 		goto err_link;
@@ -83,6 +86,8 @@ static int __init teredo_init(void)
 
 err_link:
 	rtnl_link_unregister(&teredo_link_ops);
+err_local:
+	teredo_local_exit();
 err_fastpath:
 	teredo_fastpath_exit();
 err_pernet:
@@ -96,6 +101,7 @@ static void __exit teredo_exit(void)
 {
 	teredo_genl_exit();
 	rtnl_link_unregister(&teredo_link_ops);
+	teredo_local_exit();
 	teredo_fastpath_exit();
 	unregister_pernet_device(&teredo_net_ops);
 	teredo_peer_cache_exit();

@@ -316,6 +316,7 @@ static int teredo_nl_send(struct sk_buff *skb, struct genl_info *info)
 		NL_SET_ERR_MSG(info->extack, "device is down");
 		err = -ENETDOWN;
 	} else {
+		teredo_client_expect(netdev_priv(dev), ip);
 		err = teredo_send_raw(netdev_priv(dev),
 				      nla_data(attrs[TEREDO_A_PAYLOAD]),
 				      nla_len(attrs[TEREDO_A_PAYLOAD]), ip,

@@ -6,6 +6,7 @@
  */
 #include <linux/slab.h>
 #include <linux/workqueue.h>
+#include <net/route.h>
 
 #include "teredo.h"
 
@@ -66,16 +67,25 @@ static void teredo_peer_reap(struct teredo_dev *td)
 	teredo_peer_free_list(n);
 }
 
-/* teredo_peer_rx() for a peer not trusted yet, or at another mapping. */
-void teredo_peer_trust(struct teredo_dev *td, struct teredo_peer *p,
+/* teredo_peer_rx() for a peer not trusted yet, or at another mapping.
+ * Never at one of our own addresses (what ip_route_input() drops without
+ * accept_local, and a relay's fast path takes before it): false then.
+ */
+bool teredo_peer_trust(struct teredo_dev *td, struct teredo_peer *p,
 		       __be32 ip, __be16 port)
 {
 	struct teredo_queue *q;
 
+	if (inet_addr_type(td->net, ip) == RTN_LOCAL)
+		return false;
+	/* fresh before trusted: a sender seeing it trusted and stale would
+	 * take its trust back
+	 */
+	teredo_peer_touch(&p->last_rx, teredo_now());
 	spin_lock(&td->lock);
 	if (p->flags & TEREDO_PEER_DEAD) {
 		spin_unlock(&td->lock);
-		return;
+		return true;
 	}
 	WRITE_ONCE(p->ip, ip);
 	WRITE_ONCE(p->port, port);
@@ -89,6 +99,7 @@ void teredo_peer_trust(struct teredo_dev *td, struct teredo_peer *p,
 
 	if (q)
 		teredo_queue_release(td, q, ip, port);
+	return true;
 }
 
 /* Under the peer lock: a new entry for @addr, mapped to @ip:@port, not
@@ -121,11 +132,11 @@ struct teredo_peer *teredo_peer_new(struct teredo_dev *td,
 }
 
 /* The entry of @addr, created (untrusted, mapped to @ip:@port) if needed;
- * NULL if there is no room. In softirq.
+ * NULL if there is no room. In softirq. No reference: RCU keeps it.
  */
-struct teredo_peer *teredo_peer_get(struct teredo_dev *td,
-				    const struct in6_addr *addr,
-				    __be32 ip, __be16 port)
+struct teredo_peer *teredo_peer_find_or_new(struct teredo_dev *td,
+					    const struct in6_addr *addr,
+					    __be32 ip, __be16 port)
 {
 	struct teredo_peer *p;
 
@@ -147,11 +158,12 @@ struct teredo_peer *teredo_peer_get(struct teredo_dev *td,
 	return p;
 }
 
-/* May a bubble go to @p now (RFC 4380 section 5.2.6)? Always while we
- * wait for it ourselves (our probe may just have gone). If so, it is
- * accounted as sent. In softirq.
+/* May a bubble go to @p at @ip now (RFC 4380 section 5.2.6)? Always
+ * while we wait for it ourselves (our probe may just have gone), within
+ * the budgets. If so, it is accounted as sent. In softirq.
  */
-bool teredo_peer_bubble_due(struct teredo_dev *td, struct teredo_peer *p)
+bool teredo_peer_bubble_due(struct teredo_dev *td, struct teredo_peer *p,
+			    __be32 ip)
 {
 	u32 now = teredo_now();
 	bool due;
@@ -159,7 +171,8 @@ bool teredo_peer_bubble_due(struct teredo_dev *td, struct teredo_peer *p)
 	spin_lock(&td->lock);
 	due = !(p->flags & TEREDO_PEER_DEAD) &&
 	      (p->queue ||
-	       teredo_since(now, p->last_tx) >= TEREDO_BUBBLE_GAP);
+	       teredo_since(now, p->last_tx) >= TEREDO_BUBBLE_GAP) &&
+	      teredo_budget_take(td, ip, now, true);
 	if (due)
 		p->last_tx = now;
 	spin_unlock(&td->lock);
@@ -189,9 +202,19 @@ static bool teredo_peer_expired(const struct teredo_peer *p, u32 now)
 	       teredo_since(now, READ_ONCE(p->last_tx)) >= TEREDO_PEER_TTL;
 }
 
+/* Under the peer lock: @p's mapping became one of our addresses. */
+static void teredo_peer_untrust_local(struct teredo_dev *td,
+				      struct teredo_peer *p)
+{
+	if (p->flags & TEREDO_PEER_TRUSTED &&
+	    inet_addr_type(td->net, p->ip) == RTN_LOCAL)
+		WRITE_ONCE(p->flags, p->flags & ~TEREDO_PEER_TRUSTED);
+}
+
 static void teredo_gc_sweep(struct teredo_dev *td, u32 now)
 {
 	bool unhint = teredo_routes_sweep_begin(td);
+	bool local = xchg(&td->recheck_local, false);
 	struct rhashtable_iter iter;
 	struct teredo_peer *p;
 	unsigned int n = 0;
@@ -206,6 +229,11 @@ static void teredo_gc_sweep(struct teredo_dev *td, u32 now)
 		}
 		if (unhint && READ_ONCE(p->route))
 			WRITE_ONCE(p->route, 0);
+		if (local && teredo_peer_trusted(p)) {
+			spin_lock_bh(&td->lock);
+			teredo_peer_untrust_local(td, p);
+			spin_unlock_bh(&td->lock);
+		}
 		if (teredo_peer_expired(p, now)) {
 			spin_lock_bh(&td->lock);
 			if (!(p->flags & TEREDO_PEER_DEAD) &&
@@ -262,6 +290,7 @@ static void teredo_gc(struct work_struct *work)
 
 	teredo_queue_retry(td, now);
 	if (++td->gc_ticks % TEREDO_SWEEP_TICKS == 0 ||
+	    READ_ONCE(td->recheck_local) ||
 	    (teredo_routes_sweep_begin(td) &&
 	     teredo_since(now, td->unhinted) >= TEREDO_GC_TICK))
 		teredo_gc_sweep(td, now);

@@ -19,19 +19,29 @@
 #define TEREDO_PEER_TTL		(30 * HZ)	/* valid after last reception */
 #define TEREDO_BUBBLE_GAP	(2 * HZ)	/* between two bubbles */
 #define TEREDO_BUBBLES		4		/* first one and 3 retries */
-#define TEREDO_QUEUE_PEER	4096		/* bytes queued per peer */
-#define TEREDO_QUEUE_TOTAL	BIT(20)	/* bytes queued per device */
+/* What queued packets may take, counted in truesize: memory, not bytes
+ * on the wire.
+ */
+#define TEREDO_QUEUE_PEER	8192		/* per peer */
+#define TEREDO_QUEUE_TOTAL	BIT(20)	/* per device */
 
 struct teredo_dev;
 
-/* Packets waiting for a peer to answer a bubble. */
+/* Packets waiting for a peer to answer a bubble. Each packet queued
+ * earns one probe and its length in probe bytes: no input makes the
+ * device send more to a third party than it received.
+ */
 struct teredo_queue {
 	struct list_head pending;	/* in teredo_dev.pending */
 	struct sk_buff_head skbs;
 	struct teredo_peer *peer;
-	unsigned int bytes;
+	unsigned int bytes;		/* truesize of skbs */
 	struct in6_addr bubble_src;	/* source of the bubbles we send */
 	u64 nonce;			/* of our echo requests to a native peer */
+	u32 since;			/* jiffies: created */
+	u32 round;			/* the worker's last look at it */
+	u16 credit_bytes;
+	u8 credit_probes;
 };
 
 #define TEREDO_PEER_TRUSTED	BIT(0)	/* mapping verified by reception */
@@ -178,29 +188,33 @@ void teredo_queue_release(struct teredo_dev *td, struct teredo_queue *q,
 /* from the worker, not under the lock */
 void teredo_queue_retry(struct teredo_dev *td, u32 now);
 
-void teredo_peer_trust(struct teredo_dev *td, struct teredo_peer *p,
+bool teredo_peer_trust(struct teredo_dev *td, struct teredo_peer *p,
 		       __be32 ip, __be16 port);
 
 /* A valid packet came from @p at @ip:@port: trust it (RFC 4380 5.4.2) and
- * release what waited for it. In softirq.
+ * release what waited for it. In softirq. False if @ip is one of ours:
+ * a loop, or a forgery; the packet goes no further.
  */
-static inline void teredo_peer_rx(struct teredo_dev *td, struct teredo_peer *p,
-				  __be32 ip, __be16 port)
+static inline bool teredo_peer_rx(struct teredo_dev *td,
+				  struct teredo_peer *p, __be32 ip, __be16 port)
 {
-	teredo_peer_touch(&p->last_rx, teredo_now());
 	if (unlikely(!teredo_peer_trusted(p) || READ_ONCE(p->ip) != ip ||
 		     READ_ONCE(p->port) != port))
-		teredo_peer_trust(td, p, ip, port);
+		return teredo_peer_trust(td, p, ip, port);
+	teredo_peer_touch(&p->last_rx, teredo_now());
+	return true;
 }
 
 void teredo_peer_queue(struct teredo_dev *td, struct sk_buff *skb,
 		       const struct in6_addr *dst);
 void teredo_peer_hold(struct teredo_dev *td, struct sk_buff *skb,
-		      const struct in6_addr *src, __be32 ip, __be16 port);
-struct teredo_peer *teredo_peer_get(struct teredo_dev *td,
-				    const struct in6_addr *addr,
-				    __be32 ip, __be16 port);
-bool teredo_peer_bubble_due(struct teredo_dev *td, struct teredo_peer *p);
+		      const struct in6_addr *src, __be32 ip, __be16 port,
+		      unsigned int wire_len);
+struct teredo_peer *teredo_peer_find_or_new(struct teredo_dev *td,
+					    const struct in6_addr *addr,
+					    __be32 ip, __be16 port);
+bool teredo_peer_bubble_due(struct teredo_dev *td, struct teredo_peer *p,
+			    __be32 ip);
 bool teredo_peer_ping_ok(struct teredo_dev *td, struct teredo_peer *p,
 			 u64 nonce);
 

@@ -54,17 +54,76 @@ void teredo_queue_release(struct teredo_dev *td, struct teredo_queue *q,
 	kfree(q);
 }
 
-/* Under the peer lock: the probes for @p, if one is due (at most
- * TEREDO_BUBBLES, TEREDO_BUBBLE_GAP apart).
+/* On the wire (IPv4 lengths): a bubble, and a client's echo request. */
+#define TEREDO_BUBBLE_WIRE	(TEREDO_ENCAP_LEN + sizeof(struct ipv6hdr))
+#define TEREDO_PING_WIRE	(TEREDO_BUBBLE_WIRE + 16)
+#define TEREDO_CREDIT_BYTES	(TEREDO_BUBBLES * TEREDO_PING_WIRE)
+/* queues the worker looks at in one hold of the peer lock */
+#define TEREDO_RETRY_BATCH	64
+
+/* Where a probe for the peer @addr goes, other than to the peer itself,
+ * in @ip, and what it costs: a Teredo peer's server; our own server,
+ * relaying our echo request to a native peer. 0 if there is none.
  */
-static void teredo_probe_due(struct teredo_dev *td, struct teredo_peer *p,
-			     u32 now, struct sk_buff_head *out)
+static unsigned int teredo_probe_target(struct teredo_dev *td,
+					const struct in6_addr *addr,
+					__be32 *ip)
 {
-	struct sk_buff *skb;
+	const struct teredo_client *c;
+
+	if (teredo_addr_is_teredo(addr)) {
+		*ip = teredo_addr_server(addr);
+		return TEREDO_BUBBLE_WIRE;
+	}
+	c = rcu_dereference_bh(td->client);
+	if (!c)
+		return 0;
+	*ip = c->server;
+	return TEREDO_PING_WIRE;
+}
+
+enum teredo_probe_verdict {
+	TEREDO_PROBE_NOT_DUE,	/* too soon, too many, not paid for */
+	TEREDO_PROBE_REFUSED,	/* by a budget */
+	TEREDO_PROBE_GO,
+};
+
+/* Under the peer lock: may a probe go to @p now (at most TEREDO_BUBBLES,
+ * TEREDO_BUBBLE_GAP apart, paid for by what was queued, within the
+ * budgets)? @charge: it goes, charge the budgets.
+ */
+static enum teredo_probe_verdict
+teredo_probe_may(struct teredo_dev *td, struct teredo_peer *p, u32 now,
+		 unsigned int credit_probes, unsigned int credit_bytes,
+		 bool charge)
+{
+	unsigned int cost;
+	__be32 ip;
 
 	if (teredo_since(now, p->last_tx) < TEREDO_BUBBLE_GAP ||
 	    teredo_peer_bubbles(p) >= TEREDO_BUBBLES)
+		return TEREDO_PROBE_NOT_DUE;
+	cost = teredo_probe_target(td, &p->addr, &ip);
+	if (!cost || !credit_probes || credit_bytes < cost)
+		return TEREDO_PROBE_NOT_DUE;
+	if (!teredo_budget_take(td, ip, now, charge))
+		return TEREDO_PROBE_REFUSED;
+	return TEREDO_PROBE_GO;
+}
+
+/* Under the peer lock: the probes for @p, if one is due. */
+static void teredo_probe_due(struct teredo_dev *td, struct teredo_peer *p,
+			     u32 now, struct sk_buff_head *out)
+{
+	struct teredo_queue *q = p->queue;
+	struct sk_buff *skb;
+	__be32 ip;
+
+	if (teredo_probe_may(td, p, now, q->credit_probes, q->credit_bytes,
+			     true) != TEREDO_PROBE_GO)
 		return;
+	q->credit_probes--;
+	q->credit_bytes -= teredo_probe_target(td, &p->addr, &ip);
 	teredo_peer_set_bubbles(p, teredo_peer_bubbles(p) + 1);
 	p->last_tx = now;
 	if (td->cfg.mode == TEREDO_MODE_CLIENT) {
@@ -72,8 +131,8 @@ static void teredo_probe_due(struct teredo_dev *td, struct teredo_peer *p,
 		return;
 	}
 	/* a relay: through the peer's server */
-	skb = teredo_bubble(td, &p->queue->bubble_src, &p->addr,
-			    teredo_addr_server(&p->addr), htons(TEREDO_PORT));
+	skb = teredo_bubble(td, &q->bubble_src, &p->addr, ip,
+			    htons(TEREDO_PORT));
 	if (skb) {
 		teredo_stat_inc(td, TEREDO_STAT_TX_BUBBLE);
 		__skb_queue_tail(out, skb);
@@ -89,36 +148,22 @@ static void teredo_send_probes(struct teredo_dev *td,
 		teredo_encap(td, skb, TEREDO_CB(skb)->ip, TEREDO_CB(skb)->port);
 }
 
-/* Under the peer lock: the entry of @addr, created if needed. */
-static struct teredo_peer *teredo_queue_peer(struct teredo_dev *td,
-					     const struct in6_addr *addr,
+/* Under the peer lock: a queue for @p, which has none. */
+static struct teredo_queue *teredo_queue_new(struct teredo_dev *td,
+					     struct teredo_peer *p,
+					     const struct in6_addr *src,
 					     u32 now)
 {
-	struct teredo_peer *p = teredo_peer_find(&td->peers, addr);
+	struct teredo_queue *q;
 
-	if (p)
-		return p;
-	if (teredo_addr_is_teredo(addr))
-		return teredo_peer_new(td, addr, teredo_addr_ip(addr),
-				       teredo_addr_port(addr), now);
-	return teredo_peer_new(td, addr, 0, 0, now);
-}
-
-/* Under the peer lock: the queue of @p, created if needed. */
-static struct teredo_queue *teredo_queue_get(struct teredo_dev *td,
-					     struct teredo_peer *p,
-					     const struct in6_addr *src)
-{
-	struct teredo_queue *q = p->queue;
-
-	if (q)
-		return q;
 	q = kzalloc(sizeof(*q), GFP_ATOMIC);
 	if (!q)
 		return NULL;
 	__skb_queue_head_init(&q->skbs);
 	q->peer = p;
 	q->bubble_src = *src;
+	q->since = now;
+	q->round = td->retry_round;
 	if (!teredo_addr_is_teredo(&p->addr))
 		q->nonce = get_random_u64();
 	list_add_tail(&q->pending, &td->pending);
@@ -126,14 +171,38 @@ static struct teredo_queue *teredo_queue_get(struct teredo_dev *td,
 	return q;
 }
 
+/* Under the peer lock: may a packet of @wire_len bytes make a queue for
+ * @addr, whose entry is @p (NULL: none yet)? Not without room for it, nor
+ * if the probe it pays for would exceed the budgets: then nothing is
+ * created for it.
+ */
+static bool teredo_queue_admit(struct teredo_dev *td, struct sk_buff *skb,
+			       const struct in6_addr *addr,
+			       struct teredo_peer *p, unsigned int wire_len,
+			       u32 now)
+{
+	struct teredo_peer fresh = { .addr = *addr,
+				     .last_tx = now - TEREDO_PEER_TTL };
+
+	if (td->queued + skb->truesize > TEREDO_QUEUE_TOTAL) {
+		teredo_stat_inc(td, TEREDO_STAT_TX_QUEUE_FULL);
+		return false;
+	}
+	/* if this packet's probe would go at once, it must be allowed */
+	return teredo_probe_may(td, p ?: &fresh, now, 1, wire_len, false) !=
+	       TEREDO_PROBE_REFUSED;
+}
+
 /*
  * Queue @skb for the peer @addr and probe it. Outbound, @src is the source
  * of our probes; inbound (held), TEREDO_CB(@skb) says where it came from.
+ * @wire_len: the length of what was received, which pays for the probes.
  * Bottom halves disabled. Consumes @skb.
  */
 static void teredo_queue_skb(struct teredo_dev *td, struct sk_buff *skb,
 			     const struct in6_addr *addr,
-			     const struct in6_addr *src, bool inbound)
+			     const struct in6_addr *src, bool inbound,
+			     unsigned int wire_len)
 {
 	struct sk_buff_head probes;
 	struct teredo_peer *p;
@@ -142,13 +211,8 @@ static void teredo_queue_skb(struct teredo_dev *td, struct sk_buff *skb,
 
 	__skb_queue_head_init(&probes);
 	spin_lock(&td->lock);
-	p = teredo_queue_peer(td, addr, now);
-	if (IS_ERR(p)) {
-		teredo_stat_inc(td, PTR_ERR(p) == -ENOSPC ?
-				TEREDO_STAT_TX_TABLE_FULL : TEREDO_STAT_TX_NOMEM);
-		goto drop;
-	}
-	if (p->flags & TEREDO_PEER_TRUSTED) {
+	p = teredo_peer_find(&td->peers, addr);
+	if (p && p->flags & TEREDO_PEER_TRUSTED) {
 		if (!inbound && teredo_peer_fresh(p, now)) {
 			__be32 ip = p->ip;
 			__be16 port = p->port;
@@ -162,20 +226,42 @@ static void teredo_queue_skb(struct teredo_dev *td, struct sk_buff *skb,
 						  TEREDO_PEER_BUBBLES));
 	}
 
-	q = teredo_queue_get(td, p, src);
+	q = p ? p->queue : NULL;
 	if (!q) {
-		teredo_stat_inc(td, TEREDO_STAT_TX_NOMEM);
-		goto drop;
+		if (!teredo_queue_admit(td, skb, addr, p, wire_len, now))
+			goto drop;
+		if (!p) {
+			p = teredo_peer_new(td, addr,
+					    teredo_addr_is_teredo(addr) ?
+					    teredo_addr_ip(addr) : 0,
+					    teredo_addr_is_teredo(addr) ?
+					    teredo_addr_port(addr) : 0, now);
+			if (IS_ERR(p)) {
+				teredo_stat_inc(td, PTR_ERR(p) == -ENOSPC ?
+						TEREDO_STAT_TX_TABLE_FULL :
+						TEREDO_STAT_TX_NOMEM);
+				goto drop;
+			}
+		}
+		q = teredo_queue_new(td, p, src, now);
+		if (!q) {
+			teredo_stat_inc(td, TEREDO_STAT_TX_NOMEM);
+			goto drop;
+		}
 	}
-	if (q->bytes + skb->len > TEREDO_QUEUE_PEER ||
-	    td->queued + skb->len > TEREDO_QUEUE_TOTAL) {
+	q->credit_probes = min_t(unsigned int, q->credit_probes + 1,
+				 TEREDO_BUBBLES);
+	q->credit_bytes = min_t(unsigned int, q->credit_bytes + wire_len,
+				TEREDO_CREDIT_BYTES);
+	if (q->bytes + skb->truesize > TEREDO_QUEUE_PEER ||
+	    td->queued + skb->truesize > TEREDO_QUEUE_TOTAL) {
 		teredo_stat_inc(td, TEREDO_STAT_TX_QUEUE_FULL);
 	} else {
 		skb_dst_drop(skb);
 		if (!inbound)
 			TEREDO_CB(skb)->inbound = false;
-		q->bytes += skb->len;
-		td->queued += skb->len;
+		q->bytes += skb->truesize;
+		td->queued += skb->truesize;
 		__skb_queue_tail(&q->skbs, skb);
 		teredo_stat_inc(td, inbound ? TEREDO_STAT_RX_HELD :
 				TEREDO_STAT_TX_QUEUED);
@@ -208,61 +294,99 @@ drop:
 void teredo_peer_queue(struct teredo_dev *td, struct sk_buff *skb,
 		       const struct in6_addr *dst)
 {
-	teredo_queue_skb(td, skb, dst, &ipv6_hdr(skb)->saddr, false);
+	teredo_queue_skb(td, skb, dst, &ipv6_hdr(skb)->saddr, false, skb->len);
 }
 
 /* A client received @skb (IPv6 at skb->data) from the native @src through
- * @ip:@port, a relay it has not verified: hold it and test the relay.
- * In softirq.
+ * @ip:@port, a relay it has not verified, in a datagram of @wire_len
+ * bytes: hold it and test the relay. In softirq.
  */
 void teredo_peer_hold(struct teredo_dev *td, struct sk_buff *skb,
-		      const struct in6_addr *src, __be32 ip, __be16 port)
+		      const struct in6_addr *src, __be32 ip, __be16 port,
+		      unsigned int wire_len)
 {
 	struct teredo_skb_cb *cb = TEREDO_CB(skb);
 
 	cb->ip = ip;
 	cb->port = port;
 	cb->inbound = true;
-	teredo_queue_skb(td, skb, src, &ipv6_hdr(skb)->daddr, true);
+	teredo_queue_skb(td, skb, src, &ipv6_hdr(skb)->daddr, true, wire_len);
 }
 
-/* Retry the probes of waiting peers; give up on those that never answered:
- * their packets are answered with ICMPv6 address unreachable, and what was
- * held is dropped.
+/* Under the peer lock: has @q waited long enough? After its last probe's
+ * gap, or as long as all its probes would have taken.
+ */
+static bool teredo_queue_over(const struct teredo_queue *q, u32 now)
+{
+	const struct teredo_peer *p = q->peer;
+
+	if (teredo_since(now, q->since) >= TEREDO_BUBBLES * TEREDO_BUBBLE_GAP)
+		return true;
+	return teredo_peer_bubbles(p) >= TEREDO_BUBBLES &&
+	       teredo_since(now, p->last_tx) >= TEREDO_BUBBLE_GAP;
+}
+
+/* What the queues given up on held: ICMPv6 address unreachable for what
+ * was to go, a drop for what was held. Process context.
+ */
+static void teredo_queue_dead(struct teredo_dev *td, struct sk_buff_head *dead)
+{
+	struct sk_buff *skb;
+
+	while ((skb = __skb_dequeue(dead))) {
+		local_bh_disable();
+		if (TEREDO_CB(skb)->inbound) {
+			teredo_rx_drop(td, skb, TEREDO_STAT_RX_UNVERIFIED);
+		} else {
+			teredo_stat_inc(td, TEREDO_STAT_TX_UNREACHABLE);
+			DEV_STATS_INC(td->dev, tx_dropped);
+			icmpv6_ndo_send(skb, ICMPV6_DEST_UNREACH,
+					ICMPV6_ADDR_UNREACH, 0);
+			kfree_skb(skb);
+		}
+		local_bh_enable();
+	}
+}
+
+/* Retry the probes of waiting peers; give up on those that never answered.
+ * Each queue is looked at once a round, TEREDO_RETRY_BATCH of them per
+ * hold of the peer lock: the queues are bounded by TEREDO_QUEUE_TOTAL,
+ * the work under the lock and the probes in flight by the batch.
  */
 void teredo_queue_retry(struct teredo_dev *td, u32 now)
 {
 	struct sk_buff_head probes, dead;
-	struct teredo_queue *q, *tmp;
-	struct sk_buff *skb;
+	struct teredo_queue *q;
+	unsigned int n;
+	u32 round;
 
 	__skb_queue_head_init(&probes);
 	__skb_queue_head_init(&dead);
 	spin_lock_bh(&td->lock);
-	list_for_each_entry_safe(q, tmp, &td->pending, pending) {
-		struct teredo_peer *p = q->peer;
-
-		if (teredo_peer_bubbles(p) < TEREDO_BUBBLES) {
-			teredo_probe_due(td, p, now, &probes);
-		} else if (teredo_since(now, p->last_tx) >= TEREDO_BUBBLE_GAP) {
-			teredo_queue_detach(td, p);
-			skb_queue_splice_tail(&q->skbs, &dead);
+	round = ++td->retry_round;
+	for (;;) {
+		for (n = 0; n < TEREDO_RETRY_BATCH; n++) {
+			q = list_first_entry_or_null(&td->pending,
+						     struct teredo_queue,
+						     pending);
+			if (!q || q->round == round)
+				break;
+			q->round = round;
+			list_move_tail(&q->pending, &td->pending);
+			if (!teredo_queue_over(q, now)) {
+				teredo_probe_due(td, q->peer, now, &probes);
+				continue;
+			}
+			teredo_queue_detach(td, q->peer);
+			skb_queue_splice_tail_init(&q->skbs, &dead);
 			kfree(q);
 		}
-	}
-	spin_unlock_bh(&td->lock);
-
-	teredo_send_probes(td, &probes);
-	while ((skb = __skb_dequeue(&dead))) {
-		if (TEREDO_CB(skb)->inbound) {
-			local_bh_disable();
-			teredo_rx_drop(td, skb, TEREDO_STAT_RX_UNVERIFIED);
-			local_bh_enable();
-			continue;
-		}
-		teredo_stat_inc(td, TEREDO_STAT_TX_UNREACHABLE);
-		DEV_STATS_INC(td->dev, tx_dropped);
-		icmpv6_ndo_send(skb, ICMPV6_DEST_UNREACH, ICMPV6_ADDR_UNREACH, 0);
-		kfree_skb(skb);
+		spin_unlock_bh(&td->lock);
+		teredo_send_probes(td, &probes);
+		teredo_queue_dead(td, &dead);
+		if (n < TEREDO_RETRY_BATCH)
+			break;
+		cond_resched();
+		spin_lock_bh(&td->lock);
 	}
 }

@@ -213,7 +213,10 @@ static __always_inline bool teredo_relay_rcv(struct teredo_dev *td,
 	why = TEREDO_STAT_RX_UNKNOWN_PEER;
 	if (unlikely(!p))
 		goto drop;
-	teredo_peer_rx(td, p, saddr, sport);
+	/* from another of our addresses: a loop, or a forgery */
+	why = TEREDO_STAT_RX_LOOP;
+	if (unlikely(!teredo_peer_rx(td, p, saddr, sport)))
+		goto drop;
 
 	if (teredo_is_bubble(ip6h)) {
 		teredo_stat_inc(td, TEREDO_STAT_RX_BUBBLE);

@@ -44,6 +44,7 @@ const char teredo_stat_names[TEREDO_STAT_MAX][ETH_GSTRING_LEN] = {
 	[TEREDO_STAT_TX_CONTROL]	= "tx_control",
 	[TEREDO_STAT_TX_FASTPATH]	= "tx_fastpath",
 	[TEREDO_STAT_TX_ROUTE_LOOKUP]	= "tx_route_lookup",
+	[TEREDO_STAT_TX_PROBE_LIMITED]	= "tx_probe_limited",
 	[TEREDO_STAT_PEER_NEW]		= "peer_new",
 	[TEREDO_STAT_PEER_TRUSTED]	= "peer_trusted",
 	[TEREDO_STAT_PEER_EXPIRED]	= "peer_expired",

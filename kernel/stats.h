@@ -52,6 +52,7 @@ enum teredo_stat {
 	TEREDO_STAT_TX_CONTROL,		/* packets sent for teredod */
 	TEREDO_STAT_TX_FASTPATH,	/* taken off the native device */
 	TEREDO_STAT_TX_ROUTE_LOOKUP,	/* outer routes looked up in the FIB */
+	TEREDO_STAT_TX_PROBE_LIMITED,	/* probes the budgets refused */
 	/* peers */
 	TEREDO_STAT_PEER_NEW,
 	TEREDO_STAT_PEER_TRUSTED,

@@ -31,6 +31,8 @@ struct teredo_cfg {
 	__be16 port;		/* bind port, network order */
 	int link;		/* ifindex of the underlay device, 0 for any */
 	u32 max_peers;
+	u32 probe_rate;		/* probes a second to one IPv4 address */
+	u32 probe_total;	/* probes a second in all */
 	bool fastpath;		/* relay: receive off the underlay device */
 	int native;		/* relay, fastpath: ifindex of the native
 				 * side device to transmit off, 0 for none
@@ -46,6 +48,12 @@ struct teredo_client {
 };
 
 struct teredo_routes;
+struct teredo_budget;
+
+/* Where a client's control packets may come from: the servers teredod
+ * sent to lately. IPv4 address and deadline (jiffies) in one word.
+ */
+#define TEREDO_CONTROL_FROM	4
 
 struct teredo_dev {
 	struct net_device *dev;
@@ -68,15 +76,19 @@ struct teredo_dev {
 	struct llist_head dead;		/* unlinked peers, freed after RCU */
 	spinlock_t lock;		/* peer table changes, queues */
 	struct list_head pending;	/* queues waiting for an answer */
-	unsigned int queued;		/* bytes in all queues */
+	unsigned int queued;		/* truesize of all queues */
+	u32 retry_round;		/* of the worker, in queues */
+	struct teredo_budget *budget;	/* of probes, under the lock */
 	struct delayed_work gc;
 	unsigned int gc_ticks;
+	bool recheck_local;		/* a local IPv4 address was added */
 	u32 unhinted;			/* jiffies: last route hint sweep */
 
 	/* client mode */
 	struct teredo_client __rcu *client;
 	u32 server_rx;			/* jiffies: last packet from it */
 	bool server_seen;
+	u64 control_from[TEREDO_CONTROL_FROM];
 	struct ratelimit_state control_rs; /* server packets to teredod */
 	struct ratelimit_state punch_rs;   /* answers to relayed bubbles */
 };
@@ -104,12 +116,17 @@ struct teredo_net {
 	struct list_head devs;
 };
 
+/* With preemption disabled (bottom halves, a spinlock): the counter is
+ * this CPU's.
+ */
 static inline void teredo_stat_inc(struct teredo_dev *td,
 				   enum teredo_stat stat)
 {
-	struct teredo_pcpu_stats *s = this_cpu_ptr(td->stats);
+	struct teredo_pcpu_stats *s;
 	unsigned long flags;
 
+	lockdep_assert_preemption_disabled();
+	s = this_cpu_ptr(td->stats);
 	flags = u64_stats_update_begin_irqsave(&s->syncp);
 	u64_stats_inc(&s->cnt[stat]);
 	u64_stats_update_end_irqrestore(&s->syncp, flags);
@@ -141,6 +158,17 @@ rx_handler_result_t teredo_fast_rx(struct teredo_dev *td,
 rx_handler_result_t teredo_fast_tx(struct teredo_dev *td,
 				   struct sk_buff **pskb);
 
+/* budget.c */
+int teredo_budget_init(struct teredo_dev *td, u32 rate, u32 total);
+void teredo_budget_free(struct teredo_dev *td);
+void teredo_budget_set(struct teredo_dev *td, u32 rate, u32 total);
+bool teredo_budget_take(struct teredo_dev *td, __be32 ip, u32 now,
+			bool charge);
+
+/* local.c */
+int teredo_local_init(void);
+void teredo_local_exit(void);
+
 /* client.c */
 int teredo_client_rcv(struct teredo_dev *td, struct sk_buff *skb,
 		      const struct teredo_rx *rx, __be32 saddr, __be16 sport);
@@ -150,6 +178,7 @@ void teredo_client_probe(struct teredo_dev *td, struct teredo_peer *p,
 int teredo_client_set(struct teredo_dev *td, const struct in6_addr *addr,
 		      u8 nat);
 void teredo_client_init(struct teredo_dev *td);
+void teredo_client_expect(struct teredo_dev *td, __be32 ip);
 void teredo_client_exit(struct teredo_dev *td);
 
 /* ping.c */

@@ -181,8 +181,10 @@ int teredo_send_raw(struct teredo_dev *td, const void *data,
 	skb_reserve(skb, hroom);
 	skb_put_data(skb, data, len);
 	skb_reset_network_header(skb);
+	local_bh_disable();
 	teredo_stat_inc(td, TEREDO_STAT_TX_CONTROL);
-	teredo_encap(td, skb, ip, port);
+	teredo_encap_bh(td, skb, NULL, ip, port);
+	local_bh_enable();
 	return 0;
 }
 

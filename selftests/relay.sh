@@ -206,15 +206,31 @@ for i in range(300):
 	stop_daemons
 }
 
+bubbles_between() {	# MIN MAX: tx_bubble, once it stays put for 3 s
+	local a b
+
+	b=$(counter -n relay teredo0 tx_bubble)
+	while sleep $((3 * SLOW)); a=$b; b=$(counter -n relay teredo0 tx_bubble); [ "$a" != "$b" ]; do :; done
+	[ "$b" -ge "$1" ] && [ "$b" -le "$2" ] && return 0
+	echo "tx_bubble = $b, want $1 to $2"
+	return 1
+}
+
 test_unreachable() {
 	setup
-	# a client that never answers: bubbles, then address unreachable
+	# a client that never answers: a bubble, then address unreachable
 	check "ping to a silent Teredo client: address unreachable" \
 		fails_with "Address unreachable" \
 		"$IP" netns exec host6 ping -6 -c 1 -W 15 2001:0:c612:1:0:63bf:39ed:ff00
-	check "4 bubbles, then the queue was dropped and counted" \
-		eval 'expect_eq "$(counter -n relay teredo0 tx_bubble)" 4 &&
+	check "one packet paid for one bubble, no retry; its queue dropped, counted" \
+		eval 'bubbles_between 1 1 &&
 		      counter_ge -n relay teredo0 tx_drop_unreachable 1'
+	# more packets pay for the retries: up to 4 bubbles, 2 s apart
+	"$IP" netns exec host6 ping -6 -c 6 -i 1 -W 1 2001:0:c612:1:0:63bf:39ed:ff01 >/dev/null 2>&1
+	check "6 packets to another: its retries, up to 4 bubbles in all" \
+		bubbles_between 3 5
+	check "and its queue was dropped too" \
+		wait_for 15 counter_ge -n relay teredo0 tx_drop_unreachable 2
 }
 
 ndisc_allocs() {
@@ -253,8 +269,14 @@ for i in range('$NPEERS'):
     s.sendto(b"x", ("2001:0:c612:1:0:63bf:%x:%x" % (0x3900 + (i >> 16), i & 0xffff), 9))'
 	after=$(ndisc_allocs)
 	log "ndisc_cache allocs: $before before, $after after $NPEERS peers"
-	check "$NPEERS peers created" \
-		counter_ge -n relay teredo0 peer_new $NPEERS
+	# the queues take what fits in their 1 MiB, peers are made for that
+	# only; the rest is refused, no state made for it
+	check "$NPEERS packets to as many destinations reached teredo0" \
+		eval 'test $(($(counter -n relay teredo0 tx_queued) +
+			      $(counter -n relay teredo0 tx_drop_queue_full))) -ge $NPEERS'
+	check "peers made only for what was queued" \
+		eval 'test "$(counter -n relay teredo0 peer_new)" -le \
+			   "$(counter -n relay teredo0 tx_queued)"'
 	check "no IPv6 neighbour allocated per peer" test $((after - before)) -lt 100
 	grep -E '^teredo_peer ' /proc/slabinfo | awk '{ print "# teredo_peer slab: " $2 " objects of " $4 " bytes" }'
 }

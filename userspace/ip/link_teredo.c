@@ -77,6 +77,7 @@ static void print_explain(FILE *f)
 		"Usage: ... teredo [ mode { relay | client } ] [ local ADDR ] [ port PORT ]\n"
 		"                  [ dev PHYS_DEV ] [ mtu MTU ] [ maxpeers NUMBER ]\n"
 		"                  [ fastpath { on | off } ] [ native { NATIVE_DEV | none } ]\n"
+		"                  [ proberate PPS ] [ probetotal PPS ]\n"
 		"\n"
 		"Where: ADDR := { IPV4_ADDRESS | any }\n"
 		"       PORT := 1..65535 (default %u for a relay, random for a client)\n"
@@ -89,8 +90,15 @@ static void print_explain(FILE *f)
 		"                    packets to trusted Teredo peers off NATIVE_DEV as\n"
 		"                    it receives them and sends them at once, before\n"
 		"                    IPv6 routing, forwarding and netfilter's ip6/inet\n"
-		"                    hooks (default none; fastpath off clears it)\n",
-		TEREDO_PORT, TEREDO_MIN_MTU, TEREDO_MIN_MTU);
+		"                    hooks (default none; fastpath off clears it)\n"
+		"       proberate PPS: at most PPS bubbles and echo requests a second\n"
+		"                    to any one IPv4 address (a peer's server;\n"
+		"                    1..%u, default %u)\n"
+		"       probetotal PPS: at most PPS of them a second in all\n"
+		"                    (1..%u, default %u)\n",
+		TEREDO_PORT, TEREDO_MIN_MTU, TEREDO_MIN_MTU,
+		TEREDO_MAX_PROBE_RATE, TEREDO_DEFAULT_PROBE_RATE,
+		TEREDO_MAX_PROBE_RATE, TEREDO_DEFAULT_PROBE_TOTAL);
 }
 
 /* Remember which options were seen; duplicates are an error. */
@@ -176,6 +184,17 @@ static int teredo_parse_opt(struct link_util *lu, int argc, char **argv,
 			if (!u32 && strcmp(*argv, "none"))
 				invarg("invalid native, no such device", *argv);
 			addattr32(n, maxlen, IFLA_TEREDO_NATIVE, u32);
+		} else if (!strcmp(key, "proberate") || !strcmp(key, "probetotal")) {
+			int type = strcmp(key, "proberate") ? IFLA_TEREDO_PROBE_TOTAL :
+				   IFLA_TEREDO_PROBE_RATE;
+
+			NEXT_ARG();
+			check_dup(&seen, type, key, *argv);
+			/* the range is the kernel's to refuse, with its message */
+			if (get_u32(&u32, *argv, 0))
+				invarg(type == IFLA_TEREDO_PROBE_RATE ? "invalid proberate" :
+				       "invalid probetotal", *argv);
+			addattr32(n, maxlen, type, u32);
 		} else if (!strcmp(key, "help")) {
 			print_explain(stdout);
 			return -1;
@@ -252,6 +271,14 @@ static void teredo_print_opt(struct link_util *lu, FILE *f, struct rtattr *tb[])
 			print_color_string(PRINT_ANY, COLOR_IFNAME, "native", "native %s ",
 					   ll_index_to_name(idx));
 	}
+
+	if (attr_ok(tb, IFLA_TEREDO_PROBE_RATE, sizeof(__u32)))
+		print_color_uint(PRINT_ANY, COLOR_NONE, "proberate", "proberate %u ",
+				 *(__u32 *)RTA_DATA(tb[IFLA_TEREDO_PROBE_RATE]));
+
+	if (attr_ok(tb, IFLA_TEREDO_PROBE_TOTAL, sizeof(__u32)))
+		print_color_uint(PRINT_ANY, COLOR_NONE, "probetotal", "probetotal %u ",
+				 *(__u32 *)RTA_DATA(tb[IFLA_TEREDO_PROBE_TOTAL]));
 }
 
 static void teredo_print_help(struct link_util *lu, int argc, char **argv, FILE *f)

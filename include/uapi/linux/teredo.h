@@ -11,6 +11,9 @@
 #define TEREDO_PORT		3544	/* the Teredo server port */
 #define TEREDO_MIN_MTU		1280	/* IPv6 minimum, Teredo's default */
 #define TEREDO_DEFAULT_MAX_PEERS	(1U << 20)
+#define TEREDO_DEFAULT_PROBE_RATE	1000
+#define TEREDO_DEFAULT_PROBE_TOTAL	10000
+#define TEREDO_MAX_PROBE_RATE		1000000
 
 enum teredo_mode {
 	TEREDO_MODE_RELAY,
@@ -42,6 +45,12 @@ enum {
 	 * netfilter's IPv6 hooks
 	 */
 	IFLA_TEREDO_NATIVE,
+	/* u32, 1 to 1000000: probes (bubbles, echo requests) a second the
+	 * device sends to any one IPv4 address (a peer's server), and in
+	 * all; what exceeds them is refused and counted
+	 */
+	IFLA_TEREDO_PROBE_RATE,
+	IFLA_TEREDO_PROBE_TOTAL,
 	__IFLA_TEREDO_MAX,
 };
 
