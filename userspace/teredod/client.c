@@ -458,7 +458,7 @@ static void timers_run(struct client *c)
 		refresh_due(c);
 }
 
-static void control_drain(struct client *c)
+void client_control_drain(struct client *c)
 {
 	uint8_t buf[TEREDO_CONTROL_MAX];
 	uint16_t port;
@@ -596,7 +596,7 @@ static int client_loop(struct client *c)
 			reload(c);
 		}
 		if (n > 0 && pfd[0].revents)
-			control_drain(c);
+			client_control_drain(c);
 		if (n > 0 && pfd[1].revents &&
 		    rtnl_watch_read(&c->watch, c->ifindex) > 0 && !c->watch_at)
 			c->watch_at = now_ms() + WATCH_DELAY;

@@ -76,6 +76,10 @@ struct client {
 };
 
 int64_t now_ms(void);
+/* Read and handle every pending control notification (the servers'
+ * answers); the poll loop's, exposed for userspace/fuzz.
+ */
+void client_control_drain(struct client *c);
 
 /* netdev.c */
 int client_dev_open(struct client *c);
