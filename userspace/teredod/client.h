@@ -64,7 +64,6 @@ struct client {
 	int64_t refresh_at;		/* ms: next maintenance check */
 	int tries;			/* solicitations of the current round */
 	bool fast;			/* short timeouts: the path changed */
-	bool adopted;			/* state taken over from the kernel */
 	int64_t round_at;		/* ms: next qualification round, or 0 */
 	int64_t watch_at;		/* ms: check the mapping (IPv4 change) */
 	struct probe probes[CLIENT_MAX_PROBES];
