@@ -16,7 +16,7 @@ dir=$root/userspace/fuzz
 secs=${FUZZ_SECONDS:-60}
 jobs=${FUZZ_JOBS:-$(nproc)}
 out=${FUZZ_OUT:-$root/build/fuzz}
-targets=${FUZZ_TARGETS:-client server conf proto}
+targets=${FUZZ_TARGETS:-client server conf proto ctl}
 start=$(date +%s)
 n=0
 fail=0
@@ -28,8 +28,9 @@ comment() { sed 's/^/#   /'; }
 
 # The head of a sanitizer's or the harness's report in a libFuzzer log.
 report_head() {
-	grep -m1 -A12 -E '^==[0-9]+==ERROR|runtime error:|invariant violated|deadly signal|ERROR: libFuzzer' "$1" |
-		grep -v '^ *$' | head -12 | comment
+	grep -m1 -A12 -E '^==[0-9]+== ?ERROR|runtime error:|invariant violated' "$1" |
+		grep -v -e '^ *$' -e 'in fuzzer::' -e 'libc_start' |
+		sed 's/ (BuildId: [0-9a-f]*)//' | head -10 | comment
 }
 
 # Run a fuzzer or a replay (log in $2); print "not ok" with the
@@ -50,7 +51,7 @@ if ! make -C "$dir" -j"$jobs" >"$out/build.log" 2>&1; then
 	echo "1..$n"
 	exit 1
 fi
-ok "build: $(for t in $targets; do printf 'fuzz_%s ' "$t"; done)"
+ok "build: $(for t in $targets; do printf 'fuzz_%s ' "$t"; done | sed 's/ $//')"
 
 # the checked-in corpus first: every seed and regression input, once
 for t in $targets; do

@@ -108,13 +108,17 @@ static bool own(uint32_t ip)
 	return ip == htonl(PRIMARY) || ip == htonl(SECONDARY);
 }
 
+/* RFC 4291: not multicast, link- or site-local, ::/96 (unspecified,
+ * loopback, IPv4-compatible) or ::ffff:0:0/96; and not Teredo
+ */
 static bool ip6_global(const struct in6_addr *a)
 {
-	static const uint8_t zero[12];
+	static const uint8_t zero[12], mapped[12] = { [10] = 0xff, 0xff };
 	const uint8_t *b = a->s6_addr;
 
 	return b[0] != 0xff && !(b[0] == 0xfe && (b[1] & 0x80)) &&
-	       memcmp(b, zero, 10) && !teredo_is_teredo(a);
+	       memcmp(b, zero, 12) && memcmp(b, mapped, 12) &&
+	       !teredo_is_teredo(a);
 }
 
 /* An RA: what teredod's client makes of it. */

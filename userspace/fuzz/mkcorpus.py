@@ -5,8 +5,8 @@ TARGET.dict. The seeds are valid packets built from
 the test vectors of the protocol reference (Appendix A: the RS, the server's
 link-local address, the origin indication, the Teredo addresses) and of the
 unit tests (test_server.c, test_proto.c: the network 192.0.2.1/.2, clients
-203.0.113.5:40000 and 198.51.100.7:50000), and configuration files (Miredo's
-examples, teredod.conf(5)'s). The regression inputs, corpus/TARGET/bug-*,
+203.0.113.5:40000 and 198.51.100.7:50000), configuration files (Miredo's
+examples, teredod.conf(5)'s) and the server's state messages. The regression inputs, corpus/TARGET/bug-*,
 are the fuzzers' own findings and are not written here.
 
 Run from userspace/fuzz: ./mkcorpus.py (rewrites every seed-* file and
@@ -15,6 +15,7 @@ the dictionaries).
 
 import glob
 import os
+import re
 import socket
 import struct
 
@@ -402,6 +403,40 @@ Prefix 2002::
         write("conf", name, data.encode())
 
 
+# --- fuzz_ctl: the server's state message, as srv_ctl_format() writes it
+
+def stat_names():
+    """srv_stat_names[] of server_pkt.c"""
+    with open(os.path.join(HERE, "..", "teredod", "server_pkt.c")) as f:
+        text = f.read()
+    table = text[text.index("srv_stat_names[SRV_STAT_MAX]"):]
+    table = table[:table.index("};")]
+    return re.findall(r'= "(\w+)"', table)
+
+
+def ctl_message(native=True, counts=None):
+    lines = ["primary 192.0.2.1", "secondary 192.0.2.2",
+             "prefix 2001:0:c000:201::/64",
+             "link_local fe80::8000:f227:3fff:fdfe", "mtu 1280",
+             "native " + ("true" if native else "false"), "pid 4242",
+             "uptime_ms 123456", "rate_limit 100", "rate_burst 200",
+             "rate_sources 3", "rate_source_evictions 0",
+             "rate_destinations 2", "rate_destination_evictions 0"]
+    for i, name in enumerate(stat_names()):
+        lines.append("stat %s %d" % (name, (counts or {}).get(name, i)))
+    return ("\n".join(lines) + "\n").encode()
+
+
+def ctl():
+    seeds = {
+        "state": ctl_message(),
+        "state-no-native": ctl_message(False, {"tx_ra": 18446744073709551615}),
+        "short": b"primary 198.18.0.1\nstat tx_ra 1\n",
+    }
+    for name, data in seeds.items():
+        write("ctl", name, data)
+
+
 # --- dictionaries: the tokens a mutation would not guess ---------------
 
 def dict_entry(name, value):
@@ -457,8 +492,14 @@ CONF_TOKENS = [
     ("comment", "#"), ("newline", "\n"), ("tab", "\t"), ("crlf", "\r\n")]
 
 
+CTL_TOKENS = [("stat", "stat "), ("primary", "primary "), ("true", "true"),
+              ("false", "false"), ("newline", "\n"), ("zero", "0"),
+              ("utf8", "\u00e9".encode()), ("escape", "\\u0000")]
+
+
 def dicts():
     for target, tokens in (("server", PACKET_TOKENS),
+                           ("ctl", CTL_TOKENS),
                            ("client", PACKET_TOKENS + RA_TOKENS),
                            ("proto", PACKET_TOKENS + RA_TOKENS),
                            ("conf", CONF_TOKENS)):
@@ -475,6 +516,7 @@ def main():
     server()
     proto()
     conf()
+    ctl()
     dicts()
 
 
