@@ -236,19 +236,57 @@ def server():
         "bubble-from-relay": sdg(bubble(relay_ll, A6), ip="198.18.0.10",
                                  port=3544),
         "bubble-bad-source": sdg(bubble(A6, B6), port=A_PORT + 1),
-        "bubble-loop": sdg(bubble(A6, B6), ip=PRIMARY, port=3544),
+        "bubble-loop": sdg(bubble(relay_ll, A6), ip=PRIMARY, port=3544),
         "bubble-burst-one-destination": b"".join(
             sdg(bubble(teredo(PRIMARY, 0, "203.0.113.%d" % i, 999), B6),
                 ip="203.0.113.%d" % i, port=999) for i in range(1, 8)),
         "echo-to-native": sdg(echo),
         "echo-to-native-no-raw": sdg(echo, flags=F_NO_NATIVE),
         "echo-to-client": sdg(icmp(A6, B6, 128, 0, b"\0\1\0\1", 64)),
+        "echo-odd-length": sdg(icmp(A6, native, 128, 0, b"\0\1\0\1x", 64)),
         "echo-too-big": sdg(icmp(A6, B6, 128, 0, b"x" * 100, 64)),
         "echo-to-server-ll": sdg(icmp(A6, server_ll(PRIMARY), 128, 0,
                                       b"\0\1\0\1", 64)),
         "udp-inside": sdg(ipv6(A6, B6, 17, 64, b"\0" * 16)),
         "src-private": sdg(rs(NONCE), ip="192.168.1.1"),
     }
+    # every other drop reason of srv_process(), in its order
+    good_rs = rs(NONCE)
+    ip6_rs = 13             # where the RS's IPv6 header starts
+    seeds.update({
+        "drop-3-bytes": sdg(good_rs[:3]),
+        "drop-auth-past-end": sdg(b"\0\1\xc8" + good_rs[3:]),
+        "drop-origin-5-bytes": sdg(b"\0" * 5),
+        "drop-39-bytes": sdg(b"\x60" * 39),
+        "drop-payload-past-end": sdg(good_rs[:ip6_rs + 5] + b"\x09" +
+                                     good_rs[ip6_rs + 6:]),
+        "drop-byte-after-rs": sdg(good_rs + b"\0"),
+        "drop-trailers-129": sdg(bubble(A6, B6, b"\x01" * 129)),
+        "drop-rs-code-1": sdg(good_rs[:ip6_rs + 41] + b"\x01" +
+                              good_rs[ip6_rs + 42:], flags=F_FIX_CSUM),
+        "drop-rs-hop-limit-64": sdg(good_rs[:ip6_rs + 7] + b"\x40" +
+                                    good_rs[ip6_rs + 8:]),
+        "drop-rs-bad-checksum": sdg(good_rs[:-8] + b"\x85\x00\x7d\x38" +
+                                    b"\0" * 4),
+        "drop-rs-port-0": sdg(good_rs, port=0),
+        "drop-rs-from-secondary": sdg(good_rs, ip=SECONDARY, port=40000),
+        "drop-native-to-native": sdg(icmp(native, native, 128, 0, b"\0" * 4),
+                                     ip="198.18.0.10", port=3544),
+        "drop-dst-multicast": sdg(bubble(A6, ip6("ff02::1"))),
+        "drop-dst-link-local": sdg(bubble(A6, ip6("fe80::1"))),
+        "drop-dst-mapped": sdg(bubble(A6, ip6("::ffff:192.0.2.9"))),
+        "drop-dst-loopback": sdg(bubble(A6, ip6("::1"))),
+        "drop-hop-limit-0": sdg(icmp(A6, native, 128, 0, b"\0" * 4, 0)),
+        "drop-native-rate": b"".join(sdg(echo) for _ in range(5)),
+        "drop-dst-private": sdg(bubble(A6, teredo(PRIMARY, 0, "10.1.2.3",
+                                                  999))),
+        "drop-dst-port-0": sdg(bubble(A6, teredo(PRIMARY, 0, B_IP, 0))),
+        "drop-dst-own": sdg(bubble(A6, teredo("198.18.0.1", 0, SECONDARY,
+                                              999))),
+        "drop-relay-rate": b"".join(
+            sdg(bubble(A6, teredo(PRIMARY, 0, "198.51.100.%d" % i, 999)))
+            for i in range(10, 15)),
+    })
     for name, data in seeds.items():
         write("server", name, data)
 
@@ -277,6 +315,62 @@ def proto():
         "addr-miredo": ip6("2001:0:c000:201:8000:cfc6:3fff:fd74") + b"\x01",
         "addr-server-ll": server_ll(PRIMARY) + b"\x05",
     }
+    # each refusal of teredo_ra_parse(), by a change to the RA (offsets:
+    # auth 0, origin 13, IPv6 21, RA 61, prefix option 77, MTU option 109)
+    good = ra(NONCE, A_IP, A_PORT, PRIMARY)
+
+    def patched(*changes):
+        b = bytearray(good)
+        for off, val in changes:
+            b[off:off + len(val)] = val
+        return bytes(b)
+
+    pio = good[77:109]
+    mtu = good[109:117]
+    bad = {
+        "empty": b"",
+        "no-auth": good[13:],
+        "auth-3-bytes": good[:3],
+        "auth-id-past-end": patched((2, b"\xc8")),
+        "nonce-mismatch": patched((4, b"\x09")),
+        "confirmation-set": patched((12, b"\x01")),
+        "auth-only": good[:13],
+        "no-origin": good[:13] + good[21:],
+        "origin-5-bytes": good[:18],
+        "origin-only": good[:21],
+        "not-ipv6": patched((21, b"\x40")),
+        "ipv6-cut": good[:21 + 39],
+        "payload-past-end": patched((26, b"\x39")),
+        "not-icmpv6": patched((27, b"\x3b")),
+        "wrong-destination": patched((45, ip6("ff02::1"))),
+        "ra-cut": patched((26, b"\x0f")),
+        "not-ra": patched((61, b"\x85")),
+        "ra-code-1": patched((62, b"\x01")),
+        "option-1-byte": patched((26, b"\x39")) + b"\x03",
+        "option-zero-length": patched((78, b"\x00")),
+        "option-past-end": patched((110, b"\x02")),
+        "2-prefixes": good + pio,
+        "prefix-option-24-bytes": patched((78, b"\x03")),
+        "prefix-length-48": patched((79, b"\x30")),
+        "prefix-not-teredo": patched((93, ip6("2002::")[:4])),
+        "mtu-option-16-bytes": patched((110, b"\x02")) + b"\0" * 8,
+        "mtu-1000": patched((113, struct.pack(">I", 1000))),
+        "no-prefix": good[:77] + mtu,
+    }
+    for name, payload in bad.items():
+        if name in ("payload-past-end", "ra-cut", "option-1-byte",
+                    "2-prefixes", "mtu-option-16-bytes", "no-prefix"):
+            # the IPv6 payload length follows the change
+            plen = len(payload) - 61
+            if name == "payload-past-end":
+                plen += 1
+            if name == "option-1-byte":
+                plen = len(payload) - 61
+            if name == "ra-cut":
+                plen = 15
+            payload = payload[:25] + struct.pack(">H", plen) + payload[27:]
+        seeds["refused-" + name] = NONCE + port + payload
+    seeds["refused-port-3545"] = NONCE + struct.pack(">H", 3545) + good
     for name, data in seeds.items():
         write("proto", name, data)
 
