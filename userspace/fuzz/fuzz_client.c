@@ -352,7 +352,8 @@ static void setup(unsigned int state)
 {
 	struct teredo_addr_parts parts = {
 		.server = conf.servers[0].primary.s_addr,
-		.ip = htonl(0xcb007105), .port = htons(40000),	/* 203.0.113.5 */
+		/* 203.0.113.5:40000 */
+		.ip = htonl(0xcb007105), .port = htons(40000),
 	};
 	size_t i;
 

@@ -1,13 +1,15 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0
 """Write the seed corpus, corpus/TARGET/seed-*, and the dictionaries,
-TARGET.dict. The seeds are valid packets built from
-the test vectors of the protocol reference (Appendix A: the RS, the server's
-link-local address, the origin indication, the Teredo addresses) and of the
-unit tests (test_server.c, test_proto.c: the network 192.0.2.1/.2, clients
-203.0.113.5:40000 and 198.51.100.7:50000), configuration files (Miredo's
-examples, teredod.conf(5)'s) and the server's state messages. The regression inputs, corpus/TARGET/bug-*,
-are the fuzzers' own findings and are not written here.
+TARGET.dict. The seeds are packets built from the test vectors of the
+protocol reference (Appendix A: the RS, the server's link-local address,
+the origin indication, the Teredo addresses) and of the unit tests
+(test_server.c, test_proto.c: the network 192.0.2.1/.2, clients
+203.0.113.5:40000 and 198.51.100.7:50000), valid ones and one for each
+drop or refusal of the parsers; configuration files (Miredo's examples,
+teredod.conf(5)'s); the server's state messages. The regression inputs,
+corpus/TARGET/bug-*, are the fuzzers' own findings and are not written
+here.
 
 Run from userspace/fuzz: ./mkcorpus.py (rewrites every seed-* file and
 the dictionaries).
@@ -561,7 +563,8 @@ PACKET_TOKENS = [
 
 RA_TOKENS = [
     ("pio", b"\x03\x04\x40"), ("mtu_opt", b"\x05\x01\x00\x00"),
-    ("mtu_1280", struct.pack(">I", 1280)), ("mtu_65535", struct.pack(">I", 65535)),
+    ("mtu_1280", struct.pack(">I", 1280)),
+    ("mtu_65535", struct.pack(">I", 65535)),
     ("old_prefix", ip6("3ffe:831f::")[:4]),
     ("server2", ip4(SERVER2)), ("server2_secondary", ip4(SERVER2_SECONDARY)),
     ("local_mapping", inv(ip4("203.0.113.200"))),
@@ -576,7 +579,7 @@ CONF_TOKENS = [
         "BindAddress", "BindPort", "HookScript", "LocalDiscovery",
         "InterfaceMTU", "SyslogFacility", "ServerBindAddress",
         "ServerBindAddress2", "Prefix")] + [
-    ("v_" + v.replace(".", "_").replace(":", "_").replace("/", "_").replace("-", "_"), v)
+    ("v_" + re.sub(r"[^a-z0-9]", "_", v), v)
     for v in ("client", "autoclient", "relay", "cone", "restricted",
               "daemon", "local0", "local7", "kern", "user", "enabled",
               "disabled", "yes", "no", "on", "off", "true", "false", "0",
