@@ -15,7 +15,7 @@
  * address (203.0.113.200).
  *
  * Input: a mode byte, then
- *  - mode & 0x80: netlink messages as the kernel would deliver them;
+ *  - mode & 0x80: any bytes, as one datagram of the control socket;
  *  - else datagrams from servers, each made into a notification:
  *	source IPv4 (4) | source port (2) | length (2, big endian) | payload
  *    (the last one takes what is left if shorter).
@@ -27,10 +27,10 @@
  *
  * Checked: what teredod asks the kernel (solicitations of 61 bytes only
  * to a server's address and port 3544, a Teredo address with a
- * configured server's prefix and no cone bit, the same random bits
- * while the mapping holds, an MTU within 1280-65535)
- * and its state afterwards. Received bytes past the message are poisoned
- * (ASan) so that reading them is caught.
+ * configured server's prefix and no cone bit, the same random bits while
+ * the mapping holds, an MTU within 1280-65535) and its state afterwards.
+ * Received bytes past the message are poisoned (ASan) so that reading
+ * them is caught.
  */
 #define _GNU_SOURCE
 #include <errno.h>
