@@ -256,12 +256,13 @@ static void qualified(struct client *c, const struct probe *p,
 			  (c->last_ra - p->sent));
 		return;
 	}
-	/* RFC 5991: 12 random bits, kept while the mapping holds */
-	if (!(c->adopted && p->server == c->server &&
+	/* RFC 5991: 12 random bits, kept while the mapping holds (a new MTU,
+	 * or the first answer after adopt(), keeps the address)
+	 */
+	if (!(was_up && p->server == c->server &&
 	      ra->mapped_ip == c->mapped_ip &&
 	      ra->mapped_port == c->mapped_port))
 		c->random_bits = (uint16_t)random_u32();
-	c->adopted = false;
 	parts.flags = teredo_flags_random(c->random_bits);
 	c->server = p->server;
 	c->mapped_ip = ra->mapped_ip;
@@ -458,7 +459,7 @@ static void timers_run(struct client *c)
 		refresh_due(c);
 }
 
-static void control_drain(struct client *c)
+void client_control_drain(struct client *c)
 {
 	uint8_t buf[TEREDO_CONTROL_MAX];
 	uint16_t port;
@@ -546,7 +547,6 @@ static void adopt(struct client *c)
 	log_notice("resuming with Teredo address %s",
 		   inet_ntop(AF_INET6, &a, buf, sizeof(buf)));
 	c->up = true;
-	c->adopted = true;
 	c->server = i;
 	c->addr = a;
 	c->mapped_ip = parts.ip;
@@ -596,7 +596,7 @@ static int client_loop(struct client *c)
 			reload(c);
 		}
 		if (n > 0 && pfd[0].revents)
-			control_drain(c);
+			client_control_drain(c);
 		if (n > 0 && pfd[1].revents &&
 		    rtnl_watch_read(&c->watch, c->ifindex) > 0 && !c->watch_at)
 			c->watch_at = now_ms() + WATCH_DELAY;

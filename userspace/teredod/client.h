@@ -64,7 +64,6 @@ struct client {
 	int64_t refresh_at;		/* ms: next maintenance check */
 	int tries;			/* solicitations of the current round */
 	bool fast;			/* short timeouts: the path changed */
-	bool adopted;			/* state taken over from the kernel */
 	int64_t round_at;		/* ms: next qualification round, or 0 */
 	int64_t watch_at;		/* ms: check the mapping (IPv4 change) */
 	struct probe probes[CLIENT_MAX_PROBES];
@@ -76,6 +75,10 @@ struct client {
 };
 
 int64_t now_ms(void);
+/* Read and handle every pending control notification (the servers'
+ * answers); the poll loop's, exposed for userspace/fuzz.
+ */
+void client_control_drain(struct client *c);
 
 /* netdev.c */
 int client_dev_open(struct client *c);

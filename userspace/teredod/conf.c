@@ -620,23 +620,33 @@ int conf_parse(struct teredod_conf *c, const char *path, const char *text,
 	return 0;
 }
 
+/* The file, NUL-terminated: at most CONF_MAXSIZE bytes, no NUL in them.
+ * The buffer grows with what is read (a file is a few hundred bytes).
+ */
 static char *read_file(const char *path, char *err, size_t errlen)
 {
 	FILE *f = fopen(path, "re");
-	char *text;
-	size_t n;
+	size_t n = 0, size = 4096;
+	char *text = NULL, *p;
 
 	if (!f) {
 		fail(err, errlen, "%s: %s", path, strerror(errno));
 		return NULL;
 	}
-	text = malloc(CONF_MAXSIZE + 1);
-	if (!text) {
-		fclose(f);
-		fail(err, errlen, "%s: %s", path, strerror(ENOMEM));
-		return NULL;
+	for (;;) {
+		p = realloc(text, size + 1);
+		if (!p) {
+			fclose(f);
+			free(text);
+			fail(err, errlen, "%s: %s", path, strerror(ENOMEM));
+			return NULL;
+		}
+		text = p;
+		n += fread(text + n, 1, size - n, f);
+		if (n < size || size > CONF_MAXSIZE)
+			break;
+		size *= 2;
 	}
-	n = fread(text, 1, CONF_MAXSIZE + 1, f);
 	if (ferror(f) || n > CONF_MAXSIZE || memchr(text, '\0', n)) {
 		fail(err, errlen, "%s: %s", path, ferror(f) ?
 		     strerror(errno) : "not a configuration file");

@@ -15,6 +15,7 @@
 #include "client.h"
 #include "hook.h"
 #include "log.h"
+#include "nlack.h"
 #include "teredod.h"
 
 static int client_genl_open(struct client *c)
@@ -183,7 +184,8 @@ static int control_cb(const struct nlmsghdr *nlh, void *data)
 	const struct nlattr *a;
 	unsigned int have = 0;
 
-	if (gh->cmd != TEREDO_CMD_CONTROL)
+	if (mnl_nlmsg_get_payload_len(nlh) < GENL_HDRLEN ||
+	    gh->cmd != TEREDO_CMD_CONTROL)
 		return MNL_CB_OK;
 	mnl_attr_for_each(a, nlh, GENL_HDRLEN) {
 		unsigned int type = mnl_attr_get_type(a);
@@ -225,7 +227,8 @@ int client_read_control(struct client *c, uint32_t *src, uint16_t *port,
 		return -errno;
 	}
 	/* notifications: sequence 0, port id 0 */
-	if (mnl_cb_run(c->ev.rx, n, 0, 0, control_cb, &ctl) < 0 || !ctl.ours)
+	if (!nl_msgs_ok(c->ev.rx, (size_t)n) ||
+	    mnl_cb_run(c->ev.rx, n, 0, 0, control_cb, &ctl) < 0 || !ctl.ours)
 		return client_read_control(c, src, port, buf, len);
 	*src = ctl.src;
 	*port = ctl.port;

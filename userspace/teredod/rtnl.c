@@ -420,7 +420,8 @@ int rtnl_watch_read(struct rtnl *w, int ignore_ifindex)
 		n = mnl_socket_recvfrom(w->nl, rx, sizeof(rx));
 		if (n >= 0) {
 			/* notifications: no sequence number nor port to check */
-			mnl_cb_run(rx, n, 0, 0, watch_cb, &ctx);
+			if (nl_msgs_ok(rx, (size_t)n))
+				mnl_cb_run(rx, n, 0, 0, watch_cb, &ctx);
 			continue;
 		}
 		if (errno == EAGAIN || errno == EWOULDBLOCK)

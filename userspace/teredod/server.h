@@ -175,7 +175,9 @@ void srv_ctl_serve(int lfd, const struct srv *s, uint64_t uptime_ms);
 /* The state message ("KEY VALUE" lines); its length, truncated to @size. */
 size_t srv_ctl_format(const struct srv *s, uint64_t uptime_ms, char *buf,
 		      size_t size);
-/* Print a state message as text or JSON. 0, or -1 if it is malformed. */
+/* Print a state message as text or JSON: 0, or -1 if it is malformed
+ * (and then nothing is printed).
+ */
 int srv_ctl_print(FILE *f, const char *msg, size_t len, bool json);
 
 /* teredod show server [ADDRESS] [-j]: argv[0] is "server". */

@@ -114,9 +114,10 @@ void srv_ctl_serve(int lfd, const struct srv *s, uint64_t uptime_ms)
 	}
 }
 
-static bool all_digits(const char *s)
+/* a JSON number (RFC 8259): digits, no leading zero but in "0" */
+static bool json_uint(const char *s)
 {
-	if (!*s)
+	if (!*s || (s[0] == '0' && s[1]))
 		return false;
 	for (; *s; s++)
 		if (*s < '0' || *s > '9')
@@ -129,7 +130,7 @@ static void put_value(FILE *f, const char *v, bool json)
 {
 	if (!json)
 		fputs(v, f);
-	else if (all_digits(v) || !strcmp(v, "true") || !strcmp(v, "false"))
+	else if (json_uint(v) || !strcmp(v, "true") || !strcmp(v, "false"))
 		fputs(v, f);
 	else
 		json_print_str(f, v);
@@ -143,7 +144,7 @@ static void put_value(FILE *f, const char *v, bool json)
  *	    rx_primary      12
  * JSON (one line): {"primary":"198.18.0.1",...,"stats":{"rx_primary":12}}
  */
-int srv_ctl_print(FILE *f, const char *msg, size_t len, bool json)
+static int ctl_print(FILE *f, const char *msg, size_t len, bool json)
 {
 	char *copy = strndup(msg, len), *line, *save = NULL, *key, *val;
 	size_t w = 0, i, n = 0, nstats = 0;
@@ -213,6 +214,25 @@ int srv_ctl_print(FILE *f, const char *msg, size_t len, bool json)
 		fputs("}}\n", f);
 	free(copy);
 	return 0;
+}
+
+/* Printed only once the whole message is known to be well-formed. */
+int srv_ctl_print(FILE *f, const char *msg, size_t len, bool json)
+{
+	char *out = NULL;
+	size_t n = 0;
+	FILE *m = open_memstream(&out, &n);
+	int rc;
+
+	if (!m)
+		return -1;
+	rc = ctl_print(m, msg, len, json);
+	if (fclose(m))
+		rc = -1;
+	if (!rc && fwrite(out, 1, n, f) != n)
+		rc = -1;
+	free(out);
+	return rc;
 }
 
 /* The abstract names of the servers of this network namespace. */

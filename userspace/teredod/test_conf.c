@@ -528,6 +528,46 @@ static void write_file(const char *path, const char *text, mode_t mode)
 	close(fd);
 }
 
+/* the reading buffer grows with the file; 1 MB at most, no NUL */
+static void test_load_sizes(const char *path)
+{
+	static const char tail[] = "\nInterfaceName big\n";
+	static const char nul[] = "InterfaceName t2\n";	/* and its NUL */
+	size_t size = 1 << 20;
+	char *text = malloc(size + 2);
+	int rc, fd;
+
+	if (!text)
+		exit(2);
+	memset(text, '#', size + 1);
+	text[size + 1] = '\0';
+	memcpy(text + size - strlen(tail), tail, strlen(tail));
+	write_file(path, text + size - 5000, 0600);
+	conf_defaults(&conf, CONF_CLIENT);
+	rc = conf_load(&conf, path, true, err, sizeof(err));
+	result(!rc && !strcmp(conf.ifname, "big"),
+	       "conf_load: a 5000-byte file is read to its end");
+	text[size] = '\0';
+	write_file(path, text, 0600);
+	conf_defaults(&conf, CONF_CLIENT);
+	rc = conf_load(&conf, path, true, err, sizeof(err));
+	result(!rc && !strcmp(conf.ifname, "big"),
+	       "conf_load: a file of 1 MB is read to its end");
+	text[size] = '#';
+	write_file(path, text, 0600);
+	rc = conf_load(&conf, path, true, err, sizeof(err));
+	result(rc == -1 && strstr(err, ": not a configuration file"),
+	       "conf_load: 1 MB and 1 byte -> not a configuration file");
+	free(text);
+	fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
+	if (fd < 0 || write(fd, nul, sizeof(nul)) != sizeof(nul))
+		exit(2);
+	close(fd);
+	rc = conf_load(&conf, path, true, err, sizeof(err));
+	result(rc == -1 && strstr(err, ": not a configuration file"),
+	       "conf_load: a NUL byte -> not a configuration file");
+}
+
 static void test_load(void)
 {
 	char path[320], want[512];
@@ -547,6 +587,7 @@ static void test_load(void)
 	       "conf_load: error names the file and line");
 	if (rc != -1 || strncmp(err, want, strlen(want)))
 		detail("error: %s", err);
+	test_load_sizes(path);
 	snprintf(path, sizeof(path), "%s/nosuch.conf", tmpdir);
 	rc = conf_load(&conf, path, true, err, sizeof(err));
 	snprintf(want, sizeof(want), "%s: No such file or directory", path);

@@ -720,6 +720,17 @@ static void test_ctl(void)
 	result(srv_ctl_print(f, "garbage", 7, true) == -1 && !fclose(f),
 	       "a malformed message is refused");
 	free(out);
+	f = open_memstream(&out, &olen);
+	result(!srv_ctl_print(f, "mtu 01280\nstat tx_ra 0\n", 23, true) &&
+	       !fclose(f) && !strcmp(out, "{\"mtu\":\"01280\",\"stats\":{\"tx_ra\":0}}\n"),
+	       "JSON: a number with a leading zero is a string (RFC 8259)");
+	free(out);
+	/* a line without a value after good ones: no half JSON object */
+	f = open_memstream(&out, &olen);
+	result(srv_ctl_print(f, "primary 192.0.2.1\nmtu", 21, true) == -1 &&
+	       !fclose(f) && olen == 0,
+	       "a malformed message prints nothing, even after good lines");
+	free(out);
 }
 
 int main(void)

@@ -16,6 +16,7 @@
 #include <linux/teredo.h>
 
 #include "genl.h"
+#include "nlack.h"
 #include "teredod.h"
 #include "util.h"
 
@@ -380,6 +381,30 @@ static void test_ack(void)
 	check_ack("truncated error", nlh, -EBADMSG, "", -1);
 }
 
+/* what may go to mnl_cb_run(): whole messages only */
+static void test_msgs(void)
+{
+	struct nlmsghdr *nlh = mnl_nlmsg_put_header(buf), *next;
+	size_t len;
+
+	mnl_nlmsg_put_extra_header(nlh, 6);
+	next = mnl_nlmsg_put_header(buf + NLMSG_ALIGN(nlh->nlmsg_len));
+	mnl_nlmsg_put_extra_header(next, 8);
+	len = NLMSG_ALIGN(nlh->nlmsg_len) + next->nlmsg_len;
+	result(nl_msgs_ok(buf, len), "messages: two whole ones");
+	result(nl_msgs_ok(buf, len + 15),
+	       "messages: bytes after the last, too few for a header");
+	result(nl_msgs_ok(buf, 0), "messages: none");
+	result(!nl_msgs_ok(buf, len - 1), "messages: the last one cut");
+	next->nlmsg_len = 8;
+	result(!nl_msgs_ok(buf, len), "messages: one shorter than its header");
+	/* libmnl 1.0.4 compares lengths as signed ints: 2 GB passes there */
+	next->nlmsg_len = 0x80000010;
+	result(!nl_msgs_ok(buf, len), "messages: one of 2 GB");
+	nlh->nlmsg_len = 0xa0a0a0a0;
+	result(!nl_msgs_ok(buf, 16), "messages: a lone header claiming 2.7 GB");
+}
+
 static void samples(void)
 {
 	struct teredo_dev d;
@@ -414,5 +439,6 @@ int main(int argc, char **argv)
 	test_dev();
 	test_peer();
 	test_ack();
+	test_msgs();
 	return failed;
 }
