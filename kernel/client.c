@@ -156,7 +156,7 @@ static void teredo_client_punch(struct teredo_dev *td,
 	struct sk_buff *skb;
 
 	if (!teredo_ipv4_is_global(ip) ||
-	    inet_addr_type(td->net, ip) == RTN_LOCAL ||
+	    inet_addr_type(td->net, ip) != RTN_UNICAST ||
 	    !__ratelimit(&td->punch_rs))
 		return;
 	p = teredo_peer_find_or_new(td, peer, ip, port);

@@ -147,20 +147,27 @@ bool teredo_tx_trusted(struct teredo_dev *td, struct sk_buff *skb,
 
 /* May anything go to the IPv4 addresses in the Teredo address @dst? Global
  * unicast only (RFC 4380 5.2.4, 5.4.1), server included, and none of ours:
- * that would bounce between relays (RFC 6324). Drops @skb if not.
+ * that would bounce between relays (RFC 6324). Nor what this host routes
+ * as a broadcast (a subnet's), or not at all. Drops @skb if not.
  */
 bool teredo_tx_teredo_ok(struct teredo_dev *td, struct sk_buff *skb,
 			 const struct in6_addr *dst)
 {
 	__be32 ip = teredo_addr_ip(dst), server = teredo_addr_server(dst);
+	unsigned int t1, t2;
 
 	if (!teredo_ipv4_is_global(ip) || !teredo_ipv4_is_global(server)) {
 		teredo_tx_drop(td, skb, TEREDO_STAT_TX_NOT_GLOBAL);
 		return false;
 	}
-	if (inet_addr_type(td->net, ip) == RTN_LOCAL ||
-	    inet_addr_type(td->net, server) == RTN_LOCAL) {
+	t1 = inet_addr_type(td->net, ip);
+	t2 = inet_addr_type(td->net, server);
+	if (t1 == RTN_LOCAL || t2 == RTN_LOCAL) {
 		teredo_tx_drop(td, skb, TEREDO_STAT_TX_LOOP);
+		return false;
+	}
+	if (t1 != RTN_UNICAST || t2 != RTN_UNICAST) {
+		teredo_tx_drop(td, skb, TEREDO_STAT_TX_NOT_GLOBAL);
 		return false;
 	}
 	return true;
