@@ -280,6 +280,8 @@ int teredo_client_rcv(struct teredo_dev *td, struct sk_buff *skb,
 	}
 	if (rx->auth || teredo_client_is_ra(skb, rx))
 		return teredo_client_control(td, skb, c, saddr, sport);
+	if (unlikely(!(td->dev->flags & IFF_UP)))
+		return teredo_rx_drop(td, skb, TEREDO_STAT_RX_DEV_DOWN);
 	if (unlikely(!c))
 		return teredo_rx_drop(td, skb, TEREDO_STAT_RX_OFFLINE);
 
