@@ -80,7 +80,7 @@ static void print_explain(FILE *f)
 		"\n"
 		"Where: ADDR := { IPV4_ADDRESS | any }\n"
 		"       PORT := 1..65535 (default %u for a relay, random for a client)\n"
-		"       MTU  := %u..65535 (default %u)\n"
+		"       MTU  := %u..%u (default %u), the device's MTU, as ip link's mtu\n"
 		"       fastpath on: a relay takes its datagrams off PHYS_DEV as it\n"
 		"                    receives them, before IPv4 routing, netfilter's\n"
 		"                    ip/inet hooks and the socket (needs local ADDR\n"
@@ -90,7 +90,7 @@ static void print_explain(FILE *f)
 		"                    it receives them and sends them at once, before\n"
 		"                    IPv6 routing, forwarding and netfilter's ip6/inet\n"
 		"                    hooks (default none; fastpath off clears it)\n",
-		TEREDO_PORT, TEREDO_MIN_MTU, TEREDO_MIN_MTU);
+		TEREDO_PORT, TEREDO_MIN_MTU, TEREDO_MAX_MTU, TEREDO_MIN_MTU);
 }
 
 /* Remember which options were seen; duplicates are an error. */
