@@ -22,7 +22,7 @@
 /* Outer headers: IPv4 + UDP, and room for an origin indication. */
 #define TEREDO_ORIGIN_LEN	8
 #define TEREDO_ENCAP_LEN	(sizeof(struct iphdr) + sizeof(struct udphdr))
-static_assert(TEREDO_MAX_MTU == IP_MAX_MTU - TEREDO_ENCAP_LEN);
+static_assert(IP_MAX_MTU - TEREDO_ENCAP_LEN == TEREDO_MAX_MTU);
 
 /* What the link attributes configure: the RTNL side's view (fill_info,
  * changelink). The data path reads the binding from struct teredo_bind.
