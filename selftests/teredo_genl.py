@@ -4,7 +4,7 @@
 selftests reach the kernel without teredod (and with any value).
 
 usage: teredo_genl.py get IFNAME
-           prints "qualified Q local IP:PORT" of TEREDO_CMD_GET_DEV
+           prints "qualified Q local IP:PORT peers N" of TEREDO_CMD_GET_DEV
        teredo_genl.py send IFNAME IP HEX
            TEREDO_CMD_SEND of HEX to IP port 3544
        teredo_genl.py set-client IFNAME ADDR|none
@@ -27,7 +27,7 @@ NLMSG_ERROR, NLMSG_DONE = 2, 3
 NLM_F_CAPPED, NLM_F_ACK_TLVS = 0x100, 0x200
 NETLINK_EXT_ACK, SOL_NETLINK, NLMSGERR_ATTR_MSG = 11, 270, 1
 CMD_GET_DEV, CMD_GET_PEER, CMD_SEND, CMD_SET_CLIENT = 1, 2, 3, 4
-A_IFNAME, A_PEER, A_REMOTE_IP, A_PAYLOAD = 2, 8, 10, 12
+A_IFNAME, A_PEER_COUNT, A_PEER, A_REMOTE_IP, A_PAYLOAD = 2, 4, 8, 10, 12
 A_QUALIFIED, A_ADDR, A_LOCAL_IP, A_LOCAL_PORT = 13, 14, 17, 18
 
 
@@ -113,7 +113,8 @@ def main():
         q = a.get(A_QUALIFIED, b"\0")[0]
         ip = socket.inet_ntoa(a[A_LOCAL_IP]) if A_LOCAL_IP in a else "none"
         port = struct.unpack("!H", a[A_LOCAL_PORT][:2])[0] if A_LOCAL_PORT in a else 0
-        print(f"qualified {q} local {ip}:{port}")
+        n = struct.unpack("I", a[A_PEER_COUNT][:4])[0]
+        print(f"qualified {q} local {ip}:{port} peers {n}")
     elif cmd == "send":
         g.request(CMD_SEND, dev + attr(A_REMOTE_IP, socket.inet_aton(sys.argv[3])) +
                   attr(A_PAYLOAD, bytes.fromhex(sys.argv[4])))
