@@ -180,19 +180,16 @@ int teredo_fastpath_prepare(struct teredo_dev *td,
 	return 0;
 }
 
-/* Make *@slot (td->uplink or td->native) @dev, with its reference. */
-static void teredo_fast_swap(struct net_device **slot,
-			     netdevice_tracker *tracker, struct net_device *dev,
-			     struct net_device **old)
+/* Move *@tracker's reference from @old to @dev. */
+static void teredo_fast_ref(netdevice_tracker *tracker,
+			    struct net_device *old, struct net_device *dev)
 {
-	*old = *slot;
-	if (*old == dev) {
-		*old = NULL;
+	if (old == dev)
 		return;
-	}
+	if (old)
+		netdev_put(old, tracker);
 	if (dev)
 		netdev_hold(dev, tracker, GFP_KERNEL);
-	WRITE_ONCE(*slot, dev);
 }
 
 /* Take packets off the devices of @plan, and no longer off the others:
@@ -202,23 +199,19 @@ static void teredo_fast_swap(struct net_device **slot,
 void teredo_fastpath_commit(struct teredo_dev *td,
 			    const struct teredo_fast_plan *plan)
 {
-	struct net_device *old_up, *old_native;
+	struct net_device *old_up = td->uplink, *old_native = td->native;
 
 	ASSERT_RTNL();
-	teredo_fast_swap(&td->uplink, &td->uplink_tracker, plan->uplink,
-			 &old_up);
-	teredo_fast_swap(&td->native, &td->native_tracker, plan->native,
-			 &old_native);
+	WRITE_ONCE(td->uplink, plan->uplink);
+	WRITE_ONCE(td->native, plan->native);
 	if (old_up && !teredo_fast_has(td, old_up))
 		netdev_rx_handler_unregister(old_up);
 	if (old_native && old_native != old_up &&
 	    !teredo_fast_has(td, old_native))
 		netdev_rx_handler_unregister(old_native);
-	/* the handler's readers are done with them */
-	if (old_up)
-		netdev_put(old_up, &td->uplink_tracker);
-	if (old_native)
-		netdev_put(old_native, &td->native_tracker);
+	/* the handler's readers are done with the devices it left */
+	teredo_fast_ref(&td->uplink_tracker, old_up, plan->uplink);
+	teredo_fast_ref(&td->native_tracker, old_native, plan->native);
 }
 
 /* Stop taking packets off the uplinks; waits for the handler's readers. */
