@@ -10,10 +10,12 @@ usage: teredo_genl.py get IFNAME
        teredo_genl.py set-client IFNAME ADDR|none
            TEREDO_CMD_SET_CLIENT: qualified with ADDR, or not
        teredo_genl.py dump-hold IFNAME
-           starts a TEREDO_CMD_GET_PEER dump, reads one batch and prints
-           "first N" (peers in it); waits for a line on stdin; reads the
-           rest and prints "end PEERS ERRNO [MESSAGE]" (ERRNO 0: the dump
-           ended with NLMSG_DONE and no error)
+           starts a TEREDO_CMD_GET_PEER dump, peeks at its first batch and
+           prints "first N" (peers in it): with a receive buffer that small,
+           the kernel fills no second batch and the dump stays open; waits
+           for a line on stdin; reads to the end and prints "batches B",
+           then "end PEERS ERRNO [MESSAGE]" (ERRNO 0: the dump ended with
+           NLMSG_DONE and no error)
 Prints the kernel's extack message and exits 1 when a request fails.
 """
 import socket
@@ -63,9 +65,9 @@ class Genl:
         self.s.send(struct.pack("IHHII", 16 + len(body), self.family,
                                 NLM_F_REQUEST | flags, self.seq, 0) + body)
 
-    def messages(self):
+    def messages(self, flags=0):
         """One recv: [(type, flags, payload)]"""
-        data, off, out = self.s.recv(1 << 20), 0, []
+        data, off, out = self.s.recv(1 << 20, flags), 0, []
         while off + 16 <= len(data):
             length, kind, flags, _, _ = struct.unpack_from("IHHII", data, off)
             out.append((kind, flags, data[off + 16:off + length]))
@@ -128,19 +130,22 @@ def main():
         g.request(CMD_SET_CLIENT, dev + extra)
         print("ok")
     elif cmd == "dump-hold":
-        g.s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 32768)
+        g.s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
         g.send(CMD_GET_PEER, dev, NLM_F_DUMP)
-        peers, first, end = 0, None, None
+        first = sum(1 for _, _, body in g.messages(socket.MSG_PEEK)
+                    if A_PEER in attrs(body[4:]))
+        print(f"first {first}", flush=True)
+        sys.stdin.readline()
+        g.s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 1 << 20)
+        peers, batches, end = 0, 0, None
         while end is None:
+            batches += 1
             for kind, flags, body in g.messages():
                 if kind in (NLMSG_DONE, NLMSG_ERROR):
                     end = g.error(kind, flags, body)
                 elif A_PEER in attrs(body[4:]):
                     peers += 1
-            if first is None:
-                first = peers
-                print(f"first {first}", flush=True)
-                sys.stdin.readline()
+        print(f"batches {batches}", flush=True)
         print(f"end {peers} {end[0]} {end[1]}".rstrip(), flush=True)
     else:
         sys.exit(__doc__)
