@@ -91,21 +91,34 @@ reaches() {	# WHERE DEV IP PORT
 # A receiver in WHERE for the first datagram to IP:3544, its output in
 # /tmp/ctl-recv.
 receive() {	# WHERE IP
+	stop_receiver
 	run_in "$1" "$PEER" recv "$2:3544" 120 >/tmp/ctl-recv 2>&1 &
 	RECV=$!
 	wait_for 30 run_in "$1" grep -q ":0DD8 " /proc/net/udp
 }
 # It received TEXT.
 received() {	# TEXT
-	wait_for 10 grep -qF "$1" /tmp/ctl-recv || { cat /tmp/ctl-recv; return 1; }
+	wait_for 10 grep -qF "$1" /tmp/ctl-recv || {
+		cat /tmp/ctl-recv
+		stop_receiver
+		return 1
+	}
 	wait $RECV
+	RECV=
 }
 # It received nothing for 2 seconds.
 received_nothing() {
 	sleep 2
-	kill $RECV
-	wait $RECV
-	! grep . /tmp/ctl-recv
+	stop_receiver
+	! grep "^from" /tmp/ctl-recv
+}
+# The receiver's python, not only the shell around it, still bound.
+stop_receiver() {
+	[ -n "${RECV:-}" ] || return 0
+	pkill -P "$RECV" 2>/dev/null
+	kill "$RECV" 2>/dev/null
+	wait "$RECV" 2>/dev/null
+	RECV=
 }
 
 # Item: a device moved into a container keeps its socket in the host's
