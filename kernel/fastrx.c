@@ -42,12 +42,13 @@ static unsigned int teredo_fast_match(const struct teredo_dev *td,
 				      const struct teredo_fast_hdr *h,
 				      unsigned int skb_len)
 {
+	const struct teredo_bind *b = teredo_bind(td);
 	unsigned int len = ntohs(h->ip.tot_len);
 	__be32 saddr = h->ip.saddr;
 
 	if (h->ip.version != 4 || h->ip.ihl != 5 ||
-	    h->ip.protocol != IPPROTO_UDP || h->ip.daddr != td->cfg.local ||
-	    h->udp.dest != td->cfg.port || ip_is_fragment(&h->ip))
+	    h->ip.protocol != IPPROTO_UDP || h->ip.daddr != b->local ||
+	    h->udp.dest != b->port || ip_is_fragment(&h->ip))
 		return 0;
 	if (unlikely(len > skb_len ||
 		     len != sizeof(h->ip) + ntohs(h->udp.len) ||

@@ -27,19 +27,18 @@ void teredo_tx_drop(struct teredo_dev *td, struct sk_buff *skb,
 void teredo_encap_bh(struct teredo_dev *td, struct sk_buff *skb,
 		     struct teredo_peer *p, __be32 ip, __be16 port)
 {
-	struct socket *sock;
+	const struct teredo_bind *b = teredo_bind(td);
 	struct rtable *rt;
 	__be32 saddr;
 
-	sock = rcu_dereference_bh(td->sock);
-	if (unlikely(!sock)) {
+	if (unlikely(!b->sock)) {
 		teredo_tx_drop(td, skb, TEREDO_STAT_TX_NO_SOCKET);
 		return;
 	}
 	if (p)
-		rt = teredo_route_peer(td, p, ip, port, &saddr);
+		rt = teredo_route_peer(td, b, p, ip, port, &saddr);
 	else
-		rt = teredo_route(td, ip, port, &saddr);
+		rt = teredo_route(td, b, ip, port, &saddr);
 	if (IS_ERR(rt)) {
 		DEV_STATS_INC(td->dev, tx_carrier_errors);
 		teredo_tx_drop(td, skb, TEREDO_STAT_TX_NO_ROUTE);
@@ -60,9 +59,9 @@ void teredo_encap_bh(struct teredo_dev *td, struct sk_buff *skb,
 	/* Outer DF clear (RFC 4380 section 5.1.1); the stats are counted by
 	 * iptunnel_xmit() on skb->dev.
 	 */
-	teredo_udp_tunnel_xmit_skb(rt, sock->sk, skb, saddr, ip, 0,
+	teredo_udp_tunnel_xmit_skb(rt, b->sock->sk, skb, saddr, ip, 0,
 				   ip4_dst_hoplimit(&rt->dst), 0,
-				   td->cfg.port, port,
+				   b->port, port,
 				   !net_eq(td->net, dev_net(td->dev)), false);
 }
 

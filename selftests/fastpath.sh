@@ -308,8 +308,8 @@ test_fastpath_config() {
 	check "fastpath on loopback refused" \
 		fails_with 'not a loopback or Teredo device' \
 		"$IP" -n a link add t1 type teredo local 127.0.0.1 dev lo fastpath on
-	check "fastpath 2 refused by the kernel" \
-		fails_with 'fastpath is 1 (on) or 0 (off)' \
+	check "fastpath 2 refused by the kernel's policy, naming it" \
+		fails_with 'integer out of range (34) [attribute fastpath]' \
 		"$IP" netns exec a "$RTNL" t1 fastpath=2
 	check "fastpath yes refused by ip" \
 		fails_with 'invalid fastpath' "$IP" -n a link add t1 type teredo fastpath yes

@@ -93,12 +93,15 @@ test_bad_input() {
 	"$IP" -n a link add teredo0 type teredo
 	check "mode foo refused by ip" \
 		fails_with 'invalid mode' "$IP" -n a link add t1 type teredo mode foo
-	check "unknown mode value refused by the kernel" \
-		fails_with 'unknown Teredo mode' \
+	check "unknown mode value refused by the kernel's policy, naming it" \
+		fails_with 'integer out of range (34) [attribute mode]' \
 		"$IP" netns exec a "$RTNL" t1 mode=7
 	check "port 0 refused" \
-		fails_with 'UDP port 0 is not valid' \
+		fails_with 'integer out of range' \
 		"$IP" -n a link add t1 type teredo port 0
+	check "port 0 refused by the kernel's policy, naming it" \
+		fails_with 'integer out of range (34) [attribute port]' \
+		"$IP" netns exec a "$RTNL" t1 port=0
 	check "port above 65535 refused by ip" \
 		fails_with 'invalid port' "$IP" -n a link add t1 type teredo port 65536
 	check "MTU 1000 refused" \
@@ -120,8 +123,11 @@ test_bad_input() {
 		fails_with 'underlay device not found' \
 		"$IP" netns exec a "$RTNL" t1 link=9999
 	check "maxpeers 0 refused" \
-		fails_with 'maxpeers must be at least 1' \
+		fails_with 'integer out of range' \
 		"$IP" -n a link add t1 type teredo maxpeers 0
+	check "maxpeers 0 refused by the kernel's policy, naming it" \
+		fails_with 'integer out of range (34) [attribute maxpeers]' \
+		"$IP" netns exec a "$RTNL" t1 maxpeers=0
 	check "a port already taken refused" \
 		fails_with 'UDP port already in use' \
 		"$IP" -n a link add t1 type teredo port 3544

@@ -5,7 +5,7 @@
 # usage: selftests/run.sh [TEST.sh ...]   (default: all of them)
 cd "$(dirname "$0")" || exit 1
 # The suite, in order; a test joins it once it passes reliably.
-SUITE=(link.sh relay.sh fastpath.sh miredo.sh miredo-relay.sh
+SUITE=(link.sh control.sh relay.sh fastpath.sh miredo.sh miredo-relay.sh
 	miredo-relay-fastpath.sh server.sh client.sh client-events.sh nat.sh
 	hostile.sh)
 tests=("$@")
