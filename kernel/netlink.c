@@ -141,6 +141,7 @@ static int teredo_nl_get_dev(struct sk_buff *skb, struct genl_info *info)
 			atomic_read(&td->peers.nelems)) ||
 	    nla_put_u32(msg, TEREDO_A_MAX_PEERS, td->cfg.max_peers) ||
 	    nla_put_u32(msg, TEREDO_A_PEER_SIZE, teredo_peer_size()) ||
+	    nla_put_u32(msg, TEREDO_A_QUEUED, READ_ONCE(td->queued)) ||
 	    teredo_nl_put_client(msg, td) ||
 	    teredo_nl_put_stats(msg, td)) {
 		nlmsg_free(msg);

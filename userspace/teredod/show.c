@@ -144,6 +144,9 @@ int teredo_dev_parse(const struct nlmsghdr *nlh, struct teredo_dev *d)
 		case TEREDO_A_PEER_SIZE:
 			ok = attr_uint(a, &d->peer_size);
 			break;
+		case TEREDO_A_QUEUED:
+			ok = attr_uint(a, &d->queued);
+			break;
 		case TEREDO_A_QUALIFIED:
 			ok = attr_uint(a, &d->qualified);
 			break;
@@ -298,12 +301,12 @@ static void put_client_text(FILE *f, const struct teredo_dev *d)
 
 /*
  * text:
- *	teredo0: mode relay, peers 3/1048576, 312 bytes per peer
+ *	teredo0: mode relay, peers 3/1048576, 312 bytes per peer, 0 queued
  *	    rx_drop_no_datapath 0
  *	    ...
  * JSON (one line):
  *	{"ifname":"teredo0","mode":"relay","peers":3,"max_peers":1048576,
- *	 "peer_size":312,"stats":{"rx_drop_no_datapath":0,...}}
+ *	 "peer_size":312,"queued":0,"stats":{"rx_drop_no_datapath":0,...}}
  */
 void teredo_dev_print(FILE *f, const struct teredo_dev *d, bool json)
 {
@@ -321,6 +324,8 @@ void teredo_dev_print(FILE *f, const struct teredo_dev *d, bool json)
 		put_num(f, HAVE(d, TEREDO_A_MAX_PEERS), d->max_peers, true);
 		fputs(",\"peer_size\":", f);
 		put_num(f, HAVE(d, TEREDO_A_PEER_SIZE), d->peer_size, true);
+		fputs(",\"queued\":", f);
+		put_num(f, HAVE(d, TEREDO_A_QUEUED), d->queued, true);
 		put_client_json(f, d);
 		fputs(",\"stats\":{", f);
 		for (i = 0; i < d->nstats; i++) {
@@ -341,7 +346,9 @@ void teredo_dev_print(FILE *f, const struct teredo_dev *d, bool json)
 	put_num(f, HAVE(d, TEREDO_A_MAX_PEERS), d->max_peers, false);
 	fputs(", ", f);
 	put_num(f, HAVE(d, TEREDO_A_PEER_SIZE), d->peer_size, false);
-	fputs(" bytes per peer\n", f);
+	fputs(" bytes per peer, ", f);
+	put_num(f, HAVE(d, TEREDO_A_QUEUED), d->queued, false);
+	fputs(" queued\n", f);
 	put_client_text(f, d);
 
 	for (i = 0; i < d->nstats; i++)

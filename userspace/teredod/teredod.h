@@ -57,6 +57,7 @@ struct teredo_dev {
 	uint64_t peers;
 	uint64_t max_peers;
 	uint64_t peer_size;
+	uint64_t queued;		/* bytes the queues hold */
 	uint64_t qualified;		/* client mode */
 	struct in6_addr addr;		/* TEREDO_A_ADDR */
 	uint64_t nat;			/* enum teredo_nat */

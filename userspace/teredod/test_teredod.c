@@ -183,6 +183,7 @@ static struct nlmsghdr *dev_full(void)
 	mnl_attr_put_u32(nlh, TEREDO_A_PEER_COUNT, 3);
 	mnl_attr_put_u32(nlh, TEREDO_A_MAX_PEERS, 1048576);
 	mnl_attr_put_u32(nlh, TEREDO_A_PEER_SIZE, 312);
+	mnl_attr_put_u32(nlh, TEREDO_A_QUEUED, 4096);
 	mnl_attr_put_u32(nlh, 200, 1);		/* unknown */
 	stats = mnl_attr_nest_start(nlh, TEREDO_A_STATS);
 	put_stat(nlh, "rx_drop_no_datapath", 5, true);
@@ -218,25 +219,27 @@ static struct nlmsghdr *dev_odd(void)
 static void test_dev(void)
 {
 	check_dev("all attributes", dev_full(), "asked",
-		  "teredo0: mode client, peers 3/1048576, 312 bytes per peer\n"
+		  "teredo0: mode client, peers 3/1048576, 312 bytes per peer, 4096 queued\n"
 		  "    rx_drop_no_datapath 5\n"
 		  "    tx_drop_no_datapath 18446744073709551615\n"
 		  "    rx_bubbles          0\n",
 		  "{\"ifname\":\"teredo0\",\"mode\":\"client\",\"peers\":3,"
-		  "\"max_peers\":1048576,\"peer_size\":312,\"stats\":{"
+		  "\"max_peers\":1048576,\"peer_size\":312,\"queued\":4096,"
+		  "\"stats\":{"
 		  "\"rx_drop_no_datapath\":5,"
 		  "\"tx_drop_no_datapath\":18446744073709551615,"
 		  "\"rx_bubbles\":0}}\n");
 	check_dev("no attributes", msg_start(TEREDO_CMD_GET_DEV), "teredo0",
-		  "teredo0: mode ?, peers ?/?, ? bytes per peer\n",
+		  "teredo0: mode ?, peers ?/?, ? bytes per peer, ? queued\n",
 		  "{\"ifname\":\"teredo0\",\"mode\":null,\"peers\":null,"
-		  "\"max_peers\":null,\"peer_size\":null,\"stats\":{}}\n");
+		  "\"max_peers\":null,\"peer_size\":null,\"queued\":null,"
+		  "\"stats\":{}}\n");
 	check_dev("odd attributes", dev_odd(), "",
-		  "t\"\xff" "1: mode 9, peers 5000000000/?, 200 bytes per peer\n"
+		  "t\"\xff" "1: mode 9, peers 5000000000/?, 200 bytes per peer, ? queued\n"
 		  "    a\"b 1\n",
 		  "{\"ifname\":\"t\\\"\\ufffd1\",\"mode\":\"9\","
 		  "\"peers\":5000000000,\"max_peers\":null,\"peer_size\":200,"
-		  "\"stats\":{\"a\\\"b\":1}}\n");
+		  "\"queued\":null,\"stats\":{\"a\\\"b\":1}}\n");
 }
 
 static const struct nlattr *peer_full(void)

@@ -134,6 +134,7 @@ enum {
 				 */
 	TEREDO_A_LOCAL_IP,	/* be32, bound address of the socket */
 	TEREDO_A_LOCAL_PORT,	/* be16, bound port of the socket */
+	TEREDO_A_QUEUED,	/* u32, bytes (truesize) the queues hold */
 	__TEREDO_A_MAX,
 };
 
