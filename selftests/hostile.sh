@@ -15,20 +15,20 @@ source "$(dirname "$0")/relay.sh"
 count_start() {	# NS NAME RULE: an nftables counter of what NS receives
 	"$IP" netns exec "$1" nft -f - <<-EOF
 	table inet hostile_$2 {
-		counter c {}
 		chain in {
 			type filter hook prerouting priority -300; policy accept;
-			$3 counter name c
+			$3 counter
 		}
 	}
 	EOF
 }
 
 count_of() {	# NS NAME
-	"$IP" netns exec "$1" nft -j list counter inet "hostile_$2" c |
+	"$IP" netns exec "$1" nft -j list chain inet "hostile_$2" in |
 		python3 -c 'import json,sys
 for o in json.load(sys.stdin)["nftables"]:
-    if "counter" in o: print(o["counter"]["packets"])'
+    for e in o.get("rule", {}).get("expr", []):
+        if "counter" in e: print(e["counter"]["packets"])'
 }
 
 # A counter that stays put for 2 s (what was in flight has arrived).

@@ -57,12 +57,12 @@ test_options() {
 	"$IP" -n a link set veth0 up
 	check "add with every option" \
 		"$IP" -n a link add t1 type teredo mode client local 198.18.0.1 \
-		port 4000 dev veth0 mtu 1400 maxpeers 100
+		port 4000 dev veth0 mtu 1400 maxpeers 100 proberate 50 probetotal 500
 	check "ip -d shows every option" \
-		sh -c "$IP -n a -d link show t1 | grep -qF 'teredo mode client local 198.18.0.1 port 4000 dev veth0 maxpeers 100'"
+		sh -c "$IP -n a -d link show t1 | grep -qF 'teredo mode client local 198.18.0.1 port 4000 dev veth0 maxpeers 100 fastpath off proberate 50 probetotal 500'"
 	check "ip -j -d is valid JSON with every option" \
 		expect_eq "$(link_json -n a t1 '(sorted(L["linkinfo"]["info_data"].items()), L["mtu"])')" \
-		"([('fastpath', False), ('link', 'veth0'), ('local', '198.18.0.1'), ('maxpeers', 100), ('mode', 'client'), ('port', 4000)], 1400)"
+		"([('fastpath', False), ('link', 'veth0'), ('local', '198.18.0.1'), ('maxpeers', 100), ('mode', 'client'), ('port', 4000), ('proberate', 50), ('probetotal', 500)], 1400)"
 	check "socket bound to 198.18.0.1:4000" udp_bound a 4000
 
 	check "ip link set changes the port" \
@@ -128,6 +128,9 @@ test_bad_input() {
 	check "maxpeers 0 refused by the kernel's policy, naming it" \
 		fails_with 'integer out of range (34) [attribute maxpeers]' \
 		"$IP" netns exec a "$RTNL" t1 maxpeers=0
+	check "proberate 0 and probetotal 1000001 refused" \
+		eval 'fails_with "integer out of range" "$IP" -n a link add t1 type teredo proberate 0 &&
+		      fails_with "integer out of range" "$IP" -n a link add t1 type teredo probetotal 1000001'
 	check "a port already taken refused" \
 		fails_with 'UDP port already in use' \
 		"$IP" -n a link add t1 type teredo port 3544
