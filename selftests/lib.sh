@@ -211,26 +211,27 @@ counter_ge() {	# [-n NS] DEV NAME MIN
 # ends with its TAP plan and the TESTS_END line, which selftests/run.sh
 # requires: a script that stops early, even with status 0, fails.
 run_tests() {
-	local t n tests=("$@")
+	# names no test sets: a test's eval would assign run_tests' locals
+	local _rt_test _rt_before _rt_tests=("$@")
 
-	[ ${#tests[@]} -gt 0 ] ||
-		mapfile -t tests < <(declare -F | awk '$3 ~ /^test_/ {print $3}')
+	[ ${#_rt_tests[@]} -gt 0 ] ||
+		mapfile -t _rt_tests < <(declare -F | awk '$3 ~ /^test_/ {print $3}')
 	echo "TAP version 13"
-	[ ${#tests[@]} -gt 0 ] || _tests_fail "no test function to run"
-	for t in "${tests[@]}"; do
-		declare -F "$t" >/dev/null ||
-			_tests_fail "$t: no such test function (listed in run_tests)"
+	[ ${#_rt_tests[@]} -gt 0 ] || _tests_fail "no test function to run"
+	for _rt_test in "${_rt_tests[@]}"; do
+		declare -F "$_rt_test" >/dev/null ||
+			_tests_fail "$_rt_test: no such test function (listed in run_tests)"
 	done
-	for t in "${tests[@]}"; do
-		declare -F "$t" >/dev/null || continue
-		log "${t#test_}"
-		n=$TESTS_RUN
-		"$t"
+	for _rt_test in "${_rt_tests[@]}"; do
+		declare -F "$_rt_test" >/dev/null || continue
+		log "${_rt_test#test_} (at ${SECONDS} s)"
+		_rt_before=$TESTS_RUN
+		"$_rt_test"
 		cleanup_ns
-		[ "$TESTS_RUN" -gt "$n" ] || _tests_fail "$t made no check"
+		[ "$TESTS_RUN" -gt "$_rt_before" ] || _tests_fail "$_rt_test made no check"
 	done
 	echo "1..$TESTS_RUN"
-	echo "$TESTS_END ${#tests[@]} tests, $TESTS_RUN checks, $TESTS_FAILED failed"
+	echo "$TESTS_END ${#_rt_tests[@]} tests, $TESTS_RUN checks, $TESTS_FAILED failed, $SECONDS s"
 	rm -f "$TAP_LOG"
 	[ "$TESTS_FAILED" -eq 0 ]
 }
