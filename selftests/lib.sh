@@ -182,12 +182,16 @@ link_packets() {	# [-n NS] DEV rx|tx
 }
 
 # Traffic is flowing: the number the command prints grows within half a
-# second (times SLOW). To show that an event (a kill, a deletion, an
-# unload) happened while packets were still coming, read it just before
-# and just after.
-moving() {	# COMMAND...
+# second, or -w SECONDS (times SLOW). To show that an event (a kill, a
+# deletion, an unload) happened while packets were still coming, read it
+# just before and just after.
+moving() {	# [-w SECONDS] COMMAND...
 	local a b d=$((5 * SLOW))
 
+	if [ "$1" = -w ]; then
+		d=$(($2 * 10 * SLOW))
+		shift 2
+	fi
 	a=$("$@")
 	sleep "$((d / 10)).$((d % 10))"
 	b=$("$@")
