@@ -21,13 +21,23 @@ del_ns_and_wait_gone() {	# NS-TO-DELETE NS-OF-DEVICE DEV
 	"$IP" netns del "$1" && wait_for 10 not "$IP" -n "$2" link show "$3"
 }
 
+# Is the module loaded? (1 when /proc/modules cannot be read: never a
+# "not loaded" by mistake)
+module_loaded() {
+	local mods
+
+	mods=$(cat /proc/modules) && [ -n "$mods" ] || return 2
+	awk '$1 == "teredo" { found = 1 } END { exit !found }' <<<"$mods"
+}
+module_unloaded() { module_loaded; [ $? = 1 ]; }
+
 test_autoload() {
 	modprobe -r teredo 2>/dev/null
-	check "module not loaded before the first device" \
-		sh -c '! grep -q "^teredo " /proc/modules'
+	check "module not loaded before the first device, and there to be loaded" \
+		eval 'module_unloaded && expect_eq "$(modinfo -F name teredo)" teredo'
 	check "ip link add type teredo autoloads the module" \
 		"$IP" link add teredo0 type teredo
-	check "module is loaded" grep -q '^teredo ' /proc/modules
+	check "module is loaded" module_loaded
 	"$IP" link del teredo0
 }
 

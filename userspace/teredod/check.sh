@@ -14,21 +14,34 @@ ok() { n=$((n + 1)); echo "ok $n - teredod: $*"; }
 ko() { n=$((n + 1)); echo "not ok $n - teredod: $*"; fail=1; }
 
 # unit tests (the programs named on the command line, test_teredod by
-# default): "ok DESC" / "not ok DESC" lines, numbered here
+# default): "ok DESC" / "not ok DESC" lines, numbered here, then "# end of
+# the tests" once a program ran to its end (one that stops early, even with
+# status 0, fails). Every test_*.c here must be among them.
 [ $# -gt 0 ] || set -- test_teredod
+for src in test_*.c; do
+	[[ " $* " == *" ${src%.c} "* ]] ||
+		ko "${src%.c} is not run (add it to TESTS in the Makefile)"
+done
 for prog in "$@"; do
+	if [ ! -x "./$prog" ]; then
+		ko "$prog: no such program"
+		continue
+	fi
 	out=$(./"$prog" 2>&1)
 	st=$?
+	end=0
 	while IFS= read -r line; do
 		case $line in
 		"ok "*)		ok "${line#ok }" ;;
 		"not ok "*)	ko "${line#not ok }" ;;
+		"# end of the tests") end=1 ;;
 		"#"*)		echo "$line" ;;
 		*)		echo "# $line" ;;
 		esac
 	done <<<"$out"
 	[ $st = 0 ] || grep -q '^not ok ' <<<"$out" ||
 		ko "$prog exited with status $st"
+	[ $end = 1 ] || ko "$prog stopped before the end of its tests"
 done
 
 if command -v python3 >/dev/null; then
