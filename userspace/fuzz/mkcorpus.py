@@ -516,8 +516,8 @@ def ctl_message(native=True, counts=None):
              "link_local fe80::8000:f227:3fff:fdfe", "mtu 1280",
              "native " + ("true" if native else "false"), "pid 4242",
              "uptime_ms 123456", "rate_limit 100", "rate_burst 200",
-             "rate_sources 3", "rate_source_evictions 0",
-             "rate_destinations 2", "rate_destination_evictions 0"]
+             "rate_sources 3", "rate_source_shared 0",
+             "rate_destinations 2", "rate_destination_shared 0"]
     for i, name in enumerate(stat_names()):
         lines.append("stat %s %d" % (name, (counts or {}).get(name, i)))
     return ("\n".join(lines) + "\n").encode()

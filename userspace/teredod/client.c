@@ -46,14 +46,6 @@ static void on_signal(int sig)
 		got_term = 1;
 }
 
-int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 static uint32_t random_u32(void)
 {
 	uint32_t r;
@@ -479,14 +471,19 @@ void client_control_drain(struct client *c)
 static int client_conf(struct client *c, struct teredod_conf *cf)
 {
 	char err[TEREDOD_ERRLEN];
-	int i;
+	int i, rc;
 
 	conf_defaults(cf, CONF_CLIENT);
-	for (i = 0; i < c->nservers_arg; i++)
-		if (conf_add_server(cf, c->servers_arg[i], err, sizeof(err))) {
+	conf_set_warn(log_warn_str);
+	for (i = 0; i < c->nservers_arg; i++) {
+		rc = conf_add_server(cf, c->servers_arg[i], err, sizeof(err));
+		if (rc < 0) {
 			log_err("%s", err);
 			return -1;
 		}
+		if (rc)
+			log_warn("%s%s", err, rc == 1 ? " (looked up again later)" : "");
+	}
 	if (conf_load(cf, c->conf_path, c->nservers_arg > 0, err,
 		      sizeof(err))) {
 		log_err("%s", err);

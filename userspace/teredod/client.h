@@ -16,6 +16,7 @@
 #include "genl.h"
 #include "proto.h"
 #include "rtnl.h"
+#include "util.h"
 
 #define CLIENT_LL_METRIC	1029	/* Miredo's default route metric */
 #define CLIENT_MAX_PROBES	16
@@ -74,7 +75,6 @@ struct client {
 	unsigned int old_mtu;
 };
 
-int64_t now_ms(void);
 /* Read and handle every pending control notification (the servers'
  * answers); the poll loop's, exposed for userspace/fuzz.
  */

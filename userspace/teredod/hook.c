@@ -24,6 +24,7 @@
 
 #include "hook.h"
 #include "log.h"
+#include "util.h"
 
 #ifndef CLOSE_RANGE_CLOEXEC
 #define CLOSE_RANGE_CLOEXEC	(1U << 2)
@@ -136,14 +137,6 @@ child(const char *path, char *const envp[], int errfd, int maxfd)
 	if (write(errfd, &e, sizeof(e)) < 0)
 		e = 0;
 	_exit(127);
-}
-
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
 }
 
 static int pidfd_of(pid_t pid)

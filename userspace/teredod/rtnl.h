@@ -32,15 +32,12 @@ int rtnl_link_index(struct rtnl *r, const char *name);
 int rtnl_link_create_client(struct rtnl *r, const char *name,
 			    uint32_t local, uint16_t port);
 int rtnl_link_set(struct rtnl *r, int ifindex, bool up, unsigned int mtu);
-int rtnl_link_del(struct rtnl *r, int ifindex);
 
 /* IPv6 addresses: add (replace) or delete @a/@plen on @ifindex; flags are
  * IFA_F_* (IFA_F_NODAD for ours).
  */
 int rtnl_addr6(struct rtnl *r, bool add, int ifindex,
 	       const struct in6_addr *a, unsigned int plen, uint32_t flags);
-/* Delete every IPv6 address of @ifindex. */
-int rtnl_addr6_flush(struct rtnl *r, int ifindex);
 
 /* IPv6 route @dst/@plen dev @ifindex metric @metric (add or delete). */
 int rtnl_route6(struct rtnl *r, bool add, int ifindex,

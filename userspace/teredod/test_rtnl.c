@@ -132,6 +132,16 @@ static int raw_addr4_add(int ifindex, const char *a)
 	return raw_run(nlh, NULL, NULL);
 }
 
+static int raw_link_del(int ifindex)
+{
+	char buf[512] __aligned(4);
+	struct nlmsghdr *nlh = raw_msg(buf, sizeof(buf), RTM_DELLINK, 0);
+	struct ifinfomsg *ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+
+	ifi->ifi_index = ifindex;
+	return raw_run(nlh, NULL, NULL);
+}
+
 struct link_info {
 	int ifindex;
 	unsigned int flags, mtu;
@@ -370,9 +380,6 @@ static void test_addr(struct rtnl *r, int dev)
 	check_addr(dev, "2001:0:c612:1:0:f227:3fff:fdfe", 32, 0, false);
 	check_err("rtnl: delete it again: -EADDRNOTAVAIL",
 		  rtnl_addr6(r, false, dev, &ta, 32, 0), -EADDRNOTAVAIL);
-	check_err("rtnl: flush", rtnl_addr6_flush(r, dev), 0);
-	result(!find_addr6(dev, "::").count, "rtnl: no IPv6 address left");
-	check_err("rtnl: flush without addresses", rtnl_addr6_flush(r, dev), 0);
 }
 
 static void check_route(int dev, const char *dst, unsigned int plen,
@@ -433,7 +440,7 @@ static void test_watch(struct rtnl *r, struct rtnl *w, int dev)
 		  rtnl_watch_read(w, dev == 1 ? 0 : dev), 1);
 	check_err("rtnl: watch: quiet again", rtnl_watch_read(w, 0), 0);
 	if (dev != 1) {
-		check_err("rtnl: delete d0", rtnl_link_del(r, dev), 0);
+		check_err("rtnl: delete d0", raw_link_del(dev), 0);
 		check_err("rtnl: index of d0 deleted: -ENODEV",
 			  rtnl_link_index(r, "d0"), -ENODEV);
 		check_err("rtnl: watch: d0 deleted, d0 ignored",
@@ -462,7 +469,7 @@ static void test_create(struct rtnl *r)
 		printf("# the teredo module is there\n");
 		result(err == rtnl_link_index(r, "teredo9"),
 		       "rtnl: create a teredo client link");
-		check_err("rtnl: delete it", rtnl_link_del(r, err), 0);
+		check_err("rtnl: delete it", raw_link_del(err), 0);
 		return;
 	}
 	check_err("rtnl: create a teredo link without the module: "
