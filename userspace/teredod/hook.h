@@ -7,6 +7,8 @@
 #ifndef TEREDOD_HOOK_H
 #define TEREDOD_HOOK_H
 
+#include <sys/types.h>
+
 /* NULL or "" members are left out of the environment. */
 struct hook_env {
 	const char *state;		/* "up", "down" or "destroy" */
@@ -32,5 +34,28 @@ struct hook_env {
  */
 int hook_run(const char *path, const struct hook_env *env,
 	     unsigned int timeout_s);
+
+/* A hook started and not waited for (the privileged helper's). */
+struct hook_proc {
+	pid_t pid;			/* -1: none */
+	int pidfd;			/* readable when it exits, or -1 */
+	long long deadline;		/* ms (now_ms()); 0: no limit */
+	unsigned int timeout_s;
+	char path[4096];
+};
+
+/*
+ * Start @path as hook_run() does, without waiting: 0 (running), 1 when
+ * there is no hook (nothing started), -1 (logged) if it could not run.
+ */
+int hook_start(struct hook_proc *h, const char *path,
+	       const struct hook_env *env, unsigned int timeout_s);
+/*
+ * Reap it if it is done, or kill it (its process group too) if its time
+ * is over: 0 when it is gone (its status logged as hook_run() does), 1
+ * while it still runs. Poll h->pidfd, or call again before h->deadline.
+ */
+int hook_poll(struct hook_proc *h);
+void hook_close(struct hook_proc *h);
 
 #endif /* TEREDOD_HOOK_H */

@@ -126,6 +126,60 @@ int rtnl_link_index(struct rtnl *r, const char *name)
 	return ifindex > 0 ? ifindex : -ENODEV;
 }
 
+struct kind_list {
+	const char *kind;
+	struct rtnl_link *links;
+	size_t n, max;
+};
+
+static int kind_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct ifinfomsg *ifi = mnl_nlmsg_get_payload(nlh);
+	const struct nlattr *a, *i, *name = NULL;
+	struct kind_list *l = data;
+	bool match = false;
+
+	if (nlh->nlmsg_type != RTM_NEWLINK ||
+	    mnl_nlmsg_get_payload_len(nlh) < sizeof(*ifi))
+		return MNL_CB_OK;
+	mnl_attr_for_each(a, nlh, sizeof(*ifi)) {
+		if (mnl_attr_get_type(a) == IFLA_IFNAME)
+			name = a;
+		if (mnl_attr_get_type(a) != IFLA_LINKINFO)
+			continue;
+		mnl_attr_for_each_nested(i, a)
+			if (mnl_attr_get_type(i) == IFLA_INFO_KIND &&
+			    !strncmp(mnl_attr_get_payload(i), l->kind,
+				     mnl_attr_get_payload_len(i)) &&
+			    strlen(l->kind) + 1 == mnl_attr_get_payload_len(i))
+				match = true;
+	}
+	if (!match || !name || l->n == l->max)
+		return MNL_CB_OK;
+	l->links[l->n].ifindex = ifi->ifi_index;
+	snprintf(l->links[l->n].name, sizeof(l->links->name), "%.*s",
+		 (int)strnlen(mnl_attr_get_payload(name),
+			      mnl_attr_get_payload_len(name)),
+		 (const char *)mnl_attr_get_payload(name));
+	l->n++;
+	return MNL_CB_OK;
+}
+
+int rtnl_links_of_kind(struct rtnl *r, const char *kind,
+		       struct rtnl_link *links, size_t max)
+{
+	char req[RTNL_REQ_SIZE] __aligned(4);
+	struct kind_list l = { .kind = kind, .links = links, .max = max };
+	struct nlmsghdr *nlh;
+	int err;
+
+	nlh = rtnl_msg(r, req, RTM_GETLINK, NLM_F_DUMP);
+	rtnl_ifi(nlh, 0);
+	mnl_attr_put_u32(nlh, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
+	err = rtnl_run(r, nlh, kind_cb, &l);
+	return err ? err : (int)l.n;
+}
+
 int rtnl_link_create_client(struct rtnl *r, const char *name,
 			    uint32_t local, uint16_t port)
 {

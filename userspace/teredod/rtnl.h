@@ -9,6 +9,7 @@
 #define TEREDOD_RTNL_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <netinet/in.h>
 #include <libmnl/libmnl.h>
@@ -25,6 +26,16 @@ void rtnl_close(struct rtnl *r);
 
 /* The ifindex of @name, or -ENODEV. */
 int rtnl_link_index(struct rtnl *r, const char *name);
+
+/* The links of a kind ("teredo") in this namespace: how many (at most
+ * @max), or a negative errno.
+ */
+struct rtnl_link {
+	int ifindex;
+	char name[16];
+};
+int rtnl_links_of_kind(struct rtnl *r, const char *kind,
+		       struct rtnl_link *links, size_t max);
 
 /* ip link add @name type teredo mode client [local @local] [port @port]
  * (network order; 0 = unset). Returns the new ifindex.
