@@ -28,27 +28,11 @@
 #include "hook.h"
 #include "log.h"
 #include "util.h"
+#include "test_lib.h"
 
 #define PATH	"test.conf"
 
-static int failed;
 static char tmpdir[256];
-
-static void result(bool ok, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static void result(bool ok, const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("%s ", ok ? "ok" : "not ok");
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	putchar('\n');
-	if (!ok)
-		failed = 1;
-}
 
 static void detail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 

@@ -24,6 +24,7 @@
 
 #include "rtnl.h"
 #include "util.h"
+#include "test_lib.h"
 
 #ifndef __aligned
 #define __aligned(x)	__attribute__((aligned(x)))
@@ -32,35 +33,16 @@
 #define RX_SIZE		32768
 #define METRIC		1029
 
-static int failed;
 static struct mnl_socket *tnl;		/* the tests' own socket */
 static unsigned int tseq;
 
-static void result(bool ok, const char *desc)
-{
-	printf("%s %s\n", ok ? "ok" : "not ok", desc);
-	if (!ok)
-		failed = 1;
-}
-
 static void check_err(const char *desc, int got, int want)
 {
-	result(got == want, desc);
+	result(got == want, "%s", desc);
 	if (got != want)
 		printf("#   got %d (%s), want %d (%s)\n", got,
 		       got < 0 ? strerror(-got) : "-", want,
 		       want < 0 ? strerror(-want) : "-");
-}
-
-static struct in6_addr in6(const char *s)
-{
-	struct in6_addr a;
-
-	if (inet_pton(AF_INET6, s, &a) != 1) {
-		fprintf(stderr, "bad test address %s\n", s);
-		exit(2);
-	}
-	return a;
 }
 
 /* a request on tnl, @cb for each reply; 0 or a negative errno */
@@ -345,14 +327,14 @@ static void check_addr(int dev, const char *a, unsigned int plen,
 	if (want) {
 		snprintf(desc, sizeof(desc), "rtnl: %s/%u found, flag 0x%x",
 			 a, plen, flag);
-		result(f.found && f.plen == plen && (f.flags & flag), desc);
+		result(f.found && f.plen == plen && (f.flags & flag), "%s", desc);
 		if (!f.found)
 			printf("#   not found\n");
 		else if (f.plen != plen || !(f.flags & flag))
 			printf("#   /%u flags 0x%x\n", f.plen, f.flags);
 	} else {
 		snprintf(desc, sizeof(desc), "rtnl: %s gone", a);
-		result(!f.found, desc);
+		result(!f.found, "%s", desc);
 	}
 }
 
@@ -391,11 +373,11 @@ static void check_route(int dev, const char *dst, unsigned int plen,
 	if (want) {
 		snprintf(desc, sizeof(desc), "rtnl: route %s/%u metric %u, "
 			 "proto static, found", dst, plen, METRIC);
-		result(f.found && f.proto == RTPROT_STATIC, desc);
+		result(f.found && f.proto == RTPROT_STATIC, "%s", desc);
 	} else {
 		snprintf(desc, sizeof(desc), "rtnl: route %s/%u gone", dst,
 			 plen);
-		result(!f.found, desc);
+		result(!f.found, "%s", desc);
 	}
 }
 

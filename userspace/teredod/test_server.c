@@ -15,24 +15,8 @@
 
 #include "proto.h"
 #include "server.h"
+#include "test_lib.h"
 
-static int failed;
-
-static void result(bool ok, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static void result(bool ok, const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("%s ", ok ? "ok" : "not ok");
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	putchar('\n');
-	if (!ok)
-		failed = 1;
-}
 
 static void hexdump(const char *what, const uint8_t *p, size_t len)
 {
@@ -51,15 +35,6 @@ static uint32_t ip4(const char *s)
 	if (inet_pton(AF_INET, s, &a) != 1)
 		abort();
 	return a.s_addr;
-}
-
-static struct in6_addr ip6a(const char *s)
-{
-	struct in6_addr a;
-
-	if (inet_pton(AF_INET6, s, &a) != 1)
-		abort();
-	return a;
 }
 
 /* the test network: server 192.0.2.1 and .2, two clients */
@@ -146,7 +121,7 @@ static const uint8_t NONCE[8] = { 1, 2, 3, 4, 5, 6, 7, 8 };
 /* an RS as Miredo sends it: auth, link-local (cone or not) to ff02::2 */
 static uint8_t *dg_rs(struct dg *d, bool auth, bool cone)
 {
-	struct in6_addr ff02_2 = ip6a("ff02::2");
+	struct in6_addr ff02_2 = in6("ff02::2");
 
 	d->len = 0;
 	if (auth)
@@ -198,8 +173,8 @@ static void test_vectors(void)
 	static const uint8_t oi_want[8] = {
 		0, 0, 0xfe, 0xae, 0xfe, 0xfd, 0xfc, 0xfb
 	};
-	struct in6_addr ll, want = ip6a("fe80::8000:f227:3fff:fdfe");
-	struct in6_addr ff02_2 = ip6a("ff02::2");
+	struct in6_addr ll, want = in6("fe80::8000:f227:3fff:fdfe");
+	struct in6_addr ff02_2 = in6("ff02::2");
 	uint8_t oi[8], rs[8] = { 133 };
 
 	srv_origin_encode(oi, ip4("1.2.3.4"), htons(337));
@@ -378,7 +353,7 @@ static void test_rs(void)
 /* RFC 4380 5.3.1, cases 1 to 7, in that order */
 static void test_checks(void)
 {
-	struct in6_addr ff02_2 = ip6a("ff02::2");
+	struct in6_addr ff02_2 = in6("ff02::2");
 	static const char *const local4[] = {
 		"0.1.2.3", "10.1.2.3", "127.0.0.1", "169.254.1.1",
 		"172.16.0.1", "172.31.255.255", "192.168.1.1", "192.88.99.1",
@@ -467,8 +442,8 @@ static void test_checks(void)
 
 	/* case 6: a native source only to a client of ours */
 	{
-		struct in6_addr relay_ll = ip6a("fe80::1234:5678");
-		struct in6_addr native = ip6a("2001:db8::1");
+		struct in6_addr relay_ll = in6("fe80::1234:5678");
+		struct in6_addr native = in6("2001:db8::1");
 
 		d.len = 0;
 		dg_ip6(&d, &relay_ll, &A6, 59, 0, 0);
@@ -493,7 +468,7 @@ static void test_checks(void)
 
 static void test_forwarding(void)
 {
-	struct in6_addr native = ip6a("2001:db8::100");
+	struct in6_addr native = in6("2001:db8::100");
 	struct dg d;
 	uint8_t oi[8], *ip6;
 	size_t blen;
@@ -568,7 +543,7 @@ static void test_forwarding(void)
 		size_t i;
 
 		for (i = 0; i < sizeof(scope) / sizeof(scope[0]); i++) {
-			struct in6_addr dst = ip6a(scope[i]);
+			struct in6_addr dst = in6(scope[i]);
 			char desc[80];
 
 			d.len = 0;
