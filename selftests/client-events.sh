@@ -128,7 +128,7 @@ test_exit() {
 	local pid helper
 
 	pid=$(topo_teredod_pid c1 | tail -n 1)
-	helper=$(cat /proc/"$pid"/task/"$pid"/children)
+	helper=$(awk '{print $1}' /proc/"$pid"/task/"$pid"/children)
 	check "teredod runs with no capability, its helper with CAP_NET_ADMIN only" \
 		expect_eq "$(awk '/^CapEff|^CapBnd/ {print $2}' /proc/"$pid"/status /proc/"$helper"/status | tr '\n' ' ')" \
 		"0000000000000000 0000000000000000 0000000000001000 0000000000001000 "

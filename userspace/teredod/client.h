@@ -16,6 +16,7 @@
 
 #include "conf.h"
 #include "genl.h"
+#include "hook.h"
 #include "pidfile.h"
 #include "proto.h"
 #include "rtnl.h"
@@ -74,11 +75,7 @@ struct client {
 	char addr_path[512];		/* the last address, kept for a
 					 * restart; "" for none
 					 */
-	/* the hook's OLD_* values: the last "up", until a "down" */
-	char old_state[8];
-	struct in6_addr old_addr;
-	bool have_old;
-	unsigned int old_mtu;
+	struct hook_old hook_old;	/* the hook's OLD_* values */
 
 	/* the network-facing side */
 	bool sep;			/* a helper does the kernel side */
@@ -160,9 +157,8 @@ int kdev_get_state(struct client *c, struct in6_addr *addr,
 /* addresses, routes and MTU of @u */
 int kdev_apply(struct client *c, const struct client_update *u);
 /* the hook's environment for @u; updates the OLD_* values */
-struct hook_env;
 void kdev_hook_env(struct client *c, const struct client_update *u,
-		   struct hook_env *env, char bufs[3][46]);
+		   struct hook_env *env, char bufs[4][46]);
 /* the last address, for a restart (addr_path) */
 void kdev_save_addr(struct client *c, const struct in6_addr *addr);
 bool kdev_load_addr(const char *path, struct in6_addr *addr);

@@ -21,6 +21,7 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <arpa/inet.h>
 
 #include "hook.h"
 #include "log.h"
@@ -82,6 +83,42 @@ static int env_build(struct env_buf *b, const struct hook_env *e)
 	       env_add(b, "OLD_ADDRESS", e->old_address) ||
 	       env_add(b, "OLD_LLADDRESS", e->old_lladdress) ||
 	       env_add_uint(b, "OLD_MTU", e->old_mtu) ? -1 : 0;
+}
+
+void hook_env_next(struct hook_old *old, struct hook_env *env,
+		   const char *state, const char *iface, unsigned int ifindex,
+		   const struct in6_addr *addr, unsigned int mtu,
+		   char bufs[4][46])
+{
+	static const struct in6_addr ll = { { {
+		0xfe, 0x80, 0, 0, 0, 0, 0, 0,
+		0, 0, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+	} } };
+	bool up = !strcmp(state, "up");
+
+	memset(env, 0, sizeof(*env));
+	env->state = state;
+	snprintf(bufs[3], 46, "%s", old->state[0] ? old->state : "down");
+	env->old_state = bufs[3];
+	env->iface = iface;
+	env->ifindex = ifindex;
+	inet_ntop(AF_INET6, &ll, bufs[2], 46);
+	if (up) {
+		env->address = inet_ntop(AF_INET6, addr, bufs[0], 46);
+		env->lladdress = bufs[2];
+		env->mtu = mtu ? mtu : 1280;
+	}
+	if (old->have) {
+		env->old_address = inet_ntop(AF_INET6, &old->addr, bufs[1], 46);
+		env->old_lladdress = bufs[2];
+		env->old_mtu = old->mtu;
+	}
+	snprintf(old->state, sizeof(old->state), "%s", state);
+	old->have = up;
+	if (up) {
+		old->addr = *addr;
+		old->mtu = env->mtu;
+	}
 }
 
 /* in the child: async-signal-safe calls only */

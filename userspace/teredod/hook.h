@@ -7,7 +7,9 @@
 #ifndef TEREDOD_HOOK_H
 #define TEREDOD_HOOK_H
 
+#include <stdbool.h>
 #include <sys/types.h>
+#include <netinet/in.h>
 
 /* NULL or "" members are left out of the environment. */
 struct hook_env {
@@ -22,6 +24,26 @@ struct hook_env {
 	const char *old_lladdress;
 	unsigned int old_mtu;		/* 0: left out */
 };
+
+/* What the next run's OLD_* variables say: the last "up", until a "down". */
+struct hook_old {
+	char state[8];			/* "" at first: "down" */
+	bool have;
+	struct in6_addr addr;
+	unsigned int mtu;
+};
+
+/*
+ * The environment of a run for @state ("up", "down", "destroy"), as
+ * Miredo's privproc makes it: ADDRESS (@addr), LLADDRESS
+ * (fe80::ffff:ffff:ffff) and MTU (@mtu, 0: 1280) when up; OLD_STATE,
+ * and OLD_ADDRESS, OLD_LLADDRESS, OLD_MTU from @old. Then @old becomes
+ * this run's (OLD_* unset after a "down"). The strings are in @bufs.
+ */
+void hook_env_next(struct hook_old *old, struct hook_env *env,
+		   const char *state, const char *iface, unsigned int ifindex,
+		   const struct in6_addr *addr, unsigned int mtu,
+		   char bufs[4][46]);
 
 /*
  * Run @path with exactly that environment (plus PATH=/usr/sbin:/usr/bin:

@@ -322,40 +322,11 @@ static const char *const hook_names[] = {
 	[HOOK_RESUMED] = "up",
 };
 
-/*
- * The hook's environment, as Miredo's privproc makes it: STATE, IFACE,
- * IFINDEX; ADDRESS, LLADDRESS and MTU when up; OLD_STATE, and OLD_ADDRESS,
- * OLD_LLADDRESS, OLD_MTU from the last "up" unless a "down" came since.
- */
 void kdev_hook_env(struct client *c, const struct client_update *u,
-		   struct hook_env *env, char bufs[3][46])
+		   struct hook_env *env, char bufs[4][46])
 {
-	const char *state = hook_names[u->hook];
-
-	memset(env, 0, sizeof(*env));
-	env->state = state;
-	env->old_state = c->old_state[0] ? c->old_state : "down";
-	env->iface = c->conf.ifname;
-	env->ifindex = (unsigned int)c->ifindex;
-	inet_ntop(AF_INET6, &teredo_ll_restricted, bufs[2], 46);
-	if (u->hook == HOOK_UP || u->hook == HOOK_RESUMED) {
-		env->address = inet_ntop(AF_INET6, &u->addr, bufs[0], 46);
-		env->lladdress = bufs[2];
-		env->mtu = u->mtu ? u->mtu : TEREDO_MIN_MTU;
-	}
-	if (c->have_old) {
-		env->old_address = inet_ntop(AF_INET6, &c->old_addr, bufs[1],
-					     46);
-		env->old_lladdress = bufs[2];
-		env->old_mtu = c->old_mtu;
-	}
-	/* for the next one */
-	snprintf(c->old_state, sizeof(c->old_state), "%s", state);
-	c->have_old = u->hook == HOOK_UP || u->hook == HOOK_RESUMED;
-	if (c->have_old) {
-		c->old_addr = u->addr;
-		c->old_mtu = env->mtu;
-	}
+	hook_env_next(&c->hook_old, env, hook_names[u->hook], c->conf.ifname,
+		      (unsigned int)c->ifindex, &u->addr, u->mtu, bufs);
 }
 
 /* The last address, in a file of root's directory: a restart keeps its

@@ -141,7 +141,7 @@ int client_get_state(struct client *c, struct in6_addr *addr,
 
 static void hook_now(struct client *c, const struct client_update *u)
 {
-	char bufs[3][46];
+	char bufs[4][46];
 	struct hook_env env;
 
 	if (u->hook == HOOK_NONE)
@@ -220,7 +220,7 @@ static void helper_run(struct helper *h)
 {
 	struct client_update *u;
 	struct hook_env env;
-	char bufs[3][46];
+	char bufs[4][46];
 
 	while (h->n && h->hook.pid < 0) {
 		u = &h->q[h->head];

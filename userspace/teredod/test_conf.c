@@ -868,6 +868,40 @@ static void test_hook_env(void)
 		      "SigBlk:\t0000000000000000\nSigIgn:\t0000000000000000\n");
 }
 
+/* Miredo's privproc: OLD_* from the last "up", unset after a "down" */
+static void test_hook_sequence(void)
+{
+	struct in6_addr a = in6("2001:0:c612:1:8000:f227:3fff:fdfe");
+	struct in6_addr b = in6("2001:0:c612:1::2");
+	struct hook_old old = { .state = "" };
+	struct hook_env e;
+	char bufs[4][46];
+
+	hook_env_next(&old, &e, "up", "teredo0", 7, &a, 1400, bufs);
+	result(!strcmp(e.old_state, "down") && !e.old_address &&
+	       !strcmp(e.address, "2001:0:c612:1:8000:f227:3fff:fdfe") &&
+	       e.mtu == 1400 && !strcmp(e.lladdress, "fe80::ffff:ffff:ffff"),
+	       "hook env: first up: OLD_STATE=down, no OLD_ADDRESS");
+	hook_env_next(&old, &e, "up", "teredo0", 7, &b, 0, bufs);
+	result(!strcmp(e.old_state, "up") && e.old_address &&
+	       !strcmp(e.old_address, "2001:0:c612:1:8000:f227:3fff:fdfe") &&
+	       e.old_mtu == 1400 && e.mtu == 1280,
+	       "hook env: a new address: OLD_ADDRESS, OLD_MTU of the last up");
+	hook_env_next(&old, &e, "down", "teredo0", 7, &b, 0, bufs);
+	result(!strcmp(e.state, "down") && !strcmp(e.old_state, "up") &&
+	       !e.address && !e.mtu && e.old_address &&
+	       !strcmp(e.old_address, "2001:0:c612:1::2"),
+	       "hook env: down: no ADDRESS, OLD_ADDRESS the last one");
+	hook_env_next(&old, &e, "up", "teredo0", 7, &b, 0, bufs);
+	result(!strcmp(e.old_state, "down") && !e.old_address &&
+	       !e.old_lladdress && !e.old_mtu,
+	       "hook env: up after a down: OLD_STATE=down, OLD_* unset (as Miredo)");
+	hook_env_next(&old, &e, "down", "teredo0", 7, &b, 0, bufs);
+	hook_env_next(&old, &e, "destroy", "teredo0", 7, &b, 0, bufs);
+	result(!strcmp(e.old_state, "down") && !e.old_address,
+	       "hook env: destroy after the last down");
+}
+
 static void test_hook_partial(void)
 {
 	const struct hook_env down = {
@@ -1090,6 +1124,7 @@ int main(void)
 	test_global();
 	test_log();
 	test_hook_env();
+	test_hook_sequence();
 	test_hook_partial();
 	test_hook_errors();
 	test_hook_timeout();
