@@ -1,14 +1,17 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * teredod server [-c FILE] [-f] [--rate PPS] [--burst N]: a Teredo server.
+ * teredod server [-c FILE] [-f] [-p FILE] [-u USER] [-t DIR] [--rate PPS]
+ * [--burst N] [--total PPS]: a Teredo server.
  *
  * One thread, one epoll: UDP 3544 on the primary and the secondary
  * address, read in batches with recvmmsg(); each datagram goes through
  * srv_process() (server_pkt.c) and what it answers is queued per socket
  * and sent with one sendmmsg() per socket and batch. Native IPv6 leaves
- * through a raw IPv6 socket (IPPROTO_RAW, the header as received); it and
- * the UDP sockets are opened first, then every capability is dropped. The
- * control socket (server_ctl.c) answers "teredod show server".
+ * through a raw IPv6 socket (IPPROTO_RAW, the header as received). It,
+ * the UDP sockets, the control socket (server_ctl.c, "teredod show
+ * server") and the PID file are opened as root; then, before any packet
+ * is read, the server chroots (-t), becomes USER (-u) and keeps no
+ * capability. SIGHUP reads the file again, TERM, INT and QUIT stop it.
  */
 #define _GNU_SOURCE
 #include <err.h>
