@@ -15,7 +15,7 @@ cd "$(dirname "$0")" || exit 1
 # The suite, in order; a test joins it once it passes reliably.
 SUITE=(link.sh control.sh relay.sh fastpath.sh miredo.sh miredo-relay.sh
 	miredo-relay-fastpath.sh server.sh client.sh client-events.sh nat.sh
-	hostile.sh)
+	hostile.sh teredod.sh teredod-server.sh)
 # Scripts with tests (they call run_tests) that are not in the suite yet,
 # each with its reason; a script in neither list fails the run.
 NOT_IN_SUITE=()
@@ -23,7 +23,7 @@ declare -A MIN_CHECKS=(
 	[link.sh]=1 [relay.sh]=1 [fastpath.sh]=1 [miredo.sh]=1
 	[miredo-relay.sh]=1 [miredo-relay-fastpath.sh]=1 [server.sh]=1
 	[client.sh]=1 [client-events.sh]=1 [nat.sh]=1 [control.sh]=1
-	[hostile.sh]=1
+	[hostile.sh]=1 [teredod.sh]=1 [teredod-server.sh]=1
 )
 tests=("$@")
 [ ${#tests[@]} -gt 0 ] || tests=("${SUITE[@]}")
@@ -36,7 +36,7 @@ run_fail() { echo "not ok - $*"; failed=$((failed + 1)); }
 
 if [ $# = 0 ]; then
 	for f in *.sh; do
-		grep -q '^run_tests\b' "$f" || continue
+		grep -qE '^run_tests( |$)' "$f" || continue
 		[[ " ${SUITE[*]} ${NOT_IN_SUITE[*]} " == *" $f "* ]] ||
 			run_fail "$f has tests but is neither in SUITE nor in NOT_IN_SUITE (selftests/run.sh)"
 	done

@@ -20,8 +20,9 @@
  *	source IPv4 (4) | source port (2) | length (2, big endian) | payload
  *    (the last one takes what is left if shorter).
  * mode & 3 is the state the daemon starts in: 0 qualifying (a
- * solicitation to each server), 1 qualified and refreshing, 2 testing for
- * a cone NAT, 3 testing the secondary address.
+ * solicitation to each server), 1 qualified and refreshing, 2 testing the
+ * secondary address, 3 qualifying after a down with the same server and
+ * mapping as before (the random bits must come back).
  *
  * teredod's log goes to /dev/null, unless FUZZ_LOG is set.
  *
@@ -331,7 +332,7 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	return 0;
 }
 
-static void probe(enum probe_kind kind, size_t server, bool cone)
+static void probe(enum probe_kind kind, size_t server)
 {
 	struct probe *p = &cl.probes[kind == PROBE_QUALIFY ? server : 0];
 
@@ -341,7 +342,6 @@ static void probe(enum probe_kind kind, size_t server, bool cone)
 	p->dst = kind == PROBE_SECONDARY ?
 		 conf.servers[server].secondary.s_addr :
 		 conf.servers[server].primary.s_addr;
-	p->cone = cone;
 	__wrap_getrandom(p->nonce, sizeof(p->nonce), 0);
 	p->sent = now_ms();
 	p->deadline = p->sent + 4000;
@@ -371,24 +371,31 @@ static void setup(unsigned int state)
 	cl.ev.rx = (char *)ev_rx;
 	cl.rt.nl = SOCK_RT;
 	cl.ifindex = IFINDEX;
-	if (state == 0) {
-		for (i = 0; i < conf.nservers; i++)
-			probe(PROBE_QUALIFY, i, false);
-		cl.tries = 1;
-		return;
-	}
-	cl.up = true;
 	cl.random_bits = 0x1234 & TEREDO_RANDOM_MASK;
 	parts.flags = cl.random_bits;
 	teredo_addr_build(&cl.addr, &parts);
+	cl.have_prev = true;
+	cl.prev_server = parts.server;
+	cl.prev_ip = parts.ip;
+	cl.prev_port = parts.port;
+	k.addr = cl.addr;
+	k.have_addr = true;
+	if (state == 0 || state == 3) {
+		for (i = 0; i < conf.nservers; i++)
+			probe(PROBE_QUALIFY, i);
+		cl.tries = 1;
+		if (state == 0) {
+			cl.have_prev = false;
+			k.have_addr = false;
+		}
+		return;
+	}
+	cl.up = true;
 	cl.mapped_ip = parts.ip;
 	cl.mapped_port = parts.port;
 	cl.mtu = 1280;
 	cl.last_ra = now_ms();
-	k.addr = cl.addr;
-	k.have_addr = true;
-	probe(state == 1 ? PROBE_REFRESH : state == 2 ? PROBE_CONE :
-	      PROBE_SECONDARY, 0, state == 2);
+	probe(state == 1 ? PROBE_REFRESH : PROBE_SECONDARY, 0);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

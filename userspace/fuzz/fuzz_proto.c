@@ -11,8 +11,8 @@
  *   trailers after the packet); what it accepts must be a well-formed RA.
  * - The first 16 bytes as an IPv6 address: teredo_addr_split() and
  *   teredo_addr_build() give it back when it is a Teredo address;
- *   teredo_server_ll() of its first 4 bytes is the server's
- *   srv_server_ll().
+ *   teredo_server_ll() of its first 4 bytes (the source of the server's
+ *   RAs) is fe80::/64 with the cone flag, port 3544 and that address.
  * - The first 17 bytes as what a server puts in an RA (nonce, client
  *   IPv4 and port, MTU, cone): srv_ra_build()'s RA is accepted by
  *   teredo_ra_parse() with those values (refused if the MTU is out of
@@ -89,8 +89,13 @@ static void addresses(const uint8_t *data, size_t size)
 	check(!memcmp(&a, &b, 16) == teredo_is_teredo(&a));
 	memcpy(&server, data, 4);
 	teredo_server_ll(&b, server);
-	srv_server_ll(&c, server);
-	check(!memcmp(&b, &c, 16));
+	memset(&c, 0, 8);
+	c.s6_addr[0] = 0xfe;
+	c.s6_addr[1] = 0x80;
+	check(!memcmp(&b, &c, 8));
+	teredo_addr_split(&b, &parts);
+	check(parts.flags == TEREDO_FLAG_CONE &&
+	      parts.port == htons(TEREDO_PORT) && parts.ip == server);
 }
 
 static struct srv srv;
@@ -142,7 +147,8 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	(void)argc;
 	(void)argv;
 	/* 192.0.2.1 and .2, no rate limit */
-	if (srv_init(&srv, htonl(0xc0000201), htonl(0xc0000202), 0, 0, 0, 4))
+	if (srv_init(&srv, htonl(0xc0000201), htonl(0xc0000202), 0, 0, 0, 0,
+		     4))
 		abort();
 	return 0;
 }

@@ -18,8 +18,9 @@
  * and port that is not ours; raw IPv6 only to a global, non-Teredo
  * address with a non-zero hop limit; relayed packets untouched, with the
  * right origin indication; RAs that teredod's own client parser accepts;
- * no source or destination sent more than its rate allows; each datagram
- * counted once.
+ * no source or destination sent more than its rate allows, whatever
+ * shares its slot, nor more RAs in all than the server's budget; each
+ * datagram counted once.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +35,7 @@
 #define RATE		2		/* packets per second */
 #define BURST		3
 #define SLOTS		8
+#define TOTAL		5		/* RAs per second in all */
 #define MAX_DG		64		/* datagrams per input */
 #define HDR_LEN		10
 
@@ -59,9 +61,9 @@ struct budget {
 };
 
 static struct budget budgets[2][MAX_DG];
+static struct budget all_ra;	/* RAs in all: TOTAL a second */
 
-static void charge(struct budget *b, uint32_t ip, uint64_t now,
-		   bool evicted)
+static void charge(struct budget *b, uint32_t ip, uint64_t now)
 {
 	size_t i;
 
@@ -73,9 +75,10 @@ static void charge(struct budget *b, uint32_t ip, uint64_t now,
 		b[i].first = now;
 	}
 	b[i].sent++;
-	/* a token bucket: a burst, then RATE a second (none once evicted) */
-	if (!evicted)
-		check(b[i].sent <= BURST + (now - b[i].first) * RATE / 1000);
+	/* a token bucket: a burst, then RATE a second; a slot shared with
+	 * other addresses only lowers that, nothing restores it
+	 */
+	check(b[i].sent <= BURST + (now - b[i].first) * RATE / 1000);
 }
 
 /* The checksum of an ICMPv6 message after [auth] [origin] IPv6, if any. */
@@ -98,7 +101,7 @@ static void fix_csum(uint8_t *p, size_t len)
 	memcpy(&dst, p + off + 24, 16);
 	p[off + 42] = 0;
 	p[off + 43] = 0;
-	c = srv_icmp6_csum(&src, &dst, p + off + 40, plen);
+	c = teredo_icmp6_csum(&src, &dst, p + off + 40, plen);
 	p[off + 42] = c >> 8;
 	p[off + 43] = c & 0xff;
 }
@@ -185,7 +188,7 @@ static void check_tx(struct srv *s, const struct srv_rx *rx,
 	/* no amplification beyond the origin indication, or the RA */
 	check(tx->len <= rx->len + 8 ||
 	      (r == SRV_TX_RA && tx->len <= SRV_RA_LEN));
-	charge(budgets[0], rx->src_ip, now, s->rl_src.evictions);
+	charge(budgets[0], rx->src_ip, now);
 	if (tx->via == SRV_VIA_RAW) {
 		check(r == SRV_TX_NATIVE && s->native);
 		check(ip6_global(&tx->dst6));
@@ -195,12 +198,16 @@ static void check_tx(struct srv *s, const struct srv_rx *rx,
 	}
 	check(ipv4_is_global(tx->dst_ip) && tx->dst_port && !own(tx->dst_ip));
 	if (r == SRV_TX_RA) {
+		if (!all_ra.sent++)
+			all_ra.first = now;
+		check(all_ra.sent <= TOTAL +
+		      (now - all_ra.first) * TOTAL / 1000);
 		check_ra(s, rx, tx);
 		return;
 	}
 	check(r == SRV_TX_CLIENT || r == SRV_TX_TEREDO);
 	check_relay(rx, tx, r);
-	charge(budgets[1], tx->dst_ip, now, s->rl_dst.evictions);
+	charge(budgets[1], tx->dst_ip, now);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -216,9 +223,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	srandom(1);		/* the rate limiter's hash seed */
 	if (srv_init(&s, htonl(PRIMARY), htonl(SECONDARY), 0, RATE, BURST,
-		     SLOTS))
+		     TOTAL, SLOTS))
 		abort();
 	memset(budgets, 0, sizeof(budgets));
+	memset(&all_ra, 0, sizeof(all_ra));
 	for (n = 0; n < MAX_DG && size >= HDR_LEN; n++) {
 		flags = data[0];
 		memset(&rx, 0, sizeof(rx));

@@ -151,14 +151,20 @@ def genl_notification(ip, port, payload, ifindex=7, cmd=5):
 
 def client():
     q0, q1 = client_nonce(0), client_nonce(8)   # state 0: one per server
-    cone_after = client_nonce(24)       # after a new address: the cone test
+    # after a new address: the secondary address test (its nonce follows
+    # the refresh interval's and the random bits' 4 bytes each)
+    secondary_after = client_nonce(24)
     ra0 = ra(q0, A_IP, A_PORT, PRIMARY)
     seeds = {
         "qualify": b"\0" + dg(PRIMARY, 3544, ra0),
         "qualify-server2": b"\0" + dg(SERVER2, 3544,
                                       ra(q1, A_IP, A_PORT, SERVER2)),
-        "qualify-then-cone": b"\0" + dg(PRIMARY, 3544, ra0) +
-        dg(SECONDARY, 3544, ra(cone_after, A_IP, A_PORT, PRIMARY, LL_CONE)),
+        "qualify-then-secondary": b"\0" + dg(PRIMARY, 3544, ra0) +
+        dg(SECONDARY, 3544, ra(secondary_after, A_IP, A_PORT, PRIMARY)),
+        # after a down, the same server and mapping: the same random bits
+        "requalify-same-mapping": b"\3" + dg(PRIMARY, 3544, ra0),
+        "requalify-new-mapping": b"\3" + dg(PRIMARY, 3544,
+                                             ra(q0, B_IP, B_PORT, PRIMARY)),
         "qualify-no-nat": b"\0" + dg(PRIMARY, 3544,
                                      ra(q0, "203.0.113.200", A_PORT, PRIMARY)),
         "qualify-trailers": b"\0" + dg(PRIMARY, 3544, ra0 + TRAILERS),
@@ -181,10 +187,12 @@ def client():
                                           ra(q0, B_IP, B_PORT, PRIMARY)),
         "refresh-mtu": b"\1" + dg(PRIMARY, 3544,
                                   ra(q0, A_IP, A_PORT, PRIMARY, mtu=1400)),
+        # no cone test any more (RFC 5991): an RA to the cone link-local
+        # is refused
         "cone": b"\2" + dg(SECONDARY, 3544,
                            ra(q0, A_IP, A_PORT, PRIMARY, LL_CONE)),
-        "secondary-restricted": b"\3" + dg(SECONDARY, 3544, ra0),
-        "secondary-symmetric": b"\3" + dg(SECONDARY, 3544,
+        "secondary-restricted": b"\2" + dg(SECONDARY, 3544, ra0),
+        "secondary-symmetric": b"\2" + dg(SECONDARY, 3544,
                                           ra(q0, A_IP, 40001, PRIMARY)),
         # what else a server sends with an authentication header
         "bubble-auth-origin": b"\1" + dg(PRIMARY, 3544, auth(q0) +
@@ -516,8 +524,8 @@ def ctl_message(native=True, counts=None):
              "link_local fe80::8000:f227:3fff:fdfe", "mtu 1280",
              "native " + ("true" if native else "false"), "pid 4242",
              "uptime_ms 123456", "rate_limit 100", "rate_burst 200",
-             "rate_sources 3", "rate_source_evictions 0",
-             "rate_destinations 2", "rate_destination_evictions 0"]
+             "rate_sources 3", "rate_source_shared 0",
+             "rate_destinations 2", "rate_destination_shared 0"]
     for i, name in enumerate(stat_names()):
         lines.append("stat %s %d" % (name, (counts or {}).get(name, i)))
     return ("\n".join(lines) + "\n").encode()

@@ -19,22 +19,15 @@
 #include "nlack.h"
 #include "teredod.h"
 #include "util.h"
+#include "test_lib.h"
 
-static int failed;
 static char buf[8192] __attribute__((aligned(8)));
-
-static void result(bool ok, const char *desc)
-{
-	printf("%s %s\n", ok ? "ok" : "not ok", desc);
-	if (!ok)
-		failed = 1;
-}
 
 static void check_str(const char *desc, const char *got, const char *want)
 {
 	bool ok = !strcmp(got, want);
 
-	result(ok, desc);
+	result(ok, "%s", desc);
 	if (ok)
 		return;
 	fputs("#   got:  ", stdout);
@@ -162,7 +155,7 @@ static void check_dev(const char *desc, const struct nlmsghdr *nlh,
 	snprintf(d.ifname, sizeof(d.ifname), "%s", preset);
 	err = teredo_dev_parse(nlh, &d);
 	snprintf(what, sizeof(what), "dev %s: parsed", desc);
-	result(!err, what);
+	result(!err, "%s", what);
 	teredo_dev_print(cap_open(&c), &d, false);
 	snprintf(what, sizeof(what), "dev %s: text", desc);
 	cap_check(&c, what, text);
@@ -351,7 +344,7 @@ static void check_ack(const char *desc, const struct nlmsghdr *nlh,
 	snprintf(what, sizeof(what), "ack %s: status %d, \"%s\", miss %d",
 		 desc, status, msg, miss);
 	result(genl_ack_status(&g, nlh) == status &&
-	       !strcmp(g.ext_msg, msg) && g.ext_miss == miss, what);
+	       !strcmp(g.ext_msg, msg) && g.ext_miss == miss, "%s", what);
 }
 
 static void test_ack(void)
