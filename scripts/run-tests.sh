@@ -73,12 +73,12 @@ finish() {
 		echo "== skipped (not counted as passed):"
 		sed 's/^/#   /' "$out/skipped"
 	fi
-	echo "# unit $unit, static $static, VM $vm (of which $reference check the reference, Miredo alone); $skipped skipped"
+	echo "# unit $unit, fuzz $fuzz, static $static, VM $vm (of which $reference check the reference, Miredo alone); $skipped skipped"
 	echo "$passed passed, $failed failed"
 	[ "$failed" = 0 ]
 	exit
 }
-unit=0 static=0 vm=0 reference=0
+unit=0 fuzz=0 static=0 vm=0 reference=0
 
 echo "== userspace unit tests"
 make -s -C userspace check 2>&1 | tee "$out/unit.tap"
@@ -87,6 +87,15 @@ count "$out/unit.tap"
 verify "userspace unit tests (make -C userspace check)" "$out/unit.tap" "$st" \
 	"$UNIT_STREAMS" "$UNIT_MIN"
 unit=$(tests_in "$out/unit.tap")
+
+# teredod's parsers under libFuzzer: the corpus replayed, then each target
+# fuzzed FUZZ_SECONDS (longer runs: scripts/fuzz-userspace.sh alone)
+echo "== userspace fuzzers"
+FUZZ_SECONDS=${FUZZ_SECONDS:-20} scripts/fuzz-userspace.sh 2>&1 | tee "$out/fuzz.tap"
+st=${PIPESTATUS[0]}
+count "$out/fuzz.tap"
+verify "userspace fuzzers (scripts/fuzz-userspace.sh)" "$out/fuzz.tap" "$st" 1 11
+fuzz=$(tests_in "$out/fuzz.tap")
 
 echo "== static checks"
 scripts/static-checks.sh 2>&1 | tee "$out/static.tap"
