@@ -29,6 +29,14 @@ minimal server, and a raw datagram sender for malformed input.
       prints "from IP:PORT HEX" of the first datagram (exit 1: none).
   teredo_peer.py packet KIND SRC DST [TRAILER]
       prints the hex of an IPv6 packet: bubble, echo or udp.
+  teredo_peer.py icmp6 TYPE SRC DST HEX [HLIM]
+      prints the hex of an ICMPv6 message of TYPE (code 0) whose body
+      after the checksum is HEX: 129 with 00000000 and a nonce is the
+      answer to a client's relay test, 134 a router advertisement.
+  teredo_peer.py icmp-frag ROUTER_IP ORIG_SRC:PORT ORIG_DST:PORT MTU
+      sends ORIG_SRC an ICMP "fragmentation needed" (next-hop MTU) from
+      ROUTER_IP about a UDP datagram ORIG_SRC:PORT -> ORIG_DST:PORT: the
+      kernel records a PMTU exception for ORIG_DST.
   teredo_peer.py tcp-sink PORT SECONDS
       accepts one TCP connection (IPv6), prints "BYTES SHA256" of what came.
   teredo_peer.py tcp-source HOST PORT BYTES
@@ -313,6 +321,25 @@ def packet(kind, src, dst, trailer=""):
     print((p + bytes.fromhex(trailer)).hex())
 
 
+def icmp6_packet(typ, src, dst, hexdata, hlim="64"):
+    print(icmp6(addr(src), addr(dst), int(typ), bytes.fromhex(hexdata),
+                int(hlim)).hex())
+
+
+def icmp_frag(router, orig_src, orig_dst, mtu):
+    (sip, sport), (dip, dport) = hostport(orig_src), hostport(orig_dst)
+    inner = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 1400, 1, 0, 64, 17, 0,
+                        socket.inet_aton(sip), socket.inet_aton(dip))
+    inner = inner[:10] + struct.pack("!H", csum(inner)) + inner[12:]
+    inner += struct.pack("!HHHH", sport, dport, 1380, 0)
+    body = struct.pack("!BBHHH", 3, 4, 0, 0, int(mtu)) + inner
+    body = body[:2] + struct.pack("!H", csum(body)) + body[4:]
+    hdr = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(body), 0, 0, 64, 1,
+                      0, socket.inet_aton(router), socket.inet_aton(sip))
+    s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
+    s.sendto(hdr + body, (sip, 0))
+
+
 def tcp_sink(port, seconds):
     s = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -348,7 +375,8 @@ def tcp_source(host, port, nbytes):
 if __name__ == "__main__":
     cmds = {"client": client, "server": server, "send": send, "packet": packet,
             "spoof": spoof, "raw": raw, "rs": rs, "recv": recv, "badserver": badserver,
-            "tcp-sink": tcp_sink, "tcp-source": tcp_source}
+            "tcp-sink": tcp_sink, "tcp-source": tcp_source,
+            "icmp6": icmp6_packet, "icmp-frag": icmp_frag}
     if len(sys.argv) < 2 or sys.argv[1] not in cmds:
         sys.exit(__doc__)
     cmds[sys.argv[1]](*sys.argv[2:])
