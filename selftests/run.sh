@@ -6,7 +6,7 @@
 cd "$(dirname "$0")" || exit 1
 # The suite, in order; a test joins it once it passes reliably.
 SUITE=(link.sh relay.sh fastpath.sh miredo.sh miredo-relay.sh
-	miredo-relay-fastpath.sh server.sh client.sh client-events.sh nat.sh)
+	miredo-relay-fastpath.sh server.sh client.sh client-events.sh nat.sh coverage.sh)
 tests=("$@")
 [ ${#tests[@]} -gt 0 ] || tests=("${SUITE[@]}")
 passed=0 failed=0

@@ -37,6 +37,17 @@ minimal server, and a raw datagram sender for malformed input.
       sends ORIG_SRC an ICMP "fragmentation needed" (next-hop MTU) from
       ROUTER_IP about a UDP datagram ORIG_SRC:PORT -> ORIG_DST:PORT: the
       kernel records a PMTU exception for ORIG_DST.
+  teredo_peer.py relay-test SERVER_IP RELAY_IP:PORT CLIENT_IP:PORT SRC DST
+                 [ANSWER_IP:PORT [wrong [SECONDS]]]
+      plays a relay, our server and a native host SRC for a Teredo client
+      DST at CLIENT_IP:PORT: sends an echo request SRC -> DST from RELAY,
+      waits for the client's relay test (an echo request DST -> SRC with a
+      nonce, to SERVER_IP:3544), waits 1 s (anything from the client to a
+      relay meanwhile is "early"), answers it from ANSWER (default RELAY;
+      with a wrong nonce if asked), then waits SECONDS (default 5) for the
+      client's echo reply to the first request. Prints "nonce HEX",
+      "early N" and "delivered IP:PORT" or "delivered none" (exit 1: no
+      relay test came).
   teredo_peer.py tcp-sink PORT SECONDS
       accepts one TCP connection (IPv6), prints "BYTES SHA256" of what came.
   teredo_peer.py tcp-source HOST PORT BYTES
@@ -340,6 +351,59 @@ def icmp_frag(router, orig_src, orig_dst, mtu):
     s.sendto(hdr + body, (sip, 0))
 
 
+def relay_test(server_ip, relay, client_map, src, dst, answer=None,
+               wrong=None, seconds="5"):
+    src, dst = addr(src), addr(dst)
+    srv = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    srv.bind((server_ip, 3544))
+    socks = {}
+    for r in (relay, answer or relay):
+        if r not in socks:
+            socks[r] = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            socks[r].bind(hostport(r))
+    body = struct.pack("!HH", 0x7e7e, 1) + b"relay-test"
+    socks[relay].sendto(icmp6(src, dst, 128, body), hostport(client_map))
+    end = time.time() + 10
+    test = None
+    while test is None and time.time() < end:
+        r, _, _ = select.select([srv], [], [], 0.1)
+        if not r:
+            continue
+        data, _ = srv.recvfrom(65535)
+        _, pkt = parse(data)
+        if len(pkt) == 56 and pkt[6] == 58 and pkt[8:24] == dst and \
+                pkt[24:40] == src and pkt[40] == 128:
+            test = pkt[44:56]
+    if test is None:
+        sys.exit("no relay test came")
+    print("nonce %s" % test[4:].hex(), flush=True)
+
+    def watch(until):
+        """(relay, is our echo reply) of what the client sends the relays"""
+        got = []
+        while time.time() < until:
+            r, _, _ = select.select(list(socks.values()), [], [], 0.05)
+            for name, s in socks.items():
+                if s not in r:
+                    continue
+                data, _ = s.recvfrom(65535)
+                _, pkt = parse(data)
+                got.append((name, len(pkt) > 44 and pkt[6] == 58 and
+                            pkt[40] == 129 and pkt[8:24] == dst and
+                            pkt[24:40] == src and pkt[44:] == body))
+                if got[-1][1]:
+                    return got
+        return got
+    early = watch(time.time() + 1)
+    if wrong == "wrong":
+        test = test[:-1] + bytes([test[-1] ^ 1])
+    socks[answer or relay].sendto(icmp6(src, dst, 129, test),
+                                  hostport(client_map))
+    delivered = [n for n, ok in watch(time.time() + float(seconds)) if ok]
+    print("early %d" % len(early))
+    print("delivered %s" % (delivered[0] if delivered else "none"))
+
+
 def tcp_sink(port, seconds):
     s = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
@@ -376,7 +440,8 @@ if __name__ == "__main__":
     cmds = {"client": client, "server": server, "send": send, "packet": packet,
             "spoof": spoof, "raw": raw, "rs": rs, "recv": recv, "badserver": badserver,
             "tcp-sink": tcp_sink, "tcp-source": tcp_source,
-            "icmp6": icmp6_packet, "icmp-frag": icmp_frag}
+            "icmp6": icmp6_packet, "icmp-frag": icmp_frag,
+            "relay-test": relay_test}
     if len(sys.argv) < 2 or sys.argv[1] not in cmds:
         sys.exit(__doc__)
     cmds[sys.argv[1]](*sys.argv[2:])
