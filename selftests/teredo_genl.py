@@ -10,6 +10,9 @@ device, and what it must not be able to do without privileges.
       TEREDO_CMD_SET_CLIENT: not qualified.
   teredo_genl.py send IFNAME IP HEX [PORT]
       TEREDO_CMD_SEND: the UDP payload HEX to IP (port PORT if given).
+  teredo_genl.py send-each IFNAME HEX IP...
+      the same to each IP in turn; prints "IP: sent" or "IP: Error: ..."
+      for each, and exits 0.
   teredo_genl.py listen IFNAME SECONDS
       joins the "control" group, prints "listening" (flushed) once joined,
       then "control from IP:PORT HEX" for each notification about IFNAME
@@ -74,6 +77,10 @@ def nested_list(data):
     return out
 
 
+class NlError(Exception):
+    pass
+
+
 class Genl:
     def __init__(self):
         self.s = socket.socket(socket.AF_NETLINK, socket.SOCK_RAW,
@@ -110,9 +117,7 @@ class Genl:
                 skip = 20 + (16 if flags & NLM_F_CAPPED else (len(msg) + 3) & ~3)
                 text = attrs(part[skip:]).get(NLMSGERR_ATTR_MSG, b"")
                 text = text.rstrip(b"\0").decode() or "no message"
-                print("Error: %s (%s)" % (text, errno.errorcode.get(-err, -err)),
-                      file=sys.stderr)
-                sys.exit(1)
+                raise NlError("Error: %s (%s)" % (text, errno.errorcode.get(-err, -err)))
 
     def family(self, name):
         """(id, {group name: id}) of a family"""
@@ -130,9 +135,7 @@ class Genl:
         try:
             self.s.setsockopt(SOL_NETLINK, NETLINK_ADD_MEMBERSHIP, group)
         except OSError as e:
-            print("Error: cannot join the group (%s)" % errno.errorcode[e.errno],
-                  file=sys.stderr)
-            sys.exit(1)
+            raise NlError("Error: cannot join the group (%s)" % errno.errorcode[e.errno])
 
 
 def dev_attr(ifname):
@@ -154,14 +157,24 @@ def unset_client(ifname):
     g.request(fid, TEREDO_CMD_SET_CLIENT, dev_attr(ifname) + attr(A_QUALIFIED, b"\0"))
 
 
-def send(ifname, ip, hexdata, port=None):
-    g = Genl()
+def send(ifname, ip, hexdata, port=None, g=None):
+    g = g or Genl()
     fid, _ = g.family("teredo")
     body = dev_attr(ifname) + attr(A_REMOTE_IP, socket.inet_aton(ip))
     if port is not None:
         body += attr(A_REMOTE_PORT, struct.pack("!H", int(port)))
     body += attr(A_PAYLOAD, bytes.fromhex(hexdata))
     g.request(fid, TEREDO_CMD_SEND, body)
+
+
+def send_each(ifname, hexdata, *ips):
+    g = Genl()
+    for ip in ips:
+        try:
+            send(ifname, ip, hexdata, g=g)
+            print("%s: sent" % ip)
+        except NlError as e:
+            print("%s: %s" % (ip, e))
 
 
 def listen(ifname, seconds):
@@ -207,7 +220,11 @@ def join(family, group):
 
 if __name__ == "__main__":
     cmds = {"set-client": set_client, "unset-client": unset_client,
-            "send": send, "listen": listen, "join": join}
+            "send": send, "send-each": send_each, "listen": listen,
+            "join": join}
     if len(sys.argv) < 2 or sys.argv[1] not in cmds:
         sys.exit(__doc__)
-    cmds[sys.argv[1]](*sys.argv[2:])
+    try:
+        cmds[sys.argv[1]](*sys.argv[2:])
+    except NlError as e:
+        sys.exit(str(e))

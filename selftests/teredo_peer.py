@@ -29,6 +29,12 @@ minimal server, and a raw datagram sender for malformed input.
       prints "from IP:PORT HEX" of the first datagram (exit 1: none).
   teredo_peer.py packet KIND SRC DST [TRAILER]
       prints the hex of an IPv6 packet: bubble, echo or udp.
+  teredo_peer.py craft DEST_IP:PORT
+      sends a datagram to DEST for each line of stdin, "FROM PREFIX KIND
+      SRC DST": from FROM (IP:PORT, any address: a hand-made IPv4
+      header), PREFIX (hex of authentication and origin indications, or
+      -) then the IPv6 packet KIND (as "packet" makes it, or "ra": a
+      router advertisement) from SRC to DST.
   teredo_peer.py icmp6 TYPE SRC DST HEX [HLIM]
       prints the hex of an ICMPv6 message of TYPE (code 0) whose body
       after the checksum is HEX: 129 with 00000000 and a nonce is the
@@ -320,16 +326,31 @@ def recv(bind, seconds):
 
 
 def packet(kind, src, dst, trailer=""):
+    print(ipv6_packet(kind, src, dst, bytes.fromhex(trailer)).hex())
+
+
+def ipv6_packet(kind, src, dst, trailer=b""):
     src, dst = addr(src), addr(dst)
     if kind == "bubble":
         p = bubble(src, dst)
     elif kind == "rs":
         p = icmp6(src, dst, 133, b"\0" * 4, 255)
+    elif kind == "ra":
+        p = icmp6(src, dst, 134, struct.pack("!BBHII", 0, 0, 0, 0, 2000), 255)
     elif kind == "echo":
         p = icmp6(src, dst, 128, struct.pack("!HH", 1, 1) + b"x" * 8)
     else:
         p = ip6(src, dst, 17, struct.pack("!HHHH", 9, 9, 12, 0) + b"abcd")
-    print((p + bytes.fromhex(trailer)).hex())
+    return p + trailer
+
+
+def craft(dest):
+    for line in sys.stdin:
+        f = line.split()
+        if not f:
+            continue
+        prefix = b"" if f[1] == "-" else bytes.fromhex(f[1])
+        raw(f[0], dest, (prefix + ipv6_packet(*f[2:5])).hex())
 
 
 def icmp6_packet(typ, src, dst, hexdata, hlim="64"):
@@ -441,7 +462,7 @@ if __name__ == "__main__":
             "spoof": spoof, "raw": raw, "rs": rs, "recv": recv, "badserver": badserver,
             "tcp-sink": tcp_sink, "tcp-source": tcp_source,
             "icmp6": icmp6_packet, "icmp-frag": icmp_frag,
-            "relay-test": relay_test}
+            "relay-test": relay_test, "craft": craft}
     if len(sys.argv) < 2 or sys.argv[1] not in cmds:
         sys.exit(__doc__)
     cmds[sys.argv[1]](*sys.argv[2:])
