@@ -888,8 +888,11 @@ test_teredod() {
 	198.18.0.1:3545 $ra
 	198.18.0.66:3545 - ra fe80::8000:f227:39ed:fffe fe80::ffff:ffff:ffff
 	EOF
+	# (teredod's own refresh may pass meanwhile; the stack's router
+	# solicitations and MLD reports to multicast are dropped by the device)
 	check "answers from the server's address but another port: dropped, rx_drop_control" \
-		wait_for 5 delta_is c0 teredo0 rx_drop_control=2 rx_control=any
+		wait_for 5 delta_is c0 teredo0 rx_drop_control=2 rx_control=any \
+			tx_drop_multicast=any
 	echo "198.18.0.66:3544 $ra" | "$IP" netns exec net "$PEER" craft 198.18.0.30:"$port"
 	check "from another address, port 3544: teredod gets it, refuses it, says why" \
 		wait_for 10 grep -q "ignored a router advertisement from 198.18.0.66:3544: " \
@@ -917,6 +920,14 @@ test_fastpath_refusals() {
 	link add veth2 type veth peer name veth3
 	link add veth4 type veth peer name veth5
 	EOF
+	# a kernel built without them (a trimmed debug kernel) skips
+	if ! "$IP" -n a link add bond9 type bond 2>/dev/null ||
+	   ! "$IP" -n a link add mv9 link dum0 type macvlan 2>/dev/null; then
+		check "the fast path's refusals # SKIP: no bonding or macvlan in this kernel" true
+		return
+	fi
+	"$IP" -n a link del bond9
+	"$IP" -n a link del mv9
 	check "a bond with veth0 as a member" \
 		eval '"$IP" -n a link add bond1 type bond && "$IP" -n a link set veth0 master bond1'
 	check "a bond member as the fast path's uplink: refused" \
