@@ -320,6 +320,7 @@ test_relay() {
 	check "an ICMP fragmentation needed for each: PMTU exceptions in the relay" \
 		eval 'wait_for 5 eval "\"\$IP\" -n relay route get 198.18.0.21 | grep -q \"mtu 1300\"" &&
 		      "$IP" -n relay route get 198.18.4.118 | grep -q "mtu 1300"'
+	fresh && fresh $CLIENT2	# a peer gone meanwhile would be bubbled anew
 	snap relay teredo0
 	check "sent in turn, twice: every packet looked its route up, no class for an exception" \
 		eval 'alternate && alternate && delta_is relay teredo0 tx_route_lookup=8'
