@@ -8,9 +8,10 @@
 # TEREDO_CMD_SEND's limits and the admin-only family; the relay's
 # not-served destinations, queue limits, too-big, multicast and no-route
 # drops; route classes and PMTU exceptions; the fast path's refusals and
-# what it leaves to the stack; the MTU's upper limit; teredod server's
-# capabilities. counter-coverage.sh (run here too) checks that every
-# counter of kernel/stats.c is asserted by some selftest.
+# what it leaves to the stack; the MTU's upper limit; teredod against
+# forged answers, and teredod server's capabilities. counter-coverage.sh
+# (run here first) checks that every counter of kernel/stats.c is
+# asserted by some selftest.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 source "$(dirname "${BASH_SOURCE[0]}")/topology.sh"
 HERE=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
@@ -123,12 +124,14 @@ delta_is() {	# NS DEV [NAME=N|NAME>=N|NAME=any]...
 		seen[k] = 1
 		if (d)
 			moved = moved " " k "+" d
-		if (op[k] == "=" && d != val[k])
+		if (!(k in op)) {
+			if (k ~ /_drop_/ && d)
+				bad = bad k " moved by " d ", want 0\n"
+		} else if (op[k] == "=" && d != val[k]) {
 			bad = bad k " moved by " d ", want " val[k] "\n"
-		else if (op[k] == ">=" && d < val[k])
+		} else if (op[k] == ">=" && d < val[k]) {
 			bad = bad k " moved by " d ", want >= " val[k] "\n"
-		else if (!(k in op) && k ~ /_drop_/ && d)
-			bad = bad k " moved by " d ", want 0\n"
+		}
 	}
 	END {
 		for (k in op)
@@ -997,7 +1000,40 @@ test_fastpath_paths() {
 	stop_daemons
 }
 
+# delta_is itself, on made-up counters (a fake ip prints them; names that
+# are no counter of the device, for counter-coverage.sh): it must refuse
+# what it is there to catch.
+fake_delta() {	# BEFORE AFTER SPEC...: delta_is on made-up counters
+	(
+		IP=$OUT/fake-ip
+		printf '#!/bin/sh\ncat "$FAKE"\n' >"$IP"
+		chmod +x "$IP"
+		printf 'NIC statistics:\n%b' "$1" >"$OUT/fake.1"
+		printf 'NIC statistics:\n%b' "$2" >"$OUT/fake.2"
+		shift 2
+		FAKE=$OUT/fake.1 snap x y && FAKE=$OUT/fake.2 delta_is x y "$@"
+	)
+}
+
 test_counters_asserted() {
+	local a='     x_drop_one: 0\n     x_drop_two: 5\n     x_event: 1\n'
+
+	check "delta_is: the named counter moved as wanted, no other drop" \
+		fake_delta "$a" '     x_drop_one: 1\n     x_drop_two: 5\n     x_event: 4\n' \
+		x_drop_one=1
+	check "delta_is: another drop counter moved too: refused" \
+		not fake_delta "$a" '     x_drop_one: 1\n     x_drop_two: 6\n     x_event: 1\n' \
+		x_drop_one=1
+	check "delta_is: moved by another amount: refused" \
+		not fake_delta "$a" '     x_drop_one: 2\n     x_drop_two: 5\n     x_event: 1\n' \
+		x_drop_one=1
+	check "delta_is: below a minimum: refused" \
+		not fake_delta "$a" '     x_drop_one: 1\n     x_drop_two: 5\n     x_event: 2\n' \
+		x_drop_one=1 x_event'>='2
+	check "delta_is: a counter the device does not have: refused" \
+		not fake_delta "$a" '     x_drop_one: 1\n     x_drop_two: 5\n     x_event: 1\n' \
+		x_drop_oen=1
+
 	local out
 
 	out=$("$HERE/counter-coverage.sh" 2>&1)
