@@ -99,9 +99,13 @@ rx_handler_result_t teredo_fast_rx(struct teredo_dev *td,
 	/* as ip_local_deliver() and udp_rcv() leave it */
 	skb_set_transport_header(skb, sizeof(struct iphdr));
 	__skb_pull(skb, sizeof(struct iphdr));
+	/* the whole datagram: udp_lib_checksum_complete() would sum the
+	 * UDP_SKB_CB() cscov that only the stack's udp4_csum_init() sets,
+	 * and skb->cb holds what the layer before us left there
+	 */
 	if (skb_checksum_init_zero_check(skb, IPPROTO_UDP, udp_hdr(skb)->check,
 					 inet_compute_pseudo) ||
-	    udp_lib_checksum_complete(skb)) {
+	    skb_checksum_complete(skb)) {
 		/* the stack counts it and drops it */
 		__skb_push(skb, sizeof(struct iphdr));
 		return RX_HANDLER_PASS;
