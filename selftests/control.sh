@@ -357,7 +357,8 @@ peers_in() {	# NS
 		"$IP" -n "$1" addr add 198.18.0.10/24 dev d0
 		"$IP" -n "$1" addr add 2001:db8:1::1/64 dev d0 nodad
 	fi
-	"$IP" -n "$1" link add t0 type teredo local 198.18.0.10 maxpeers 10000
+	"$IP" -n "$1" link add t0 type teredo local 198.18.0.10 maxpeers 10000 \
+		proberate 1000000 probetotal 1000000
 	"$IP" -n "$1" link set t0 up
 	"$IP" -n "$1" route add 2001::/32 via fe80::1 dev t0
 	"$IP" netns exec "$1" python3 -c '
@@ -469,6 +470,7 @@ test_policy() {
 }
 
 # usage: control.sh [TEST_FUNCTION ...] (default: all of them)
+[ "${BASH_SOURCE[0]}" = "$0" ] || return 0	# sourced for its helpers
 [ $# -gt 0 ] || set -- test_container_underlay test_fastpath_no_rx_handler \
 	test_changelink_atomic test_rebind_under_traffic test_dump_open \
 	test_policy
