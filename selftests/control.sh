@@ -349,7 +349,7 @@ for i in range(int(sys.argv[1])):
 
 # A relay in namespace NS with N peers (untrusted, queued), as relay.sh's
 # test_neighbour_trap makes them.
-npeers=5000
+npeers=1200
 peers_in() {	# NS
 	if ! "$IP" -n "$1" link show d0 >/dev/null 2>&1; then
 		"$IP" -n "$1" link add d0 type dummy

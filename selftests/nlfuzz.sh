@@ -133,6 +133,8 @@ test_dumps() {
 			eval "exec $((6 + i))>/tmp/nlfuzz-d$i.in"
 			wait_for 10 grep -q '^first' "/tmp/nlfuzz-d$i"
 		done
+		check "round $round: the first dump held open with peers to go" \
+			test "$(awk '/^first/ {print $2}' /tmp/nlfuzz-d1)" -lt "$(peer_count a)"
 		action=$((RANDOM % 4))
 		case $action in
 		0) log "round $round: $k dumps open, the device deleted"

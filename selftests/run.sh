@@ -24,7 +24,7 @@ declare -A MIN_CHECKS=(
 	[miredo-relay.sh]=1 [miredo-relay-fastpath.sh]=1 [server.sh]=1
 	[client.sh]=1 [client-events.sh]=1 [nat.sh]=1 [control.sh]=1
 	[hostile.sh]=1 [teredod.sh]=1 [teredod-server.sh]=1
-	[coverage.sh]=1 [nlfuzz.sh]=26
+	[coverage.sh]=1 [nlfuzz.sh]=29
 )
 tests=("$@")
 [ ${#tests[@]} -gt 0 ] || tests=("${SUITE[@]}")
