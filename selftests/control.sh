@@ -365,10 +365,12 @@ peers_in() {	# NS
 import socket
 s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
 for i in range('$npeers'):
-    s.sendto(b"x", ("2001:0:c612:1:0:63bf:%x:%x" % (0x3900 + (i >> 16), i & 0xffff), 9))'
+    s.sendto(bytes(100), ("2001:0:c612:1:0:63bf:%x:%x" % (0x3900 + (i >> 16), i & 0xffff), 9))'
 	check "$npeers peers" counter_ge -n "$1" t0 peer_new $npeers
-	# untrusted peers expire 30 s after their last packet: a slow spray
-	# (a loaded machine, a debug kernel) leaves fewer in the table
+	# packets big enough to pay for a bubble each: an untrusted peer
+	# stays 30 s after its last bubble (one that sent none goes with its
+	# queue, after 8 s); a slow spray (a loaded machine, a debug kernel)
+	# leaves fewer in the table
 	log "the table holds $(peer_count "$1") of them"
 }
 
