@@ -221,7 +221,7 @@ static int teredo_client_rcv_teredo(struct teredo_dev *td,
 /* From a native peer through a relay (RFC 4380 section 5.2.3 cases 1, 2
  * and 6): only through the relay a connectivity test verified; anything
  * else is held until a test succeeds through that same relay. @wire_len:
- * the datagram's length, which pays for that test.
+ * the packet's IPv6 length, which pays for that test.
  */
 static int teredo_client_rcv_native(struct teredo_dev *td,
 				    struct sk_buff *skb,
@@ -285,8 +285,8 @@ int teredo_client_rcv(struct teredo_dev *td, struct sk_buff *skb,
 	if (unlikely(!c))
 		return teredo_rx_drop(td, skb, TEREDO_STAT_RX_OFFLINE);
 
-	wire_len = skb->len + sizeof(struct iphdr);
 	skb_pull_rcsum(skb, rx->off);
+	wire_len = skb->len;
 	skb_reset_network_header(skb);
 	ip6h = ipv6_hdr(skb);
 	if (unlikely(!ipv6_addr_equal(&ip6h->daddr, &c->addr)))

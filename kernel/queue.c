@@ -54,10 +54,13 @@ void teredo_queue_release(struct teredo_dev *td, struct teredo_queue *q,
 	kfree(q);
 }
 
-/* On the wire (IPv4 lengths): a bubble, and a client's echo request. */
-#define TEREDO_BUBBLE_WIRE	(TEREDO_ENCAP_LEN + sizeof(struct ipv6hdr))
-#define TEREDO_PING_WIRE	(TEREDO_BUBBLE_WIRE + 16)
-#define TEREDO_CREDIT_BYTES	(TEREDO_BUBBLES * TEREDO_PING_WIRE)
+/* IPv6 lengths, as what pays for them is counted: a bubble, and a
+ * client's echo request. Every datagram the device sends carries the
+ * same IPv4 and UDP headers, what it relays as much as its probes.
+ */
+#define TEREDO_BUBBLE_LEN	sizeof(struct ipv6hdr)
+#define TEREDO_PING_LEN		(TEREDO_BUBBLE_LEN + 16)
+#define TEREDO_CREDIT_BYTES	(TEREDO_BUBBLES * TEREDO_PING_LEN)
 /* queues the worker looks at in one hold of the peer lock */
 #define TEREDO_RETRY_BATCH	64
 
@@ -73,13 +76,13 @@ static unsigned int teredo_probe_target(struct teredo_dev *td,
 
 	if (teredo_addr_is_teredo(addr)) {
 		*ip = teredo_addr_server(addr);
-		return TEREDO_BUBBLE_WIRE;
+		return TEREDO_BUBBLE_LEN;
 	}
 	c = rcu_dereference_bh(td->client);
 	if (!c)
 		return 0;
 	*ip = c->server;
-	return TEREDO_PING_WIRE;
+	return TEREDO_PING_LEN;
 }
 
 enum teredo_probe_verdict {
@@ -234,7 +237,8 @@ static bool teredo_queue_admit(struct teredo_dev *td, struct sk_buff *skb,
 /*
  * Queue @skb for the peer @addr and probe it. Outbound, @src is the source
  * of our probes; inbound (held), TEREDO_CB(@skb) says where it came from.
- * @wire_len: the length of what was received, which pays for the probes.
+ * @wire_len: the IPv6 length of what was received, which pays for the
+ * probes.
  * Bottom halves disabled. Consumes @skb.
  */
 static void teredo_queue_skb(struct teredo_dev *td, struct sk_buff *skb,
@@ -335,9 +339,9 @@ void teredo_peer_queue(struct teredo_dev *td, struct sk_buff *skb,
 	teredo_queue_skb(td, skb, dst, &ipv6_hdr(skb)->saddr, false, skb->len);
 }
 
-/* A client received @skb (IPv6 at skb->data) from the native @src through
- * @ip:@port, a relay it has not verified, in a datagram of @wire_len
- * bytes: hold it and test the relay. In softirq.
+/* A client received @skb (IPv6 at skb->data, @wire_len bytes) from the
+ * native @src through @ip:@port, a relay it has not verified: hold it and
+ * test the relay. In softirq.
  */
 void teredo_peer_hold(struct teredo_dev *td, struct sk_buff *skb,
 		      const struct in6_addr *src, __be32 ip, __be16 port,
