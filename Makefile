@@ -4,6 +4,8 @@
 #   make                 build everything (module against KDIR)
 #   make install         install module (+depmod), ip plugin, teredod
 #   make check           install dependencies, build, run all tests
+#   make check-debug     the same selftests on the debug kernel (KASAN,
+#                        lockdep, kmemleak...), built first if needed
 #   make demo            install dependencies, build, run the main job
 #                        (a Teredo network in a VM)
 #   make KDIR=/path      build the module against other kernel headers
@@ -19,8 +21,8 @@ PREFIX ?= /usr
 IP_LIB_DIR ?= /usr/lib/x86_64-linux-gnu/ip
 DESTDIR ?=
 
-.PHONY: all deps module userspace install clean check demo checkpatch bench \
-	sparse
+.PHONY: all deps module userspace install clean check check-debug demo \
+	checkpatch bench sparse
 
 all: module userspace
 
@@ -52,6 +54,11 @@ deps:
 check: deps
 	$(MAKE) all
 	scripts/run-tests.sh
+
+check-debug: deps
+	$(MAKE) all
+	scripts/build-debug-kernel.sh
+	scripts/run-tests.sh --debug
 
 demo: deps
 	$(MAKE) all

@@ -37,10 +37,12 @@ static inline __be16 teredo_addr_port(const struct in6_addr *a)
 /* The checks of RFC 4380 section 5.2.4 before sending to an IPv4 address
  * taken from an IPv6 address: not "this network", loopback, private,
  * link-local, the 6to4 anycast prefix, multicast, reserved or broadcast.
+ * "This network" is all of 0.0.0.0/8: ipv4_is_zeronet() is 0.0.0.0 alone
+ * from Linux 5.3 on.
  */
 static inline bool teredo_ipv4_is_global(__be32 a)
 {
-	return !(ipv4_is_zeronet(a) || ipv4_is_loopback(a) ||
+	return !(!(a & htonl(0xff000000)) || ipv4_is_loopback(a) ||
 		 ipv4_is_private_10(a) || ipv4_is_private_172(a) ||
 		 ipv4_is_private_192(a) || ipv4_is_linklocal_169(a) ||
 		 (a & htonl(0xffffff00)) == htonl(0xc0586300) ||

@@ -156,7 +156,7 @@ static void teredo_client_punch(struct teredo_dev *td,
 	struct sk_buff *skb;
 
 	if (!teredo_ipv4_is_global(ip) ||
-	    inet_addr_type(td->net, ip) == RTN_LOCAL ||
+	    inet_addr_type(td->net, ip) != RTN_UNICAST ||
 	    !__ratelimit(&td->punch_rs))
 		return;
 	p = teredo_peer_find_or_new(td, peer, ip, port);
@@ -280,6 +280,8 @@ int teredo_client_rcv(struct teredo_dev *td, struct sk_buff *skb,
 	}
 	if (rx->auth || teredo_client_is_ra(skb, rx))
 		return teredo_client_control(td, skb, c, saddr, sport);
+	if (unlikely(!(td->dev->flags & IFF_UP)))
+		return teredo_rx_drop(td, skb, TEREDO_STAT_RX_DEV_DOWN);
 	if (unlikely(!c))
 		return teredo_rx_drop(td, skb, TEREDO_STAT_RX_OFFLINE);
 

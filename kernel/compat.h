@@ -8,6 +8,8 @@
 #ifndef _TEREDO_COMPAT_H
 #define _TEREDO_COMPAT_H
 
+#include <linux/in.h>
+#include <linux/net.h>
 #include <linux/netdevice.h>
 #include <net/rtnetlink.h>
 #include <net/genetlink.h>
@@ -45,6 +47,17 @@ static inline void teredo_udp_tunnel_sock_release(struct socket *sock)
 	udp_tunnel_sock_release(sock->sk);
 #else
 	udp_tunnel_sock_release(sock);
+#endif
+}
+
+/* 6.19: kernel_bind() takes a struct sockaddr_unsized. */
+static inline int teredo_kernel_bind(struct socket *sock,
+				     struct sockaddr_in *sin)
+{
+#ifdef TEREDO_BIND_UNSIZED
+	return kernel_bind(sock, (struct sockaddr_unsized *)sin, sizeof(*sin));
+#else
+	return kernel_bind(sock, (struct sockaddr *)sin, sizeof(*sin));
 #endif
 }
 

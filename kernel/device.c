@@ -57,18 +57,18 @@ err_tstats:
 static void teredo_dev_uninit(struct net_device *dev)
 {
 	struct teredo_dev *td = netdev_priv(dev);
-	struct socket *sock = rtnl_dereference(td->sock);
 
+	teredo_dumps_end(td);		/* no dump walks the peers after */
 	teredo_fastpath_detach(td);	/* waits for the handler's readers */
-	RCU_INIT_POINTER(td->sock, NULL);
-	teredo_sock_close(sock);	/* waits for readers of the socket */
+	teredo_bind_release(td);	/* waits for readers of the socket */
 	teredo_peers_stop(td);
 	teredo_routes_destroy(td);
 	gro_cells_destroy(&td->gro_cells);
 }
 
-/* After the last reference (generic netlink requests hold one): lookups
- * are over, free the peers, the client state and the counters.
+/* After the last reference (generic netlink requests hold one while they
+ * run; dumps hold none): lookups are over, free the peers, the client
+ * state and the counters.
  */
 static void teredo_dev_free(struct net_device *dev)
 {
@@ -94,6 +94,9 @@ static const struct device_type teredo_type = {
 
 void teredo_setup(struct net_device *dev)
 {
+	struct teredo_dev *td = netdev_priv(dev);
+
+	INIT_LIST_HEAD(&td->dumps);
 	dev->netdev_ops = &teredo_netdev_ops;
 	dev->ethtool_ops = &teredo_ethtool_ops;
 	dev->needs_free_netdev = true;

@@ -52,6 +52,12 @@ static int teredo_uplink_ok(const struct teredo_dev *td,
 					    "fastpath needs an underlay device that receives from the network, not a loopback or Teredo device");
 		return -EINVAL;
 	}
+	/* netdev_rx_handler_register() would refuse it */
+	if (dev->priv_flags & IFF_NO_RX_HANDLER) {
+		NL_SET_ERR_MSG_ATTR(extack, attr,
+				    "the device takes no receive handler (an ipvlan or VRF device): the fast path cannot use it");
+		return -EOPNOTSUPP;
+	}
 	if (teredo_is_uplink(dev)) {
 		NL_SET_ERR_MSG_ATTR(extack, attr,
 				    "the device already carries the fast path of another Teredo device");
@@ -65,19 +71,21 @@ static int teredo_uplink_ok(const struct teredo_dev *td,
 	return 0;
 }
 
-/* Can @td take the fast paths @cfg asks for? Under RTNL, so that
- * teredo_fastpath_apply() cannot fail after it said yes. @data: the
- * request's attributes (or NULL), for the error's pointer.
+/* Which devices the fast paths @cfg asks for would take, in @plan, if
+ * they can. @data: the request's attributes (or NULL), for the error's
+ * pointer.
  */
-int teredo_fastpath_check(struct teredo_dev *td, const struct teredo_cfg *cfg,
-			  struct nlattr *data[], struct netlink_ext_ack *extack)
+static int teredo_fastpath_check(struct teredo_dev *td,
+				 const struct teredo_cfg *cfg,
+				 struct nlattr *data[],
+				 struct teredo_fast_plan *plan,
+				 struct netlink_ext_ack *extack)
 {
 	const struct nlattr *fattr = data ? data[IFLA_TEREDO_FASTPATH] : NULL;
 	const struct nlattr *nattr = data ? data[IFLA_TEREDO_NATIVE] : NULL;
 	struct net_device *dev;
 	int err;
 
-	ASSERT_RTNL();
 	if (cfg->native && !cfg->fastpath) {
 		NL_SET_ERR_MSG_ATTR(extack, nattr ?: fattr,
 				    "native transmits off a device with the fast path: it needs fastpath on");
@@ -101,72 +109,126 @@ int teredo_fastpath_check(struct teredo_dev *td, const struct teredo_cfg *cfg,
 		return -ENODEV;
 	}
 	err = teredo_uplink_ok(td, dev, false, fattr, extack);
-	if (err || !cfg->native)
+	if (err)
 		return err;
+	plan->uplink = dev;
+	if (!cfg->native)
+		return 0;
 	dev = __dev_get_by_index(dev_net(td->dev), cfg->native);
 	if (!dev) {
 		NL_SET_ERR_MSG_ATTR(extack, nattr,
 				    "native device not found in the Teredo device's namespace");
 		return -ENODEV;
 	}
-	return teredo_uplink_ok(td, dev, true, nattr, extack);
+	err = teredo_uplink_ok(td, dev, true, nattr, extack);
+	if (err)
+		return err;
+	plan->native = dev;
+	return 0;
 }
 
-/* Make *@slot (td->uplink or td->native) @dev, and the receive handler
- * follow: registered on a device while either names it.
- */
-static void teredo_fast_set(struct teredo_dev *td, struct net_device **slot,
-			    netdevice_tracker *tracker, struct net_device *dev)
+/* Is @dev one of @td's uplinks now? */
+static bool teredo_fast_has(const struct teredo_dev *td,
+			    const struct net_device *dev)
 {
-	struct net_device *old = *slot;
+	return dev == td->uplink || dev == td->native;
+}
 
+/* Undo what teredo_fastpath_prepare() registered. */
+void teredo_fastpath_abort(struct teredo_dev *td,
+			   const struct teredo_fast_plan *plan)
+{
+	ASSERT_RTNL();
+	if (plan->registered[1])
+		netdev_rx_handler_unregister(plan->registered[1]);
+	if (plan->registered[0])
+		netdev_rx_handler_unregister(plan->registered[0]);
+}
+
+/* Check the fast paths @cfg asks for and become the receive handler of
+ * the devices they take that are not uplinks yet. The handler passes
+ * their packets on until teredo_fastpath_commit() makes them uplinks.
+ * Under RTNL, held until the commit or the abort.
+ */
+int teredo_fastpath_prepare(struct teredo_dev *td,
+			    const struct teredo_cfg *cfg, struct nlattr *data[],
+			    struct teredo_fast_plan *plan,
+			    struct netlink_ext_ack *extack)
+{
+	struct net_device *want[2];
+	int err, i, n = 0;
+
+	ASSERT_RTNL();
+	memset(plan, 0, sizeof(*plan));
+	err = teredo_fastpath_check(td, cfg, data, plan, extack);
+	if (err)
+		return err;
+	want[0] = plan->uplink;
+	want[1] = plan->native != plan->uplink ? plan->native : NULL;
+	for (i = 0; i < 2; i++) {
+		if (!want[i] || teredo_fast_has(td, want[i]))
+			continue;
+		err = netdev_rx_handler_register(want[i], teredo_uplink_rx, td);
+		if (err) {
+			NL_SET_ERR_MSG(extack,
+				       "cannot become the device's receive handler");
+			teredo_fastpath_abort(td, plan);
+			return err;
+		}
+		plan->registered[n++] = want[i];
+	}
+	return 0;
+}
+
+/* Move *@tracker's reference from @old to @dev. */
+static void teredo_fast_ref(netdevice_tracker *tracker,
+			    struct net_device *old, struct net_device *dev)
+{
 	if (old == dev)
 		return;
-	/* the new one first: the old one keeps working if this fails */
-	if (dev && dev != td->uplink && dev != td->native &&
-	    WARN_ON_ONCE(netdev_rx_handler_register(dev, teredo_uplink_rx, td)))
-		dev = NULL;
-	WRITE_ONCE(*slot, dev);
-	if (old) {
-		if (old != td->uplink && old != td->native)
-			netdev_rx_handler_unregister(old);
+	if (old)
 		netdev_put(old, tracker);
-	}
 	if (dev)
 		netdev_hold(dev, tracker, GFP_KERNEL);
+}
+
+/* Take packets off the devices of @plan, and no longer off the others:
+ * after teredo_fastpath_prepare(), under the same RTNL hold. Cannot fail.
+ * Waits for the handler's readers on the devices it leaves.
+ */
+void teredo_fastpath_commit(struct teredo_dev *td,
+			    const struct teredo_fast_plan *plan)
+{
+	struct net_device *old_up = td->uplink, *old_native = td->native;
+
+	ASSERT_RTNL();
+	WRITE_ONCE(td->uplink, plan->uplink);
+	WRITE_ONCE(td->native, plan->native);
+	if (old_up && !teredo_fast_has(td, old_up))
+		netdev_rx_handler_unregister(old_up);
+	if (old_native && old_native != old_up &&
+	    !teredo_fast_has(td, old_native))
+		netdev_rx_handler_unregister(old_native);
+	/* the handler's readers are done with the devices it left */
+	teredo_fast_ref(&td->uplink_tracker, old_up, plan->uplink);
+	teredo_fast_ref(&td->native_tracker, old_native, plan->native);
 }
 
 /* Stop taking packets off the uplinks; waits for the handler's readers. */
 void teredo_fastpath_detach(struct teredo_dev *td)
 {
-	ASSERT_RTNL();
-	teredo_fast_set(td, &td->native, &td->native_tracker, NULL);
-	teredo_fast_set(td, &td->uplink, &td->uplink_tracker, NULL);
+	struct teredo_fast_plan none = {};
+
+	teredo_fastpath_commit(td, &none);
 }
 
-/* Follow td->cfg: take packets off its uplinks, or not. After
- * teredo_fastpath_check() said yes, under the same RTNL hold.
- */
-void teredo_fastpath_apply(struct teredo_dev *td)
+/* Keep the underlay, leave the native device. */
+static void teredo_native_off(struct teredo_dev *td)
 {
-	struct net_device *up = NULL, *native = NULL;
+	struct teredo_fast_plan plan = { .uplink = td->uplink };
 
-	ASSERT_RTNL();
-	if (td->cfg.fastpath) {
-		up = __dev_get_by_index(td->net, td->cfg.link);
-		if (td->cfg.native)
-			native = __dev_get_by_index(dev_net(td->dev),
-						    td->cfg.native);
-	}
-	teredo_fast_set(td, &td->uplink, &td->uplink_tracker, up);
-	teredo_fast_set(td, &td->native, &td->native_tracker, native);
-	if (td->cfg.fastpath && !td->uplink) {
-		td->cfg.fastpath = false;
-		td->cfg.native = 0;
-		teredo_fastpath_detach(td);
-	} else if (td->cfg.native && !td->native) {
-		td->cfg.native = 0;
-	}
+	teredo_fastpath_commit(td, &plan);
+	td->cfg.native = 0;
 }
 
 /* An uplink going away (deleted, or moved to another namespace) takes its
@@ -184,29 +246,27 @@ static int teredo_netdev_event(struct notifier_block *nb,
 		return NOTIFY_DONE;
 	if (dev->rtnl_link_ops == &teredo_link_ops) {
 		td = netdev_priv(dev);
+		/* leaving its namespace, or going: its peer dumps end */
+		teredo_dumps_end(td);
 		if (!td->native || dev->reg_state != NETREG_REGISTERED)
 			return NOTIFY_DONE;
 		netdev_info(dev, "native off: %s stays in the namespace the device leaves\n",
 			    td->native->name);
-		teredo_fast_set(td, &td->native, &td->native_tracker, NULL);
-		td->cfg.native = 0;
+		teredo_native_off(td);
 		return NOTIFY_OK;
 	}
 	if (!teredo_is_uplink(dev))
 		return NOTIFY_DONE;
 	td = rtnl_dereference(dev->rx_handler_data);
-	if (dev == td->native) {
-		teredo_fast_set(td, &td->native, &td->native_tracker, NULL);
-		td->cfg.native = 0;
-		if (dev != td->uplink)
-			netdev_info(td->dev, "native off: device %s is going away\n",
-				    dev->name);
-	}
 	if (dev == td->uplink) {
 		teredo_fastpath_detach(td);
 		td->cfg.fastpath = false;
 		td->cfg.native = 0;
 		netdev_info(td->dev, "fastpath off: underlay device %s is going away\n",
+			    dev->name);
+	} else if (dev == td->native) {
+		teredo_native_off(td);
+		netdev_info(td->dev, "native off: device %s is going away\n",
 			    dev->name);
 	}
 	return NOTIFY_OK;

@@ -42,12 +42,13 @@ static unsigned int teredo_fast_match(const struct teredo_dev *td,
 				      const struct teredo_fast_hdr *h,
 				      unsigned int skb_len)
 {
+	const struct teredo_bind *b = teredo_bind(td);
 	unsigned int len = ntohs(h->ip.tot_len);
 	__be32 saddr = h->ip.saddr;
 
 	if (h->ip.version != 4 || h->ip.ihl != 5 ||
-	    h->ip.protocol != IPPROTO_UDP || h->ip.daddr != td->cfg.local ||
-	    h->udp.dest != td->cfg.port || ip_is_fragment(&h->ip))
+	    h->ip.protocol != IPPROTO_UDP || h->ip.daddr != b->local ||
+	    h->udp.dest != b->port || ip_is_fragment(&h->ip))
 		return 0;
 	if (unlikely(len > skb_len ||
 		     len != sizeof(h->ip) + ntohs(h->udp.len) ||
@@ -98,9 +99,13 @@ rx_handler_result_t teredo_fast_rx(struct teredo_dev *td,
 	/* as ip_local_deliver() and udp_rcv() leave it */
 	skb_set_transport_header(skb, sizeof(struct iphdr));
 	__skb_pull(skb, sizeof(struct iphdr));
+	/* the whole datagram: udp_lib_checksum_complete() would sum the
+	 * UDP_SKB_CB() cscov that only the stack's udp4_csum_init() sets,
+	 * and skb->cb holds what the layer before us left there
+	 */
 	if (skb_checksum_init_zero_check(skb, IPPROTO_UDP, udp_hdr(skb)->check,
 					 inet_compute_pseudo) ||
-	    udp_lib_checksum_complete(skb)) {
+	    skb_checksum_complete(skb)) {
 		/* the stack counts it and drops it */
 		__skb_push(skb, sizeof(struct iphdr));
 		return RX_HANDLER_PASS;

@@ -1,6 +1,12 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * rtnetlink side of the Teredo device: ip link add/set/del/show.
+ *
+ * A change is all or nothing: everything is checked and what may fail is
+ * prepared (a new socket bound and listening beside the old one, receive
+ * handlers registered on new uplinks) while the device goes on as it was;
+ * then it is committed in steps that cannot fail, or the prepared parts
+ * are undone and the device is exactly as before.
  */
 #include <linux/inetdevice.h>
 #include <net/addrconf.h>
@@ -15,13 +21,14 @@ static struct netlink_range_validation teredo_probe_range = {
 };
 
 static const struct nla_policy teredo_policy[IFLA_TEREDO_MAX + 1] = {
-	[IFLA_TEREDO_MODE]	= { .type = NLA_U8 },
+	[IFLA_TEREDO_MODE]	= NLA_POLICY_MAX(NLA_U8, TEREDO_MODE_MAX),
 	[IFLA_TEREDO_LOCAL]	= { .type = NLA_BE32 },
-	[IFLA_TEREDO_PORT]	= { .type = NLA_BE16 },
+	[IFLA_TEREDO_PORT]	= NLA_POLICY_MIN(NLA_BE16, 1),
 	[IFLA_TEREDO_LINK]	= { .type = NLA_U32 },
+	/* checked with IFLA_MTU, which it stands for */
 	[IFLA_TEREDO_MTU]	= { .type = NLA_U32 },
-	[IFLA_TEREDO_MAX_PEERS]	= { .type = NLA_U32 },
-	[IFLA_TEREDO_FASTPATH]	= { .type = NLA_U8 },
+	[IFLA_TEREDO_MAX_PEERS]	= NLA_POLICY_MIN(NLA_U32, 1),
+	[IFLA_TEREDO_FASTPATH]	= NLA_POLICY_MAX(NLA_U8, 1),
 	[IFLA_TEREDO_NATIVE]	= { .type = NLA_U32 },
 	[IFLA_TEREDO_PROBE_RATE] = NLA_POLICY_FULL_RANGE(NLA_U32,
 							 &teredo_probe_range),
@@ -29,32 +36,12 @@ static const struct nla_policy teredo_policy[IFLA_TEREDO_MAX + 1] = {
 							  &teredo_probe_range),
 };
 
-static int teredo_validate(struct nlattr *tb[], struct nlattr *data[],
-			   struct netlink_ext_ack *extack)
+/* The bounds of the device's MTU, for IFLA_MTU and for IFLA_TEREDO_MTU
+ * alike, before anything changes.
+ */
+static int teredo_mtu_check(const struct nlattr *a,
+			    struct netlink_ext_ack *extack)
 {
-	struct nlattr *a;
-
-	if (!data)
-		return 0;
-	a = data[IFLA_TEREDO_MODE];
-	if (a && nla_get_u8(a) > TEREDO_MODE_MAX) {
-		NL_SET_ERR_MSG_ATTR(extack, a,
-				    "unknown Teredo mode (relay or client)");
-		return -EINVAL;
-	}
-	a = data[IFLA_TEREDO_PORT];
-	if (a && !nla_get_be16(a)) {
-		NL_SET_ERR_MSG_ATTR(extack, a,
-				    "UDP port 0 is not valid (default 3544)");
-		return -EINVAL;
-	}
-	a = data[IFLA_TEREDO_LOCAL];
-	if (a && ipv4_is_multicast(nla_get_in_addr(a))) {
-		NL_SET_ERR_MSG_ATTR(extack, a,
-				    "local address must be a unicast IPv4 address");
-		return -EINVAL;
-	}
-	a = data[IFLA_TEREDO_MTU];
 	if (a && nla_get_u32(a) < TEREDO_MIN_MTU) {
 		NL_SET_ERR_MSG_ATTR(extack, a,
 				    "MTU below 1280, the IPv6 minimum");
@@ -65,29 +52,35 @@ static int teredo_validate(struct nlattr *tb[], struct nlattr *data[],
 				    "MTU above 65507, the largest UDP payload");
 		return -EINVAL;
 	}
-	a = data[IFLA_TEREDO_MAX_PEERS];
-	if (a && !nla_get_u32(a)) {
-		NL_SET_ERR_MSG_ATTR(extack, a, "maxpeers must be at least 1");
-		return -EINVAL;
-	}
-	a = data[IFLA_TEREDO_FASTPATH];
-	if (a && nla_get_u8(a) > 1) {
-		NL_SET_ERR_MSG_ATTR(extack, a, "fastpath is 1 (on) or 0 (off)");
+	return 0;
+}
+
+static int teredo_validate(struct nlattr *tb[], struct nlattr *data[],
+			   struct netlink_ext_ack *extack)
+{
+	struct nlattr *a;
+	int err;
+
+	err = teredo_mtu_check(tb[IFLA_MTU], extack);
+	if (err || !data)
+		return err;
+	err = teredo_mtu_check(data[IFLA_TEREDO_MTU], extack);
+	if (err)
+		return err;
+	a = data[IFLA_TEREDO_LOCAL];
+	if (a && ipv4_is_multicast(nla_get_in_addr(a))) {
+		NL_SET_ERR_MSG_ATTR(extack, a,
+				    "local address must be a unicast IPv4 address");
 		return -EINVAL;
 	}
 	return 0;
 }
 
-/* Fill @cfg from the attributes, on top of what it holds; check what
- * depends on the underlay namespace.
- */
-static int teredo_parse(struct teredo_dev *td, struct nlattr *data[],
-			struct teredo_cfg *cfg, struct netlink_ext_ack *extack)
+/* Fill @cfg from the attributes, on top of what it holds. */
+static void teredo_cfg_parse(struct nlattr *data[], struct teredo_cfg *cfg)
 {
-	struct net *net = td->net;
-
 	if (!data)
-		return 0;
+		return;
 	if (data[IFLA_TEREDO_MODE])
 		cfg->mode = nla_get_u8(data[IFLA_TEREDO_MODE]);
 	if (data[IFLA_TEREDO_LOCAL])
@@ -108,6 +101,14 @@ static int teredo_parse(struct teredo_dev *td, struct nlattr *data[],
 		cfg->native = nla_get_u32(data[IFLA_TEREDO_NATIVE]);
 	else if (!cfg->fastpath)
 		cfg->native = 0;	/* "fastpath off" turns both off */
+}
+
+/* What of @cfg depends on the underlay namespace. */
+static int teredo_cfg_check(struct teredo_dev *td, struct nlattr *data[],
+			    const struct teredo_cfg *cfg,
+			    struct netlink_ext_ack *extack)
+{
+	struct net *net = td->net;
 
 	if (cfg->link && !__dev_get_by_index(net, cfg->link)) {
 		NL_SET_ERR_MSG_ATTR(extack, data[IFLA_TEREDO_LINK],
@@ -122,12 +123,120 @@ static int teredo_parse(struct teredo_dev *td, struct nlattr *data[],
 	return 0;
 }
 
-/* teredo_validate() checked the range against min_mtu and max_mtu. */
-static int teredo_set_mtu(struct net_device *dev, struct nlattr *data[])
+/* The attribute of the first change @cfg makes to what the device does in
+ * its underlay namespace (its socket's binding, the fast path on its
+ * underlay device), NULL if it makes none.
+ */
+static const struct nlattr *teredo_underlay_attr(const struct teredo_cfg *old,
+						 const struct teredo_cfg *cfg,
+						 struct nlattr *data[])
 {
-	if (!data || !data[IFLA_TEREDO_MTU])
-		return 0;
-	return dev_set_mtu(dev, nla_get_u32(data[IFLA_TEREDO_MTU]));
+	if (cfg->local != old->local)
+		return data[IFLA_TEREDO_LOCAL];
+	if (cfg->port != old->port)
+		return data[IFLA_TEREDO_PORT];
+	if (cfg->link != old->link)
+		return data[IFLA_TEREDO_LINK];
+	if (cfg->fastpath != old->fastpath)
+		return data[IFLA_TEREDO_FASTPATH];
+	return NULL;
+}
+
+/* May the caller act in the device's underlay namespace? The device may
+ * have been moved into a namespace of another user namespace (a
+ * container's), whose root must not rebind, attach or send from a socket
+ * that lives in the host's network. As WireGuard checks its creating
+ * namespace.
+ */
+bool teredo_underlay_capable(const struct teredo_dev *td,
+			     const struct nlattr *attr,
+			     struct netlink_ext_ack *extack)
+{
+	if (ns_capable(td->net->user_ns, CAP_NET_ADMIN))
+		return true;
+	NL_SET_ERR_MSG_ATTR(extack, attr,
+			    "needs CAP_NET_ADMIN in the device's underlay namespace (link-netns), where its socket lives");
+	return false;
+}
+
+/* Published when the device goes away: sends nothing, matches nothing. */
+static struct teredo_bind teredo_unbound;
+
+static bool teredo_same_bind(const struct teredo_cfg *cfg,
+			     const struct teredo_bind *b)
+{
+	return cfg->local == b->local && cfg->port == b->port &&
+	       cfg->link == b->link;
+}
+
+/* Does @cfg want an address and port that @b holds (UDP's rules: a
+ * wildcard address or device covers any)?
+ */
+static bool teredo_bind_overlaps(const struct teredo_bind *b,
+				 const struct teredo_cfg *cfg)
+{
+	return cfg->port == b->port &&
+	       (!cfg->local || !b->local || cfg->local == b->local) &&
+	       (!cfg->link || !b->link || cfg->link == b->link);
+}
+
+/* A binding as @cfg says, its socket bound and delivering to the device,
+ * beside the current one.
+ */
+static int teredo_bind_prepare(struct teredo_dev *td,
+			       const struct teredo_cfg *cfg,
+			       struct teredo_bind **nbp,
+			       struct netlink_ext_ack *extack)
+{
+	struct teredo_bind *old = rtnl_dereference(td->bind), *nb;
+	struct socket *shared = NULL;
+	int err;
+
+	nb = kzalloc(sizeof(*nb), GFP_KERNEL);
+	if (!nb)
+		return -ENOMEM;
+	if (old && old->sock && teredo_bind_overlaps(old, cfg))
+		shared = old->sock;
+	err = teredo_sock_open(td, cfg, shared, &nb->sock, extack);
+	if (err) {
+		kfree(nb);
+		return err;
+	}
+	nb->local = cfg->local;
+	nb->port = cfg->port ?: inet_sk(nb->sock->sk)->inet_sport;
+	nb->link = cfg->link;
+	*nbp = nb;
+	return 0;
+}
+
+static void teredo_bind_abort(struct teredo_bind *nb)
+{
+	teredo_sock_close(nb->sock);
+	kfree(nb);
+}
+
+/* Make @nb the device's binding. Under RTNL; cannot fail. */
+static void teredo_bind_commit(struct teredo_dev *td, struct teredo_bind *nb)
+{
+	struct teredo_bind *old = rtnl_dereference(td->bind);
+
+	rcu_assign_pointer(td->bind, nb);
+	if (old && old != &teredo_unbound) {
+		if (nb->sock)
+			teredo_sock_unhash(old->sock);
+		/* waits for the readers of @old, the data path's included */
+		teredo_sock_close(old->sock);
+		kfree_rcu(old, rcu);
+	}
+}
+
+/* The device is going away: no socket from now on. Under RTNL. */
+void teredo_bind_release(struct teredo_dev *td)
+{
+	struct teredo_bind *b = rtnl_dereference(td->bind);
+
+	if (b && b != &teredo_unbound)
+		teredo_bind_commit(td, &teredo_unbound);
 }
 
 static int teredo_newlink_common(struct net *net, struct net_device *dev,
@@ -143,15 +252,15 @@ static int teredo_newlink_common(struct net *net, struct net_device *dev,
 		.probe_rate	= TEREDO_DEFAULT_PROBE_RATE,
 		.probe_total	= TEREDO_DEFAULT_PROBE_TOTAL,
 	};
-	struct socket *sock;
+	struct teredo_fast_plan plan;
+	struct teredo_bind *b;
 	struct inet6_dev *idev;
 	int err;
 
 	td->dev = dev;
 	td->net = net;
-	err = teredo_parse(td, data, &cfg, extack);
-	if (!err)
-		err = teredo_fastpath_check(td, &cfg, data, extack);
+	teredo_cfg_parse(data, &cfg);
+	err = teredo_cfg_check(td, data, &cfg, extack);
 	if (err)
 		return err;
 	/* a client's service port is random unless configured (RFC 4380
@@ -165,22 +274,27 @@ static int teredo_newlink_common(struct net *net, struct net_device *dev,
 	/* Bind before registering, so that a taken port is a clean error.
 	 * The receive hook is attached once the device is complete.
 	 */
-	err = teredo_sock_open(td, &cfg, &sock, extack);
+	err = teredo_fastpath_prepare(td, &cfg, data, &plan, extack);
 	if (err)
 		return err;
-	if (!cfg.port)
-		cfg.port = inet_sk(sock->sk)->inet_sport;
+	err = teredo_bind_prepare(td, &cfg, &b, extack);
+	if (err) {
+		teredo_fastpath_abort(td, &plan);
+		return err;
+	}
+	cfg.port = b->port;
 	td->cfg = cfg;
-	rcu_assign_pointer(td->sock, sock);
+	rcu_assign_pointer(td->bind, b);
 
 	err = register_netdevice(dev);
 	if (err) {
-		/* ndo_uninit released the socket if ndo_init had run */
-		teredo_sock_close(rtnl_dereference(td->sock));
+		teredo_fastpath_abort(td, &plan);
+		/* ndo_uninit released the binding if ndo_init had run */
+		teredo_bind_release(td);
 		return err;
 	}
-	teredo_sock_attach(td, sock);
-	teredo_fastpath_apply(td);
+	teredo_sock_attach(td, b->sock);
+	teredo_fastpath_commit(td, &plan);
 	teredo_peers_start(td);
 	list_add(&td->list, &tn->devs);
 
@@ -210,60 +324,19 @@ static int teredo_newlink(struct net *src_net, struct net_device *dev,
 }
 #endif
 
-static bool teredo_same_bind(const struct teredo_cfg *a,
-			     const struct teredo_cfg *b)
-{
-	return a->local == b->local && a->port == b->port &&
-	       a->link == b->link;
-}
-
-/* Move the device to a socket bound as @cfg says. The old socket may hold
- * the very address the new one wants: then it is closed first, and reopened
- * if the new bind still fails.
- */
-static int teredo_rebind(struct teredo_dev *td, const struct teredo_cfg *cfg,
-			 struct netlink_ext_ack *extack)
-{
-	struct socket *old = rtnl_dereference(td->sock);
-	struct socket *sock;
-	int err;
-
-	err = teredo_sock_open(td, cfg, &sock, extack);
-	if (err == -EADDRINUSE && old) {
-		RCU_INIT_POINTER(td->sock, NULL);
-		teredo_sock_close(old);
-		old = NULL;
-		err = teredo_sock_open(td, cfg, &sock, extack);
-		if (err) {
-			if (!teredo_sock_open(td, &td->cfg, &sock, NULL)) {
-				teredo_sock_attach(td, sock);
-				rcu_assign_pointer(td->sock, sock);
-			} else {
-				netdev_warn(td->dev,
-					    "lost its UDP socket while rebinding\n");
-			}
-			return err;
-		}
-	}
-	if (err)
-		return err;
-	teredo_sock_attach(td, sock);
-	rcu_assign_pointer(td->sock, sock);
-	teredo_sock_close(old);
-	return 0;
-}
-
 static int teredo_changelink(struct net_device *dev, struct nlattr *tb[],
 			     struct nlattr *data[],
 			     struct netlink_ext_ack *extack)
 {
 	struct teredo_dev *td = netdev_priv(dev);
 	struct teredo_cfg cfg = td->cfg;
+	struct teredo_bind *nb = NULL;
+	struct teredo_fast_plan plan;
+	const struct nlattr *a;
 	int err;
 
-	err = teredo_parse(td, data, &cfg, extack);
-	if (err)
-		return err;
+	/* check */
+	teredo_cfg_parse(data, &cfg);
 	if (cfg.mode != td->cfg.mode) {
 		NL_SET_ERR_MSG_ATTR(extack, data[IFLA_TEREDO_MODE],
 				    "the mode of a Teredo device cannot change: delete and add it again");
@@ -275,22 +348,57 @@ static int teredo_changelink(struct net_device *dev, struct nlattr *tb[],
 				    "maxpeers beyond what the peer table was sized for at creation: delete and add the device again");
 		return -ERANGE;
 	}
-	err = teredo_fastpath_check(td, &cfg, data, extack);
+	/* before anything is looked up there */
+	a = teredo_underlay_attr(&td->cfg, &cfg, data);
+	if (a && !teredo_underlay_capable(td, a, extack))
+		return -EPERM;
+	err = teredo_cfg_check(td, data, &cfg, extack);
 	if (err)
 		return err;
-	err = teredo_set_mtu(dev, data);
+
+	/* prepare, beside what works */
+	err = teredo_fastpath_prepare(td, &cfg, data, &plan, extack);
 	if (err)
 		return err;
-	if (!teredo_same_bind(&cfg, &td->cfg)) {
-		err = teredo_rebind(td, &cfg, extack);
+	if (!teredo_same_bind(&cfg, rtnl_dereference(td->bind))) {
+		err = teredo_bind_prepare(td, &cfg, &nb, extack);
 		if (err)
-			return err;
+			goto abort;
+		teredo_sock_attach(td, nb->sock);
 	}
-	td->cfg = cfg;
+	/* the one step that may still fail (a notifier's veto) goes first */
+	if (data && data[IFLA_TEREDO_MTU]) {
+		err = dev_set_mtu(dev, nla_get_u32(data[IFLA_TEREDO_MTU]));
+		if (err) {
+			NL_SET_ERR_MSG_ATTR(extack, data[IFLA_TEREDO_MTU],
+					    "the MTU change was refused");
+			goto abort;
+		}
+	}
+
+	/* commit: nothing fails from here on */
+	if (nb) {
+		teredo_bind_commit(td, nb);
+		/* routes cached by readers of the old binding went with it */
+		teredo_routes_reset(td);
+	}
+	teredo_fastpath_commit(td, &plan);
+	td->cfg.local = cfg.local;
+	td->cfg.port = cfg.port;
+	td->cfg.link = cfg.link;
+	td->cfg.fastpath = cfg.fastpath;
+	td->cfg.native = cfg.native;
+	WRITE_ONCE(td->cfg.max_peers, cfg.max_peers);
+	td->cfg.probe_rate = cfg.probe_rate;
+	td->cfg.probe_total = cfg.probe_total;
 	teredo_budget_set(td, cfg.probe_rate, cfg.probe_total);
-	teredo_fastpath_apply(td);
-	teredo_routes_reset(td);
 	return 0;
+
+abort:
+	if (nb)
+		teredo_bind_abort(nb);
+	teredo_fastpath_abort(td, &plan);
+	return err;
 }
 
 static void teredo_dellink(struct net_device *dev, struct list_head *head)

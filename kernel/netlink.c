@@ -11,13 +11,11 @@
 
 #include "teredo.h"
 
-static struct genl_family teredo_genl_family;
-
 static const struct nla_policy teredo_genl_policy[TEREDO_A_MAX + 1] = {
 	[TEREDO_A_IFINDEX]	= { .type = NLA_U32 },
 	[TEREDO_A_IFNAME]	= { .type = NLA_NUL_STRING, .len = IFNAMSIZ - 1 },
-	[TEREDO_A_REMOTE_IP]	= { .type = NLA_U32 },
-	[TEREDO_A_REMOTE_PORT]	= { .type = NLA_U16 },
+	[TEREDO_A_REMOTE_IP]	= { .type = NLA_BE32 },
+	[TEREDO_A_REMOTE_PORT]	= { .type = NLA_BE16 },
 	[TEREDO_A_PAYLOAD]	= { .type = NLA_BINARY,
 				    .len = TEREDO_CONTROL_MAX },
 	[TEREDO_A_QUALIFIED]	= NLA_POLICY_MAX(NLA_U8, 1),
@@ -37,8 +35,8 @@ static const struct genl_multicast_group teredo_mcgrps[] = {
 };
 
 /* The teredo device a request names, with a reference. */
-static struct net_device *teredo_nl_dev(struct net *net, struct nlattr **attrs,
-					struct netlink_ext_ack *extack)
+struct net_device *teredo_nl_dev(struct net *net, struct nlattr **attrs,
+				 struct netlink_ext_ack *extack)
 {
 	struct net_device *dev = NULL;
 
@@ -90,12 +88,12 @@ static int teredo_nl_put_stats(struct sk_buff *skb,
 static int teredo_nl_put_client(struct sk_buff *skb, struct teredo_dev *td)
 {
 	const struct teredo_client *c;
-	struct socket *sock;
+	const struct socket *sock;
 	int err = 0;
 	u32 age;
 
 	rcu_read_lock();
-	sock = rcu_dereference(td->sock);
+	sock = teredo_bind(td)->sock;
 	if (sock &&
 	    (nla_put_in_addr(skb, TEREDO_A_LOCAL_IP,
 			     inet_sk(sock->sk)->inet_saddr) ||
@@ -143,6 +141,7 @@ static int teredo_nl_get_dev(struct sk_buff *skb, struct genl_info *info)
 			atomic_read(&td->peers.nelems)) ||
 	    nla_put_u32(msg, TEREDO_A_MAX_PEERS, td->cfg.max_peers) ||
 	    nla_put_u32(msg, TEREDO_A_PEER_SIZE, teredo_peer_size()) ||
+	    nla_put_u32(msg, TEREDO_A_QUEUED, READ_ONCE(td->queued)) ||
 	    teredo_nl_put_client(msg, td) ||
 	    teredo_nl_put_stats(msg, td)) {
 		nlmsg_free(msg);
@@ -153,114 +152,6 @@ static int teredo_nl_get_dev(struct sk_buff *skb, struct genl_info *info)
 out:
 	dev_put(dev);
 	return err;
-}
-
-/* A peer dump keeps its device and its place in the table across calls. */
-struct teredo_dump {
-	struct net_device *dev;
-	struct rhashtable_iter iter;
-};
-
-static int teredo_nl_peer_start(struct netlink_callback *cb)
-{
-	struct teredo_dump *st;
-	struct net_device *dev;
-
-	dev = teredo_nl_dev(sock_net(cb->skb->sk), teredo_dump_attrs(cb),
-			    cb->extack);
-	if (IS_ERR(dev))
-		return PTR_ERR(dev);
-	st = kzalloc(sizeof(*st), GFP_KERNEL);
-	if (!st) {
-		dev_put(dev);
-		return -ENOMEM;
-	}
-	st->dev = dev;
-	rhashtable_walk_enter(&((struct teredo_dev *)netdev_priv(dev))->peers,
-			      &st->iter);
-	cb->args[0] = (long)st;
-	return 0;
-}
-
-static int teredo_nl_peer_done(struct netlink_callback *cb)
-{
-	struct teredo_dump *st = (struct teredo_dump *)cb->args[0];
-
-	if (st) {
-		rhashtable_walk_exit(&st->iter);
-		dev_put(st->dev);
-		kfree(st);
-	}
-	return 0;
-}
-
-static int teredo_nl_fill_peer(struct sk_buff *skb, struct netlink_callback *cb,
-			       struct net_device *dev,
-			       const struct teredo_peer *p, u32 now)
-{
-	struct teredo_dev *td = netdev_priv(dev);
-	unsigned int queued = 0;
-	struct nlattr *nest;
-	void *hdr;
-	u8 flags;
-
-	spin_lock_bh(&td->lock);
-	flags = p->flags;
-	if (!(flags & TEREDO_PEER_DEAD) && p->queue)
-		queued = p->queue->bytes;
-	spin_unlock_bh(&td->lock);
-
-	hdr = genlmsg_put(skb, NETLINK_CB(cb->skb).portid, cb->nlh->nlmsg_seq,
-			  &teredo_genl_family, NLM_F_MULTI,
-			  TEREDO_CMD_GET_PEER);
-	if (!hdr)
-		return -EMSGSIZE;
-	if (nla_put_u32(skb, TEREDO_A_IFINDEX, dev->ifindex))
-		goto cancel;
-	nest = nla_nest_start(skb, TEREDO_A_PEER);
-	if (!nest ||
-	    nla_put_in6_addr(skb, TEREDO_PEER_A_ADDR, &p->addr) ||
-	    nla_put_in_addr(skb, TEREDO_PEER_A_IP, READ_ONCE(p->ip)) ||
-	    nla_put_be16(skb, TEREDO_PEER_A_PORT, READ_ONCE(p->port)) ||
-	    ((flags & TEREDO_PEER_TRUSTED) &&
-	     nla_put_flag(skb, TEREDO_PEER_A_TRUSTED)) ||
-	    nla_put_u32(skb, TEREDO_PEER_A_RX_AGE,
-			jiffies_to_msecs(teredo_since(now,
-						      READ_ONCE(p->last_rx)))) ||
-	    nla_put_u32(skb, TEREDO_PEER_A_TX_AGE,
-			jiffies_to_msecs(teredo_since(now,
-						      READ_ONCE(p->last_tx)))) ||
-	    nla_put_u32(skb, TEREDO_PEER_A_QUEUE, queued) ||
-	    nla_put_u8(skb, TEREDO_PEER_A_BUBBLES,
-		       FIELD_GET(TEREDO_PEER_BUBBLES, flags)))
-		goto cancel;
-	nla_nest_end(skb, nest);
-	genlmsg_end(skb, hdr);
-	return 0;
-cancel:
-	genlmsg_cancel(skb, hdr);
-	return -EMSGSIZE;
-}
-
-static int teredo_nl_get_peer(struct sk_buff *skb, struct netlink_callback *cb)
-{
-	struct teredo_dump *st = (struct teredo_dump *)cb->args[0];
-	struct teredo_peer *p;
-	u32 now = teredo_now();
-
-	rhashtable_walk_start(&st->iter);
-	while ((p = rhashtable_walk_peek(&st->iter))) {
-		if (IS_ERR(p)) {
-			if (PTR_ERR(p) == -EAGAIN)
-				continue;
-			break;
-		}
-		if (teredo_nl_fill_peer(skb, cb, st->dev, p, now))
-			break;
-		rhashtable_walk_next(&st->iter);
-	}
-	rhashtable_walk_stop(&st->iter);
-	return skb->len;
 }
 
 /* The client-mode device a request names, with a reference. */
@@ -312,9 +203,11 @@ static int teredo_nl_send(struct sk_buff *skb, struct genl_info *info)
 	dev = teredo_nl_client(info);
 	if (IS_ERR(dev))
 		return PTR_ERR(dev);
-	if (!(dev->flags & IFF_UP)) {
-		NL_SET_ERR_MSG(info->extack, "device is down");
-		err = -ENETDOWN;
+	/* down or not: Miredo's stock hook sets the device down when the
+	 * server is lost, and teredod must solicit to qualify again
+	 */
+	if (!teredo_underlay_capable(netdev_priv(dev), NULL, info->extack)) {
+		err = -EPERM;
 	} else {
 		teredo_client_expect(netdev_priv(dev), ip);
 		err = teredo_send_raw(netdev_priv(dev),
@@ -355,7 +248,11 @@ static int teredo_nl_set_client(struct sk_buff *skb, struct genl_info *info)
 	dev = teredo_nl_client(info);
 	if (IS_ERR(dev))
 		return PTR_ERR(dev);
-	err = teredo_client_set(netdev_priv(dev), addr, nat);
+	/* a qualified client answers remote input from its socket */
+	if (teredo_underlay_capable(netdev_priv(dev), NULL, info->extack))
+		err = teredo_client_set(netdev_priv(dev), addr, nat);
+	else
+		err = -EPERM;
 	dev_put(dev);
 	return err;
 }
@@ -406,9 +303,9 @@ static const struct genl_ops teredo_genl_ops[] = {
 	},
 	{
 		.cmd	= TEREDO_CMD_GET_PEER,
-		.start	= teredo_nl_peer_start,
-		.dumpit	= teredo_nl_get_peer,
-		.done	= teredo_nl_peer_done,
+		.start	= teredo_dump_start,
+		.dumpit	= teredo_dump_peers,
+		.done	= teredo_dump_done,
 		.flags	= GENL_UNS_ADMIN_PERM,
 	},
 	{
@@ -423,7 +320,7 @@ static const struct genl_ops teredo_genl_ops[] = {
 	},
 };
 
-static struct genl_family teredo_genl_family __ro_after_init = {
+struct genl_family teredo_genl_family __ro_after_init = {
 	.name		= TEREDO_GENL_NAME,
 	.version	= TEREDO_GENL_VERSION,
 	.maxattr	= TEREDO_A_MAX,

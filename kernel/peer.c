@@ -68,15 +68,16 @@ static void teredo_peer_reap(struct teredo_dev *td)
 }
 
 /* teredo_peer_rx() for a peer not trusted yet, or at another mapping.
- * Never at one of our own addresses (what ip_route_input() drops without
- * accept_local, and a relay's fast path takes before it): false then.
+ * Only at an address this host routes as unicast: never at one of its own
+ * (what ip_route_input() drops without accept_local, and a relay's fast
+ * path takes before it) nor a subnet's broadcast; false then.
  */
 bool teredo_peer_trust(struct teredo_dev *td, struct teredo_peer *p,
 		       __be32 ip, __be16 port)
 {
 	struct teredo_queue *q;
 
-	if (inet_addr_type(td->net, ip) == RTN_LOCAL)
+	if (inet_addr_type(td->net, ip) != RTN_UNICAST)
 		return false;
 	/* fresh before trusted: a sender seeing it trusted and stale would
 	 * take its trust back
@@ -202,12 +203,14 @@ static bool teredo_peer_expired(const struct teredo_peer *p, u32 now)
 	       teredo_since(now, READ_ONCE(p->last_tx)) >= TEREDO_PEER_TTL;
 }
 
-/* Under the peer lock: @p's mapping became one of our addresses. */
+/* Under the peer lock: @p's mapping became one of our addresses (or a
+ * broadcast: a subnet that came with one).
+ */
 static void teredo_peer_untrust_local(struct teredo_dev *td,
 				      struct teredo_peer *p)
 {
 	if (p->flags & TEREDO_PEER_TRUSTED &&
-	    inet_addr_type(td->net, p->ip) == RTN_LOCAL)
+	    inet_addr_type(td->net, p->ip) != RTN_UNICAST)
 		WRITE_ONCE(p->flags, p->flags & ~TEREDO_PEER_TRUSTED);
 }
 

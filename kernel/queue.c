@@ -171,9 +171,41 @@ static struct teredo_queue *teredo_queue_new(struct teredo_dev *td,
 	return q;
 }
 
+/* Under the peer lock: room for @truesize more bytes in the device's
+ * queues, made by dropping the queues that waited longest (not @keep):
+ * a flood of packets that nobody answers must not keep new peers out.
+ * Their peers stay, and still become trusted if they answer. At most a
+ * few queues go for one packet.
+ */
+static bool teredo_queue_room(struct teredo_dev *td, unsigned int truesize,
+			      const struct teredo_queue *keep)
+{
+	struct teredo_queue *q, *tmp;
+	struct sk_buff *skb;
+	unsigned int n = 0;
+
+	list_for_each_entry_safe(q, tmp, &td->pending, pending) {
+		if (td->queued + truesize <= TEREDO_QUEUE_TOTAL || n++ == 4)
+			break;
+		if (q == keep)
+			continue;
+		teredo_queue_detach(td, q->peer);
+		while ((skb = __skb_dequeue(&q->skbs))) {
+			teredo_stat_inc(td, TEREDO_STAT_TX_QUEUE_FULL);
+			if (TEREDO_CB(skb)->inbound)
+				dev_core_stats_rx_dropped_inc(td->dev);
+			else
+				DEV_STATS_INC(td->dev, tx_dropped);
+			kfree_skb(skb);
+		}
+		kfree(q);
+	}
+	return td->queued + truesize <= TEREDO_QUEUE_TOTAL;
+}
+
 /* Under the peer lock: may a packet of @wire_len bytes make a queue for
- * @addr, whose entry is @p (NULL: none yet)? Not without room for it, nor
- * if the probe it pays for would exceed the budgets: then nothing is
+ * @addr, whose entry is @p (NULL: none yet)? Not if the probe it pays for
+ * would exceed the budgets, nor without room for it: then nothing is
  * created for it.
  */
 static bool teredo_queue_admit(struct teredo_dev *td, struct sk_buff *skb,
@@ -184,13 +216,19 @@ static bool teredo_queue_admit(struct teredo_dev *td, struct sk_buff *skb,
 	struct teredo_peer fresh = { .addr = *addr,
 				     .last_tx = now - TEREDO_PEER_TTL };
 
-	if (td->queued + skb->truesize > TEREDO_QUEUE_TOTAL) {
-		teredo_stat_inc(td, TEREDO_STAT_TX_QUEUE_FULL);
+	if (!p && atomic_read(&td->peers.nelems) >= td->cfg.max_peers) {
+		teredo_stat_inc(td, TEREDO_STAT_TX_TABLE_FULL);
 		return false;
 	}
 	/* if this packet's probe would go at once, it must be allowed */
-	return teredo_probe_may(td, p ?: &fresh, now, 1, wire_len, false) !=
-	       TEREDO_PROBE_REFUSED;
+	if (teredo_probe_may(td, p ?: &fresh, now, 1, wire_len, false) ==
+	    TEREDO_PROBE_REFUSED)
+		return false;
+	if (!teredo_queue_room(td, skb->truesize, NULL)) {
+		teredo_stat_inc(td, TEREDO_STAT_TX_QUEUE_FULL);
+		return false;
+	}
+	return true;
 }
 
 /*
@@ -254,7 +292,7 @@ static void teredo_queue_skb(struct teredo_dev *td, struct sk_buff *skb,
 	q->credit_bytes = min_t(unsigned int, q->credit_bytes + wire_len,
 				TEREDO_CREDIT_BYTES);
 	if (q->bytes + skb->truesize > TEREDO_QUEUE_PEER ||
-	    td->queued + skb->truesize > TEREDO_QUEUE_TOTAL) {
+	    !teredo_queue_room(td, skb->truesize, q)) {
 		teredo_stat_inc(td, TEREDO_STAT_TX_QUEUE_FULL);
 	} else {
 		skb_dst_drop(skb);

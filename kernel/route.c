@@ -182,12 +182,13 @@ void teredo_routes_sweep_end(struct teredo_dev *td)
 	teredo_routes_new_epoch(td);
 }
 
-/* The route from the device's socket to @ip:@port: from this CPU's slot for
+/* The route from the device's socket, bound as @b, to @ip:@port: from this CPU's slot for
  * @ip if it holds it, else from the FIB (and then cached, unless it leads
  * back into the device). Bottom halves disabled. Returns a referenced route
  * and its source address, or an ERR_PTR.
  */
-struct rtable *teredo_route(struct teredo_dev *td, __be32 ip, __be16 port,
+struct rtable *teredo_route(struct teredo_dev *td,
+			    const struct teredo_bind *b, __be32 ip, __be16 port,
 			    __be32 *saddr)
 {
 	struct teredo_routes *rc = td->routes;
@@ -203,12 +204,12 @@ struct rtable *teredo_route(struct teredo_dev *td, __be32 ip, __be16 port,
 	}
 	teredo_stat_inc(td, TEREDO_STAT_TX_ROUTE_LOOKUP);
 	memset(&fl4, 0, sizeof(fl4));
-	fl4.flowi4_oif = td->cfg.link;
+	fl4.flowi4_oif = b->link;
 	fl4.flowi4_proto = IPPROTO_UDP;
 	fl4.daddr = ip;
-	fl4.saddr = td->cfg.local;
+	fl4.saddr = b->local;
 	fl4.fl4_dport = port;
-	fl4.fl4_sport = td->cfg.port;
+	fl4.fl4_sport = b->port;
 	rt = ip_route_output_key(td->net, &fl4);
 	if (IS_ERR(rt))
 		return rt;
@@ -352,8 +353,10 @@ static void teredo_route_classify(struct teredo_dev *td,
 /* The route to @p, a trusted peer at @ip:@port, as teredo_route(): by its
  * hint if it has one of this epoch and this CPU holds that class's route.
  */
-struct rtable *teredo_route_peer(struct teredo_dev *td, struct teredo_peer *p,
-				 __be32 ip, __be16 port, __be32 *saddr)
+struct rtable *teredo_route_peer(struct teredo_dev *td,
+				 const struct teredo_bind *b,
+				 struct teredo_peer *p, __be32 ip, __be16 port,
+				 __be32 *saddr)
 {
 	struct teredo_routes *rc = td->routes;
 	unsigned int hint = READ_ONCE(p->route);
@@ -369,7 +372,7 @@ struct rtable *teredo_route_peer(struct teredo_dev *td, struct teredo_peer *p,
 				return rt;
 		}
 	}
-	rt = teredo_route(td, ip, port, saddr);
+	rt = teredo_route(td, b, ip, port, saddr);
 	if (!IS_ERR(rt) && rt->dst.dev != td->dev &&
 	    td->cfg.mode == TEREDO_MODE_RELAY)
 		teredo_route_classify(td, p, rt, *saddr);

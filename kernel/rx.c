@@ -52,7 +52,11 @@ int teredo_udp_rcv(struct sock *sk, struct sk_buff *skb)
 			teredo_deliver(td, skb);
 		return 0;
 	}
-	why = teredo_rx_check(td, skb, &rx);
+	/* a client's control packets pass while the device is down (as
+	 * Miredo's hook leaves it when the server is lost): teredod needs
+	 * them to qualify again
+	 */
+	why = teredo_parse(skb, &rx);
 	if (unlikely(why != TEREDO_STAT_MAX))
 		return teredo_rx_drop(td, skb, why);
 	return teredo_client_rcv(td, skb, &rx, ip_hdr(skb)->saddr,

@@ -208,7 +208,7 @@ static __always_inline bool teredo_relay_rcv(struct teredo_dev *td,
 	/* from ourselves: a loop */
 	why = TEREDO_STAT_RX_LOOP;
 	if (unlikely((skb->dev && skb->dev->flags & IFF_LOOPBACK) ||
-		     saddr == td->cfg.local))
+		     saddr == teredo_bind(td)->local))
 		goto drop;
 	why = TEREDO_STAT_RX_UNKNOWN_PEER;
 	if (unlikely(!p))

@@ -54,7 +54,6 @@ static void teredo_get_drvinfo(struct net_device *dev,
 			       struct ethtool_drvinfo *info)
 {
 	strscpy(info->driver, "teredo", sizeof(info->driver));
-	strscpy(info->version, TEREDO_VERSION, sizeof(info->version));
 }
 
 static int teredo_get_sset_count(struct net_device *dev, int sset)

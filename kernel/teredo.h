@@ -22,9 +22,11 @@
 /* Outer headers: IPv4 + UDP, and room for an origin indication. */
 #define TEREDO_ORIGIN_LEN	8
 #define TEREDO_ENCAP_LEN	(sizeof(struct iphdr) + sizeof(struct udphdr))
-#define TEREDO_MAX_MTU		(IP_MAX_MTU - TEREDO_ENCAP_LEN)
+static_assert(IP_MAX_MTU - TEREDO_ENCAP_LEN == TEREDO_MAX_MTU);
 
-/* What the link attributes configure. */
+/* What the link attributes configure: the RTNL side's view (fill_info,
+ * changelink). The data path reads the binding from struct teredo_bind.
+ */
 struct teredo_cfg {
 	enum teredo_mode mode;
 	__be32 local;		/* bind address, 0 for any */
@@ -37,6 +39,18 @@ struct teredo_cfg {
 	int native;		/* relay, fastpath: ifindex of the native
 				 * side device to transmit off, 0 for none
 				 */
+};
+
+/* Where the device's socket is bound: everything the data path reads about
+ * it, published as a whole under RCU and never edited, so that a reader
+ * sees one binding, old or new, and its socket with it (link.c).
+ */
+struct teredo_bind {
+	struct socket *sock;	/* NULL once the device is going away */
+	__be32 local;		/* bound address, 0 for any */
+	__be16 port;		/* bound port, network order */
+	int link;		/* bound device's ifindex, 0 for any */
+	struct rcu_head rcu;
 };
 
 /* A qualified client (set by teredod), replaced as a whole under RCU. */
@@ -59,7 +73,7 @@ struct teredo_dev {
 	struct net_device *dev;
 	struct net *net;		/* underlay: where the socket lives */
 	struct list_head list;		/* in teredo_net.devs, under RTNL */
-	struct socket __rcu *sock;
+	struct teredo_bind __rcu *bind;	/* never NULL once registered */
 	struct teredo_cfg cfg;
 	/* fast path: the devices whose receive handler we are, written
 	 * under RTNL; the handler only compares them with skb->dev
@@ -91,6 +105,9 @@ struct teredo_dev {
 	u64 control_from[TEREDO_CONTROL_FROM];
 	struct ratelimit_state control_rs; /* server packets to teredod */
 	struct ratelimit_state punch_rs;   /* answers to relayed bubbles */
+
+	/* open peer dumps, under teredo_dumps_lock (dump.c) */
+	struct list_head dumps;
 };
 
 /* What precedes the IPv6 packet in a received UDP payload. */
@@ -132,6 +149,15 @@ static inline void teredo_stat_inc(struct teredo_dev *td,
 	u64_stats_update_end_irqrestore(&s->syncp, flags);
 }
 
+/* The binding, for the data path: under RCU or with bottom halves off
+ * (or under RTNL, where it changes).
+ */
+static inline const struct teredo_bind *teredo_bind(const struct teredo_dev *td)
+{
+	return rcu_dereference_check(td->bind, rcu_read_lock_bh_held() ||
+				     lockdep_rtnl_is_held());
+}
+
 extern unsigned int teredo_net_id;
 extern struct rtnl_link_ops teredo_link_ops;
 
@@ -144,10 +170,24 @@ int teredo_rx_drop(struct teredo_dev *td, struct sk_buff *skb,
 		   enum teredo_stat why);
 int teredo_deliver(struct teredo_dev *td, struct sk_buff *skb);
 
-/* fastpath.c: the receive handler on the uplinks */
-int teredo_fastpath_check(struct teredo_dev *td, const struct teredo_cfg *cfg,
-			  struct nlattr *data[], struct netlink_ext_ack *extack);
-void teredo_fastpath_apply(struct teredo_dev *td);
+/* fastpath.c: the receive handler on the uplinks. A change is prepared
+ * (checked, handlers registered on new devices), then committed (cannot
+ * fail) or aborted.
+ */
+struct teredo_fast_plan {
+	struct net_device *uplink;	/* wanted, or NULL */
+	struct net_device *native;
+	struct net_device *registered[2]; /* by the prepare, for the abort */
+};
+
+int teredo_fastpath_prepare(struct teredo_dev *td,
+			    const struct teredo_cfg *cfg, struct nlattr *data[],
+			    struct teredo_fast_plan *plan,
+			    struct netlink_ext_ack *extack);
+void teredo_fastpath_commit(struct teredo_dev *td,
+			    const struct teredo_fast_plan *plan);
+void teredo_fastpath_abort(struct teredo_dev *td,
+			   const struct teredo_fast_plan *plan);
 void teredo_fastpath_detach(struct teredo_dev *td);
 int teredo_fastpath_init(void);
 void teredo_fastpath_exit(void);
@@ -191,10 +231,13 @@ bool teredo_ping_reply(struct sk_buff *skb, u64 *nonce);
 int teredo_routes_init(struct teredo_dev *td);
 void teredo_routes_destroy(struct teredo_dev *td);
 void teredo_routes_reset(struct teredo_dev *td);
-struct rtable *teredo_route(struct teredo_dev *td, __be32 ip, __be16 port,
+struct rtable *teredo_route(struct teredo_dev *td,
+			    const struct teredo_bind *b, __be32 ip, __be16 port,
 			    __be32 *saddr);
-struct rtable *teredo_route_peer(struct teredo_dev *td, struct teredo_peer *p,
-				 __be32 ip, __be16 port, __be32 *saddr);
+struct rtable *teredo_route_peer(struct teredo_dev *td,
+				 const struct teredo_bind *b,
+				 struct teredo_peer *p, __be32 ip, __be16 port,
+				 __be32 *saddr);
 bool teredo_routes_sweep_begin(struct teredo_dev *td);
 void teredo_routes_sweep_end(struct teredo_dev *td);
 
@@ -225,11 +268,28 @@ int teredo_genl_init(void);
 void teredo_genl_exit(void);
 void teredo_control_notify(struct teredo_dev *td, struct sk_buff *skb,
 			   __be32 saddr, __be16 sport);
+struct net_device *teredo_nl_dev(struct net *net, struct nlattr **attrs,
+				 struct netlink_ext_ack *extack);
+
+/* dump.c: the peer dump */
+extern struct genl_family teredo_genl_family;
+int teredo_dump_start(struct netlink_callback *cb);
+int teredo_dump_peers(struct sk_buff *skb, struct netlink_callback *cb);
+int teredo_dump_done(struct netlink_callback *cb);
+void teredo_dumps_end(struct teredo_dev *td);
 
 /* socket.c */
 int teredo_sock_open(struct teredo_dev *td, const struct teredo_cfg *cfg,
-		     struct socket **sockp, struct netlink_ext_ack *extack);
+		     struct socket *shared, struct socket **sockp,
+		     struct netlink_ext_ack *extack);
 void teredo_sock_attach(struct teredo_dev *td, struct socket *sock);
+void teredo_sock_unhash(struct socket *sock);
 void teredo_sock_close(struct socket *sock);
+
+/* link.c */
+void teredo_bind_release(struct teredo_dev *td);
+bool teredo_underlay_capable(const struct teredo_dev *td,
+			     const struct nlattr *attr,
+			     struct netlink_ext_ack *extack);
 
 #endif /* _TEREDO_H */

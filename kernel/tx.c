@@ -27,19 +27,18 @@ void teredo_tx_drop(struct teredo_dev *td, struct sk_buff *skb,
 void teredo_encap_bh(struct teredo_dev *td, struct sk_buff *skb,
 		     struct teredo_peer *p, __be32 ip, __be16 port)
 {
-	struct socket *sock;
+	const struct teredo_bind *b = teredo_bind(td);
 	struct rtable *rt;
 	__be32 saddr;
 
-	sock = rcu_dereference_bh(td->sock);
-	if (unlikely(!sock)) {
+	if (unlikely(!b->sock)) {
 		teredo_tx_drop(td, skb, TEREDO_STAT_TX_NO_SOCKET);
 		return;
 	}
 	if (p)
-		rt = teredo_route_peer(td, p, ip, port, &saddr);
+		rt = teredo_route_peer(td, b, p, ip, port, &saddr);
 	else
-		rt = teredo_route(td, ip, port, &saddr);
+		rt = teredo_route(td, b, ip, port, &saddr);
 	if (IS_ERR(rt)) {
 		DEV_STATS_INC(td->dev, tx_carrier_errors);
 		teredo_tx_drop(td, skb, TEREDO_STAT_TX_NO_ROUTE);
@@ -60,9 +59,9 @@ void teredo_encap_bh(struct teredo_dev *td, struct sk_buff *skb,
 	/* Outer DF clear (RFC 4380 section 5.1.1); the stats are counted by
 	 * iptunnel_xmit() on skb->dev.
 	 */
-	teredo_udp_tunnel_xmit_skb(rt, sock->sk, skb, saddr, ip, 0,
+	teredo_udp_tunnel_xmit_skb(rt, b->sock->sk, skb, saddr, ip, 0,
 				   ip4_dst_hoplimit(&rt->dst), 0,
-				   td->cfg.port, port,
+				   b->port, port,
 				   !net_eq(td->net, dev_net(td->dev)), false);
 }
 
@@ -147,20 +146,27 @@ bool teredo_tx_trusted(struct teredo_dev *td, struct sk_buff *skb,
 
 /* May anything go to the IPv4 addresses in the Teredo address @dst? Global
  * unicast only (RFC 4380 5.2.4, 5.4.1), server included, and none of ours:
- * that would bounce between relays (RFC 6324). Drops @skb if not.
+ * that would bounce between relays (RFC 6324). Nor what this host routes
+ * as a broadcast (a subnet's), or not at all. Drops @skb if not.
  */
 bool teredo_tx_teredo_ok(struct teredo_dev *td, struct sk_buff *skb,
 			 const struct in6_addr *dst)
 {
 	__be32 ip = teredo_addr_ip(dst), server = teredo_addr_server(dst);
+	unsigned int t1, t2;
 
 	if (!teredo_ipv4_is_global(ip) || !teredo_ipv4_is_global(server)) {
 		teredo_tx_drop(td, skb, TEREDO_STAT_TX_NOT_GLOBAL);
 		return false;
 	}
-	if (inet_addr_type(td->net, ip) == RTN_LOCAL ||
-	    inet_addr_type(td->net, server) == RTN_LOCAL) {
+	t1 = inet_addr_type(td->net, ip);
+	t2 = inet_addr_type(td->net, server);
+	if (t1 == RTN_LOCAL || t2 == RTN_LOCAL) {
 		teredo_tx_drop(td, skb, TEREDO_STAT_TX_LOOP);
+		return false;
+	}
+	if (t1 != RTN_UNICAST || t2 != RTN_UNICAST) {
+		teredo_tx_drop(td, skb, TEREDO_STAT_TX_NOT_GLOBAL);
 		return false;
 	}
 	return true;

@@ -7,7 +7,8 @@ PKGS="build-essential make gcc-12 bc bison flex libelf-dev libssl-dev dwarves
 kmod cpio gzip xz-utils busybox-static qemu-system-x86
 linux-image-amd64 linux-headers-amd64 linux-source-6.1
 libmnl-dev pkg-config iproute2 nftables ethtool iputils-ping
-netcat-openbsd socat python3 sparse miredo dkms"
+netcat-openbsd socat python3 sparse miredo dkms clang libclang-rt-14-dev
+dnsmasq-base"
 
 missing=""
 for p in $PKGS; do

@@ -1,58 +1,153 @@
 #!/bin/bash
-# Run every test: userspace unit tests on this machine, then the kernel
-# selftests in one VM boot. Ends with "N passed, N failed".
+# Run every test: userspace unit tests on this machine, the static checks,
+# then the kernel selftests in one VM boot. Ends with "N passed, N failed".
 # usage: scripts/run-tests.sh [--debug] [selftest.sh ...]
 #   --debug  boot the debug kernel (KASAN, lockdep, kmemleak; see
 #            scripts/build-debug-kernel.sh) instead of Debian's
+#
+# No stage passes by saying nothing: each one must exit 0 unless a test
+# failed, print TAP whose plans match the tests printed, and run at least
+# what it is known to have (the minimums below; the static checks and each
+# selftest script declare their own). A "# SKIP" is not a pass: skips are
+# counted apart and listed.
 set -uo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
 cd "$repo" || exit 1
 debug=0
 [ "${1:-}" = --debug ] && { debug=1; shift; }
 
-passed=0 failed=0
-count() {	# TAP file
-	passed=$((passed + $(grep -c '^ok ' "$1")))
-	failed=$((failed + $(grep -c '^not ok ' "$1")))
-}
+# The unit tests counted at the last change of their number: lower it only
+# when tests are removed on purpose. One TAP stream per directory.
+UNIT_MIN=481
+UNIT_STREAMS=2
+
+passed=0 failed=0 skipped=0
 out=$repo/build/test
 rm -rf "$out"; mkdir -p "$out"
+: >"$out/skipped"
+
+fail() { echo "not ok - $*"; failed=$((failed + 1)); }
+# ok, skipped and not ok lines of a TAP file, added to the totals
+count() {	# TAP-FILE
+	local s
+
+	s=$(grep -ciE '^ok\b[^#]*# *skip' "$1")
+	grep -iE '^ok\b[^#]*# *skip' "$1" >>"$out/skipped"
+	passed=$((passed + $(grep -c '^ok\b' "$1") - s))
+	skipped=$((skipped + s))
+	failed=$((failed + $(grep -c '^not ok\b' "$1")))
+}
+tests_in() { grep -cE '^(not )?ok\b' "$1"; }
+# Each TAP stream of the file ("TAP version" starts one) has exactly one
+# plan, before or after its tests, that matches the number of its tests;
+# there are as many streams as expected. Prints what is wrong.
+tap_plans() {	# TAP-FILE STREAMS
+	awk -v want="$2" '
+	function close_stream() {
+		if (!started) return
+		if (plans != 1) printf "stream %d: %d TAP plans, want 1\n", streams, plans
+		else if (plan != n) printf "stream %d: plan 1..%d, but %d tests\n", streams, plan, n
+	}
+	/^TAP version/ { close_stream(); started = 1; streams++; n = 0; plans = 0; next }
+	/^(not )?ok( |$)/ { if (!started) { started = 1; streams++ } n++ }
+	/^1\.\.[0-9]+$/ { if (!started) { started = 1; streams++ } plans++; plan = substr($0, 4) + 0 }
+	END {
+		close_stream()
+		if (streams != want) printf "%d TAP streams, want %d\n", streams, want
+	}' "$1"
+}
+# The stage's problems, each a failure: its exit status, its plans, its minimum.
+verify() {	# NAME TAP-FILE STATUS STREAMS MIN
+	local why
+
+	[ "$3" = 0 ] || [ "$(grep -c '^not ok\b' "$2")" != 0 ] ||
+		fail "$1: exited with status $3, no test failed"
+	while IFS= read -r why; do
+		[ -n "$why" ] && fail "$1: $why"
+	done <<<"$(tap_plans "$2" "$4")"
+	[ "$(tests_in "$2")" -ge "$5" ] ||
+		fail "$1: $(tests_in "$2") tests, want at least $5"
+}
+finish() {
+	if [ -s "$out/skipped" ]; then
+		echo "== skipped (not counted as passed):"
+		sed 's/^/#   /' "$out/skipped"
+	fi
+	echo "# unit $unit, fuzz $fuzz, static $static, VM $vm (of which $reference check the reference, Miredo alone); $skipped skipped"
+	echo "$passed passed, $failed failed"
+	[ "$failed" = 0 ]
+	exit
+}
+unit=0 fuzz=0 static=0 vm=0 reference=0
 
 echo "== userspace unit tests"
 make -s -C userspace check 2>&1 | tee "$out/unit.tap"
+st=${PIPESTATUS[0]}
 count "$out/unit.tap"
+verify "userspace unit tests (make -C userspace check)" "$out/unit.tap" "$st" \
+	"$UNIT_STREAMS" "$UNIT_MIN"
+unit=$(tests_in "$out/unit.tap")
+
+# teredod's parsers under libFuzzer: the corpus replayed, then each target
+# fuzzed FUZZ_SECONDS (longer runs: scripts/fuzz-userspace.sh alone)
+echo "== userspace fuzzers"
+FUZZ_SECONDS=${FUZZ_SECONDS:-20} scripts/fuzz-userspace.sh 2>&1 | tee "$out/fuzz.tap"
+st=${PIPESTATUS[0]}
+count "$out/fuzz.tap"
+verify "userspace fuzzers (scripts/fuzz-userspace.sh)" "$out/fuzz.tap" "$st" 1 11
+fuzz=$(tests_in "$out/fuzz.tap")
 
 echo "== static checks"
 scripts/static-checks.sh 2>&1 | tee "$out/static.tap"
+st=${PIPESTATUS[0]}
 count "$out/static.tap"
+verify "static checks (scripts/static-checks.sh)" "$out/static.tap" "$st" 1 1
+static=$(tests_in "$out/static.tap")
 
 echo "== kernel selftests (VM)"
 vmargs=(--quiet --out "$out/vm")
 if [ "$debug" = 1 ]; then
 	eval "$(scripts/build-debug-kernel.sh | grep -E '^(KERNEL|MODULES|KDIR)=')"
-	module=$(scripts/build-module.sh "$KDIR") || exit 1
+	if ! module=$(scripts/build-module.sh "${KDIR:-}"); then
+		fail "the module builds against the debug kernel"
+		finish
+	fi
 	vmargs+=(--kernel "$KERNEL" --modules "$MODULES" --module "$module" --mem 2G)
 fi
 slow=0
 [ "$debug" = 1 ] && slow=1
 scripts/vm-run "${vmargs[@]}" -- env TEREDO_SLOW=$slow selftests/run.sh "$@"
 rc=$?
-cat "$out/vm/output" 2>/dev/null | tee "$out/selftests.tap" | grep -v '^ok '
-before=$((passed + failed))
+before=$failed
+touch "$out/vm/output"
+tee "$out/selftests.tap" <"$out/vm/output" | grep -v '^ok '
 count "$out/selftests.tap"
-if [ $((passed + failed)) = "$before" ]; then
-	echo "not ok - no selftest ran"
-	failed=$((failed + 1))
-fi
+vm=$(tests_in "$out/selftests.tap")
+reference=$(grep -cE '^ok [0-9]+ - reference: ' "$out/selftests.tap")
 if [ ! -s "$out/vm/rc" ]; then
-	echo "not ok - the VM did not finish (see $out/vm/console.log)"
-	failed=$((failed + 1))
-elif [ "$rc" != 0 ] && [ "$(cat "$out/vm/rc")" = 0 ]; then
-	echo "not ok - guest kernel log clean (see $out/vm/dmesg)"
-	failed=$((failed + 1))
+	fail "the VM did not finish (see $out/vm/console.log)"
+fi
+# selftests/run.sh's last line: it went through its whole list, and its
+# count is the count of the lines that came back
+sum=$(grep -E '^# selftests: [0-9]+ passed, [0-9]+ failed, [0-9]+ skipped; [0-9]+ scripts run$' \
+	"$out/selftests.tap" | tail -n 1)
+if [ -z "$sum" ]; then
+	fail "selftests/run.sh did not finish (no \"# selftests:\" summary)"
 else
+	read -r _ _ p _ f _ s _ <<<"$sum"
+	want="$(($(grep -c '^ok\b' "$out/selftests.tap") - $(grep -ciE '^ok\b[^#]*# *skip' "$out/selftests.tap"))) $(grep -c '^not ok\b' "$out/selftests.tap") $(grep -ciE '^ok\b[^#]*# *skip' "$out/selftests.tap")"
+	[ "$p $f $s" = "$want" ] ||
+		fail "selftests/run.sh counted $p passed, $f failed, $s skipped; its output has $want"
+fi
+[ "$vm" -gt 0 ] || fail "no selftest ran"
+[ "$rc" = 0 ] || [ "$failed" != "$before" ] ||
+	fail "scripts/vm-run exited with status $rc, no selftest failed"
+# The guest's kernel log, read here whatever the tests said.
+if scripts/vm/log-check "$out/vm" >"$out/log-check" 2>&1; then
 	echo "ok - guest kernel log clean"
 	passed=$((passed + 1))
+else
+	fail "guest kernel log clean (see $out/vm/kmsg, $out/vm/dmesg)"
+	sed 's/^/#   /' "$out/log-check"
 fi
-echo "$passed passed, $failed failed"
-[ "$failed" = 0 ]
+finish

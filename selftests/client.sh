@@ -23,7 +23,7 @@ test_setup() {
 	C2=$(topo_wait_teredo_addr c2 teredo0 $((30 * SLOW)))
 	M3=$(topo_wait_teredo_addr m3 teredo $((30 * SLOW)))
 	check "our clients qualify against miredo-server" test -n "$C1" -a -n "$C2"
-	check "the Miredo client qualifies" test -n "$M3"
+	check "reference: the Miredo client qualifies" test -n "$M3"
 	log "c1 $C1, c2 $C2, m3 $M3"
 }
 
@@ -85,7 +85,7 @@ test_direct() {
 }
 
 test_miredo_relay() {
-	check "a Miredo relay in its own namespace" topo_add_miredo_relay
+	check "reference: a Miredo relay in its own namespace" topo_add_miredo_relay
 	check "the native host now routes Teredo through the Miredo relay" \
 		topo_ip -n host6 route replace 2001::/32 via 2001:db8:ffff::11
 	check "the client follows: its test finds the Miredo relay" \
@@ -103,18 +103,29 @@ test_miredo_relay() {
 }
 
 # kill -9 teredod during a transfer, start it again: the kernel kept the
-# socket and the state; the address and the connection survive.
-test_restart() {
-	local sink src old=$C1
+# socket and the state; the address and the connection survive. The
+# native host sends at 1 Mbit/s at most (tbf), so that 1.5 MB take 12 s or
+# more: the kill comes while data flows to the client, and the data must
+# still be flowing after it (within 2 s: a TCP retransmission can pause
+# it), with teredod gone.
+tcp_in() {	# TCP segments the client's namespace received (only the transfer's)
+	topo_exec c1 awk '$1 == "Tcp:" && n++ { print $11 }' /proc/net/snmp
+}
 
+test_restart() {
+	local sink src old=$C1 t0
+
+	tc -n host6 qdisc add dev eth0 root tbf rate 1mbit burst 16kb latency 200ms
 	topo_exec c1 "$PEER" tcp-sink 5001 120 >"$TOPO_DIR/sink.out" 2>&1 &
 	sink=$!
-	sleep 1
+	wait_for 10 sh -c "$IP netns exec c1 ss -Hltn 'sport = :5001' | grep -q ."
+	t0=$SECONDS
 	topo_exec host6 "$PEER" tcp-source "$C1" 5001 1500000 >"$TOPO_DIR/src.out" 2>&1 &
 	src=$!
-	sleep 2
+	check "the transfer flows to the client" wait_for 5 moving tcp_in
 	check "kill -9 teredod during a transfer" kill -KILL "$(topo_teredod_pid c1 | tail -n 1)"
-	sleep 1
+	check "the transfer still flows, teredod gone" \
+		eval 'moving -w 2 tcp_in && kill -0 $src && kill -0 $sink'
 	check "the address stays while teredod is away" topo_addr_is c1 "$old"
 	topo_start_teredod c1
 	check "restarted teredod resumes with the same address" \
@@ -124,6 +135,8 @@ test_restart() {
 	check "same address, the only one" topo_addr_is c1 "$old"
 	check "the transfer goes on to the end, intact" \
 		eval 'wait $src && wait $sink && expect_eq "$(cat "$TOPO_DIR/sink.out")" "$(cat "$TOPO_DIR/src.out")"'
+	log "the transfer took $((SECONDS - t0)) s"
+	tc -n host6 qdisc del dev eth0 root
 }
 
 run_tests test_setup test_address test_native test_miredo_relay test_direct \

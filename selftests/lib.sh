@@ -9,20 +9,31 @@ TESTS_RUN=0
 TESTS_FAILED=0
 NS_LIST=()
 TAP_LOG=$(mktemp)
-# Waits stretch on a debug kernel (KASAN, lockdep: everything is slower).
+# Waits stretch where everything is slower: twice under emulation (TCG, as
+# scripts/vm-run says in TEREDO_ACCEL), four times on a debug kernel (KASAN,
+# lockdep).
 SLOW=1
+[ "${TEREDO_ACCEL:-}" = tcg ] && SLOW=2
 [ "${TEREDO_SLOW:-0}" = 1 ] && SLOW=4
+# The last line of a test script that ran to its end (selftests/run.sh
+# requires it, with a TAP plan that matches the checks).
+TESTS_END="# selftest end:"
 
 log() { echo "# $*"; }
 
-# Run one check: description, then a command whose status decides.
-# Its output is shown (as TAP diagnostics) only when it fails.
+# Run one check: description, then a command whose status decides; a
+# script whose checks all exercise Miredo alone, not this project, sets
+# TAP_PREFIX="reference: " (selftests/run.sh and docs/TESTING.md count
+# those apart; a single one says "reference: " itself).
+# Its output is shown (as TAP diagnostics) only when it fails. A command
+# that was not found anywhere in it fails it (a typo must not pass as a
+# "not ..." or be hidden in an eval).
 check() {
-	local desc=$1
+	local desc=${TAP_PREFIX:-}$1
 
 	shift
 	TESTS_RUN=$((TESTS_RUN + 1))
-	if "$@" >"$TAP_LOG" 2>&1; then
+	if "$@" >"$TAP_LOG" 2>&1 && ! grep -q ': command not found' "$TAP_LOG"; then
 		echo "ok $TESTS_RUN - $desc"
 	else
 		TESTS_FAILED=$((TESTS_FAILED + 1))
@@ -47,8 +58,19 @@ fails_with() {
 	return 1
 }
 
-# Negation usable as a check command.
-not() { ! "$@"; }
+# Negation usable as a check command; a command that cannot run (status
+# 126 or 127: not found, not executable) is not a negative answer.
+not() {
+	local st
+
+	"$@"
+	st=$?
+	if [ "$st" = 126 ] || [ "$st" = 127 ]; then
+		echo "not: $1 could not run (status $st)"
+		return 1
+	fi
+	[ "$st" != 0 ]
+}
 
 # Equality with a readable diagnostic.
 expect_eq() {
@@ -113,6 +135,29 @@ udp_bound() {	# NS|"" PORT
 		grep -qx "$(printf %04X "$2")"
 }
 
+# Wait until the output of a command stops changing (the same in two runs
+# half a second apart, times SLOW), for at most $1 seconds (times SLOW);
+# prints it. For counters that a sender's packets still move after the
+# sender is gone: read them once they are quiet.
+settled() {	# MAX COMMAND...
+	local end=$((SECONDS + $1 * SLOW)) d=$((5 * SLOW)) a b
+
+	shift
+	a=$("$@")
+	while :; do
+		sleep "$((d / 10)).$((d % 10))"
+		b=$("$@")
+		[ "$a" = "$b" ] && break
+		if [ "$SECONDS" -ge "$end" ]; then
+			echo "settled: $* still changing after $1 s" >&2
+			echo "$b"
+			return 1
+		fi
+		a=$b
+	done
+	echo "$b"
+}
+
 # ethtool -S counter of a device (in a namespace or not).
 counter() {	# [-n NS] DEV NAME
 	local nsarg=()
@@ -124,7 +169,36 @@ counter() {	# [-n NS] DEV NAME
 	"${nsarg[@]}" ethtool -S "$1" | awk -v k="$2:" '$1 == k {print $2}'
 }
 
-# Run the given test functions in order (default: every test_* function).
+# Packets a device received or sent (its interface statistics).
+link_packets() {	# [-n NS] DEV rx|tx
+	local nsarg=()
+
+	if [ "$1" = -n ]; then
+		nsarg=("$IP" netns exec "$2")
+		shift 2
+	fi
+	"${nsarg[@]}" cat "/sys/class/net/$1/statistics/$2_packets"
+}
+
+# Traffic is flowing: the number the command prints grows within half a
+# second, or -w SECONDS (times SLOW). To show that an event (a kill, a
+# deletion, an unload) happened while packets were still coming, read it
+# just before and just after.
+moving() {	# [-w SECONDS] COMMAND...
+	local a b d=$((5 * SLOW))
+
+	if [ "$1" = -w ]; then
+		d=$(($2 * 10 * SLOW))
+		shift 2
+	fi
+	a=$("$@")
+	sleep "$((d / 10)).$((d % 10))"
+	b=$("$@")
+	[[ $a =~ ^[0-9]+$ && $b =~ ^[0-9]+$ ]] && [ "$b" -gt "$a" ] && return 0
+	echo "$*: ${a:-nothing}, then ${b:-nothing}: not moving"
+	return 1
+}
+
 # Counter checks, re-read on every try of wait_for.
 counter_ge() {	# [-n NS] DEV NAME MIN
 	local v
@@ -135,18 +209,38 @@ counter_ge() {	# [-n NS] DEV NAME MIN
 	return 1
 }
 
+# Run the given test functions in order (default: every test_* function).
+# Every test listed must exist and make at least one check; the script
+# ends with its TAP plan and the TESTS_END line, which selftests/run.sh
+# requires: a script that stops early, even with status 0, fails.
 run_tests() {
-	local t tests=("$@")
+	# names no test sets: a test's eval would assign run_tests' locals
+	local _rt_test _rt_before _rt_tests=("$@")
 
-	[ ${#tests[@]} -gt 0 ] ||
-		mapfile -t tests < <(declare -F | awk '$3 ~ /^test_/ {print $3}')
+	[ ${#_rt_tests[@]} -gt 0 ] ||
+		mapfile -t _rt_tests < <(declare -F | awk '$3 ~ /^test_/ {print $3}')
 	echo "TAP version 13"
-	for t in "${tests[@]}"; do
-		log "${t#test_}"
-		"$t"
+	[ ${#_rt_tests[@]} -gt 0 ] || _tests_fail "no test function to run"
+	for _rt_test in "${_rt_tests[@]}"; do
+		declare -F "$_rt_test" >/dev/null ||
+			_tests_fail "$_rt_test: no such test function (listed in run_tests)"
+	done
+	for _rt_test in "${_rt_tests[@]}"; do
+		declare -F "$_rt_test" >/dev/null || continue
+		log "${_rt_test#test_} (at ${SECONDS} s)"
+		_rt_before=$TESTS_RUN
+		"$_rt_test"
 		cleanup_ns
+		[ "$TESTS_RUN" -gt "$_rt_before" ] || _tests_fail "$_rt_test made no check"
 	done
 	echo "1..$TESTS_RUN"
+	echo "$TESTS_END ${#_rt_tests[@]} tests, $TESTS_RUN checks, $TESTS_FAILED failed, $SECONDS s"
 	rm -f "$TAP_LOG"
 	[ "$TESTS_FAILED" -eq 0 ]
+}
+
+_tests_fail() {	# DESCRIPTION: a failure of the script itself
+	TESTS_RUN=$((TESTS_RUN + 1))
+	TESTS_FAILED=$((TESTS_FAILED + 1))
+	echo "not ok $TESTS_RUN - $1"
 }

@@ -21,13 +21,23 @@ del_ns_and_wait_gone() {	# NS-TO-DELETE NS-OF-DEVICE DEV
 	"$IP" netns del "$1" && wait_for 10 not "$IP" -n "$2" link show "$3"
 }
 
+# Is the module loaded? (1 when /proc/modules cannot be read: never a
+# "not loaded" by mistake)
+module_loaded() {
+	local mods
+
+	mods=$(cat /proc/modules) && [ -n "$mods" ] || return 2
+	awk '$1 == "teredo" { found = 1 } END { exit !found }' <<<"$mods"
+}
+module_unloaded() { module_loaded; [ $? = 1 ]; }
+
 test_autoload() {
 	modprobe -r teredo 2>/dev/null
-	check "module not loaded before the first device" \
-		sh -c '! grep -q "^teredo " /proc/modules'
+	check "module not loaded before the first device, and there to be loaded" \
+		eval 'module_unloaded && expect_eq "$(modinfo -F name teredo)" teredo'
 	check "ip link add type teredo autoloads the module" \
 		"$IP" link add teredo0 type teredo
-	check "module is loaded" grep -q '^teredo ' /proc/modules
+	check "module is loaded" module_loaded
 	"$IP" link del teredo0
 }
 
@@ -57,12 +67,12 @@ test_options() {
 	"$IP" -n a link set veth0 up
 	check "add with every option" \
 		"$IP" -n a link add t1 type teredo mode client local 198.18.0.1 \
-		port 4000 dev veth0 mtu 1400 maxpeers 100
+		port 4000 dev veth0 mtu 1400 maxpeers 100 proberate 50 probetotal 500
 	check "ip -d shows every option" \
-		sh -c "$IP -n a -d link show t1 | grep -qF 'teredo mode client local 198.18.0.1 port 4000 dev veth0 maxpeers 100'"
+		sh -c "$IP -n a -d link show t1 | grep -qF 'teredo mode client local 198.18.0.1 port 4000 dev veth0 maxpeers 100 fastpath off proberate 50 probetotal 500'"
 	check "ip -j -d is valid JSON with every option" \
 		expect_eq "$(link_json -n a t1 '(sorted(L["linkinfo"]["info_data"].items()), L["mtu"])')" \
-		"([('fastpath', False), ('link', 'veth0'), ('local', '198.18.0.1'), ('maxpeers', 100), ('mode', 'client'), ('port', 4000)], 1400)"
+		"([('fastpath', False), ('link', 'veth0'), ('local', '198.18.0.1'), ('maxpeers', 100), ('mode', 'client'), ('port', 4000), ('proberate', 50), ('probetotal', 500)], 1400)"
 	check "socket bound to 198.18.0.1:4000" udp_bound a 4000
 
 	check "ip link set changes the port" \
@@ -93,12 +103,15 @@ test_bad_input() {
 	"$IP" -n a link add teredo0 type teredo
 	check "mode foo refused by ip" \
 		fails_with 'invalid mode' "$IP" -n a link add t1 type teredo mode foo
-	check "unknown mode value refused by the kernel" \
-		fails_with 'unknown Teredo mode' \
+	check "unknown mode value refused by the kernel's policy, naming it" \
+		fails_with 'integer out of range (34) [attribute mode]' \
 		"$IP" netns exec a "$RTNL" t1 mode=7
 	check "port 0 refused" \
-		fails_with 'UDP port 0 is not valid' \
+		fails_with 'integer out of range' \
 		"$IP" -n a link add t1 type teredo port 0
+	check "port 0 refused by the kernel's policy, naming it" \
+		fails_with 'integer out of range (34) [attribute port]' \
+		"$IP" netns exec a "$RTNL" t1 port=0
 	check "port above 65535 refused by ip" \
 		fails_with 'invalid port' "$IP" -n a link add t1 type teredo port 65536
 	check "MTU 1000 refused" \
@@ -120,8 +133,14 @@ test_bad_input() {
 		fails_with 'underlay device not found' \
 		"$IP" netns exec a "$RTNL" t1 link=9999
 	check "maxpeers 0 refused" \
-		fails_with 'maxpeers must be at least 1' \
+		fails_with 'integer out of range' \
 		"$IP" -n a link add t1 type teredo maxpeers 0
+	check "maxpeers 0 refused by the kernel's policy, naming it" \
+		fails_with 'integer out of range (34) [attribute maxpeers]' \
+		"$IP" netns exec a "$RTNL" t1 maxpeers=0
+	check "proberate 0 and probetotal 1000001 refused" \
+		eval 'fails_with "integer out of range" "$IP" -n a link add t1 type teredo proberate 0 &&
+		      fails_with "integer out of range" "$IP" -n a link add t1 type teredo probetotal 1000001'
 	check "a port already taken refused" \
 		fails_with 'UDP port already in use' \
 		"$IP" -n a link add t1 type teredo port 3544

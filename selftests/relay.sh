@@ -97,8 +97,7 @@ test_relay() {
 		"(True, '198.18.0.21', 40000, 0)"
 	check "1280-byte ping through the relay" \
 		"$IP" netns exec host6 ping -6 -c 2 -i 0.3 -W 5 -s 1232 -M do $CLIENT
-	check "1281 bytes get packet too big at the relay" \
-		not "$IP" netns exec host6 ping -6 -c 1 -W 2 -s 1233 -M do $CLIENT
+	check "1281 bytes get packet too big at the relay" too_big_1281
 	check "the relay's host pings the Teredo client itself" \
 		"$IP" netns exec relay ping -6 -c 2 -i 0.3 -W 5 $CLIENT
 	check "an IPv6 neighbour for the gateway only" \
@@ -107,7 +106,8 @@ test_relay() {
 	"$IP" netns exec client "$PEER" client 198.18.0.21:40000 $CLIENT 5 \
 		$HOST 198.18.0.10:3544 >/run/relay-client.out
 	check "client-initiated pings to the native host are answered" \
-		awk '{ exit !($2 >= 15 && $2 >= $4 - 2) }' /run/relay-client.out
+		awk '$1 == "replies" && $3 == "requests" { ok = $2 >= 15 && $2 >= $4 - 2 }
+		     END { exit !(NR == 1 && ok) }' /run/relay-client.out
 	log "$(cat /run/relay-client.out)"
 
 	# hostile input from the (trusted) client's own address, with the
@@ -164,6 +164,23 @@ test_relay() {
 
 peer_gone() { expect_eq "$(peer_json 'P')" None; }
 
+# A ping of 1281 bytes: the relay answers packet too big, MTU 1280.
+too_big_1281() {
+	local out
+
+	out=$("$IP" netns exec host6 ping -6 -c 1 -W 2 -s 1233 -M do $CLIENT 2>&1)
+	echo "$out"
+	grep -q "Packet too big: mtu=1280" <<<"$out"
+}
+
+# Counters of the relay's teredo0 (ethtool -S names), read once they
+# stopped moving: the sender is done, the relay may not be.
+relay_counters() {	# NAME...
+	"$IP" netns exec relay ethtool -S teredo0 |
+		awk -v want=" $* " 'index(want, " " substr($1, 1, length($1) - 1) " ") { print $2 }'
+}
+quiet_counters() { settled 20 relay_counters "$@" >/dev/null; }
+
 start_client() {	# SECONDS
 	"$IP" netns exec client "$PEER" client 198.18.0.21:40000 $CLIENT "$1" >/dev/null &
 	PIDS+=($!)
@@ -181,16 +198,26 @@ test_flood() {
 	PIDS+=($!)
 	wait_for 10 udp_bound srv 3544
 	start_client 600
+	local new full peers
 	"$IP" netns exec host6 ping -6 -c 1 -W 5 $CLIENT >/dev/null
-	# 300 new Teredo destinations against a table of 64
+	quiet_counters peer_new tx_drop_table_full
+	new=$(counter -n relay teredo0 peer_new)
+	full=$(counter -n relay teredo0 tx_drop_table_full)
+	# 300 new Teredo destinations against a table of 64: each one makes a
+	# peer or is refused
 	"$IP" netns exec host6 python3 -c '
 import socket
 s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
 for i in range(300):
     s.sendto(b"x", ("2001:0:c612:1:0:63bf:39ed:%x" % (0x1000 + i), 9))'
-	check "table full: new peers refused and counted" \
-		test "$(counter -n relay teredo0 tx_drop_table_full)" -ge 200
+	quiet_counters peer_new tx_drop_table_full
+	check "table full: new peers refused and counted, all 300 accounted for" \
+		eval 'n=$(($(counter -n relay teredo0 peer_new) - new)) f=$(($(counter -n relay teredo0 tx_drop_table_full) - full));
+		      echo "$n new peers, $f refused"; [ "$f" -ge 200 ] && [ $((n + f)) = 300 ]'
 	check "the table stays within maxpeers" test "$(peer_count)" -le 64
+	new=$(counter -n relay teredo0 peer_new)
+	full=$(counter -n relay teredo0 rx_drop_bad_mapping)
+	peers=$(peer_count)
 	# 300 spoofed sources towards the relay
 	"$IP" netns exec client python3 -c '
 import socket, subprocess
@@ -200,8 +227,12 @@ s = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
 for i in range(300):
     src = bytearray(pkt); src[22:24] = (0x1000 + i).to_bytes(2, "big")
     s.sendto(bytes(src), ("198.18.0.10", 3544))'
-	check "spoofed sources dropped, no entries created" \
-		test "$(counter -n relay teredo0 rx_drop_bad_mapping)" -ge 300
+	quiet_counters rx_drop_bad_mapping peer_new
+	check "300 spoofed sources: 300 dropped as bad mapping" \
+		expect_eq $(($(counter -n relay teredo0 rx_drop_bad_mapping) - full)) 300
+	check "and no entry created" \
+		eval 'expect_eq "$(counter -n relay teredo0 peer_new)" "$new" &&
+		      [ "$(peer_count)" -le "$peers" ]'
 	check "the trusted client keeps its connectivity" ping_client 3
 	stop_daemons
 }
@@ -267,17 +298,19 @@ import socket
 s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
 for i in range('$NPEERS'):
     s.sendto(b"x", ("2001:0:c612:1:0:63bf:%x:%x" % (0x3900 + (i >> 16), i & 0xffff), 9))'
-	after=$(ndisc_allocs)
+	after=$(settled 20 ndisc_allocs)
 	log "ndisc_cache allocs: $before before, $after after $NPEERS peers"
 	# the queues take what fits in their 1 MiB, peers are made for that
 	# only; the rest is refused, no state made for it
+	quiet_counters tx_queued tx_drop_queue_full peer_new
 	check "$NPEERS packets to as many destinations reached teredo0" \
 		eval 'test $(($(counter -n relay teredo0 tx_queued) +
 			      $(counter -n relay teredo0 tx_drop_queue_full))) -ge $NPEERS'
 	check "peers made only for what was queued" \
 		eval 'test "$(counter -n relay teredo0 peer_new)" -le \
 			   "$(counter -n relay teredo0 tx_queued)"'
-	check "no IPv6 neighbour allocated per peer" test $((after - before)) -lt 100
+	check "no IPv6 neighbour allocated per peer" \
+		eval '[[ $before =~ ^[0-9]+$ && $after =~ ^[0-9]+$ ]] && [ $((after - before)) -lt 100 ]'
 	grep -E '^teredo_peer ' /proc/slabinfo | awk '{ print "# teredo_peer slab: " $2 " objects of " $4 " bytes" }'
 }
 
@@ -297,25 +330,53 @@ test_expiry() {
 		test "$(counter -n relay teredo0 peer_expired)" -ge 1
 }
 
+# Traffic through the relay's teredo0, both ways; and packets still
+# arriving at the relay from both sides, with or without it.
+through_teredo0() {
+	moving link_packets -n relay teredo0 tx && moving link_packets -n relay teredo0 rx
+}
+arriving() {
+	moving link_packets -n relay eth1 rx && moving link_packets -n relay eth0 rx
+}
+alive() {	# NAME PID...
+	while [ $# -ge 2 ]; do
+		kill -0 "$2" 2>/dev/null || { echo "$1 (pid $2) is gone"; return 1; }
+		shift 2
+	done
+}
+
+# The native host pings the client, a second client pings the native host,
+# until stop_daemons: the device is deleted, then the module unloaded,
+# while packets come from both sides; the traffic is seen flowing through
+# the device just before each, and still arriving just after.
 test_teardown_under_traffic() {
+	local ping client2
 	setup
 	"$IP" netns exec srv "$PEER" server 198.18.0.1 600 &
 	PIDS+=($!)
 	wait_for 10 udp_bound srv 3544
-	start_client 20
-	"$IP" netns exec host6 ping -6 -q -i 0.01 -w 8 $CLIENT >/dev/null &
+	start_client 600
+	# a count, not a deadline: with -w, ping stops at the first error
+	# (the unreachables of the deleted device)
+	"$IP" netns exec host6 ping -6 -q -i 0.01 -c 60000 $CLIENT >/dev/null &
+	ping=$!
 	PIDS+=($!)
 	"$IP" netns exec client "$PEER" client 198.18.0.21:40001 \
-		2001:0:c612:1:0:63be:39ed:ffea 6 $HOST 198.18.0.10:3544 >/dev/null &
+		2001:0:c612:1:0:63be:39ed:ffea 600 $HOST 198.18.0.10:3544 >/dev/null &
+	client2=$!
 	PIDS+=($!)
-	sleep 3
+	check "traffic flows through the relay's device, both ways" \
+		wait_for 3 through_teredo0
 	check "device deleted while traffic flows" "$IP" -n relay link del teredo0
+	check "and the traffic was still coming" eval 'alive ping $ping client2 $client2 && arriving'
 	# shellcheck disable=SC2086 # options
 	"$IP" -n relay link add teredo0 type teredo local 198.18.0.10 $RELAY_OPTS
 	"$IP" -n relay link set teredo0 up
 	"$IP" -n relay route add 2001::/32 via fe80::1 dev teredo0
-	sleep 2
+	check "traffic flows through the new device, both ways" \
+		wait_for 3 through_teredo0
 	check "module unloaded while traffic flows" modprobe -r teredo
+	check "and the traffic was still coming" eval 'alive ping $ping client2 $client2 && arriving'
 	stop_daemons
 }
 

@@ -29,6 +29,31 @@ minimal server, and a raw datagram sender for malformed input.
       prints "from IP:PORT HEX" of the first datagram (exit 1: none).
   teredo_peer.py packet KIND SRC DST [TRAILER]
       prints the hex of an IPv6 packet: bubble, echo or udp.
+  teredo_peer.py craft DEST_IP:PORT
+      sends a datagram to DEST for each line of stdin, "FROM PREFIX KIND
+      SRC DST": from FROM (IP:PORT, any address: a hand-made IPv4
+      header), PREFIX (hex of authentication and origin indications, or
+      -) then the IPv6 packet KIND (as "packet" makes it, or "ra": a
+      router advertisement) from SRC to DST.
+  teredo_peer.py icmp6 TYPE SRC DST HEX [HLIM]
+      prints the hex of an ICMPv6 message of TYPE (code 0) whose body
+      after the checksum is HEX: 129 with 00000000 and a nonce is the
+      answer to a client's relay test, 134 a router advertisement.
+  teredo_peer.py icmp-frag ROUTER_IP ORIG_SRC:PORT ORIG_DST:PORT MTU
+      sends ORIG_SRC an ICMP "fragmentation needed" (next-hop MTU) from
+      ROUTER_IP about a UDP datagram ORIG_SRC:PORT -> ORIG_DST:PORT: the
+      kernel records a PMTU exception for ORIG_DST.
+  teredo_peer.py relay-test SERVER_IP RELAY_IP:PORT CLIENT_IP:PORT SRC DST
+                 [ANSWER_IP:PORT [wrong [SECONDS]]]
+      plays a relay, our server and a native host SRC for a Teredo client
+      DST at CLIENT_IP:PORT: sends an echo request SRC -> DST from RELAY,
+      waits for the client's relay test (an echo request DST -> SRC with a
+      nonce, to SERVER_IP:3544), waits 1 s (anything from the client to a
+      relay meanwhile is "early"), answers it from ANSWER (default RELAY;
+      with a wrong nonce if asked), then waits SECONDS (default 5) for the
+      client's echo reply to the first request. Prints "nonce HEX",
+      "early N" and "delivered IP:PORT" or "delivered none" (exit 1: no
+      relay test came).
   teredo_peer.py tcp-sink PORT SECONDS
       accepts one TCP connection (IPv6), prints "BYTES SHA256" of what came.
   teredo_peer.py tcp-source HOST PORT BYTES
@@ -301,16 +326,103 @@ def recv(bind, seconds):
 
 
 def packet(kind, src, dst, trailer=""):
+    print(ipv6_packet(kind, src, dst, bytes.fromhex(trailer)).hex())
+
+
+def ipv6_packet(kind, src, dst, trailer=b""):
     src, dst = addr(src), addr(dst)
     if kind == "bubble":
         p = bubble(src, dst)
     elif kind == "rs":
         p = icmp6(src, dst, 133, b"\0" * 4, 255)
+    elif kind == "ra":
+        p = icmp6(src, dst, 134, struct.pack("!BBHII", 0, 0, 0, 0, 2000), 255)
     elif kind == "echo":
         p = icmp6(src, dst, 128, struct.pack("!HH", 1, 1) + b"x" * 8)
     else:
         p = ip6(src, dst, 17, struct.pack("!HHHH", 9, 9, 12, 0) + b"abcd")
-    print((p + bytes.fromhex(trailer)).hex())
+    return p + trailer
+
+
+def craft(dest):
+    for line in sys.stdin:
+        f = line.split()
+        if not f:
+            continue
+        prefix = b"" if f[1] == "-" else bytes.fromhex(f[1])
+        raw(f[0], dest, (prefix + ipv6_packet(*f[2:5])).hex())
+
+
+def icmp6_packet(typ, src, dst, hexdata, hlim="64"):
+    print(icmp6(addr(src), addr(dst), int(typ), bytes.fromhex(hexdata),
+                int(hlim)).hex())
+
+
+def icmp_frag(router, orig_src, orig_dst, mtu):
+    (sip, sport), (dip, dport) = hostport(orig_src), hostport(orig_dst)
+    inner = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 1400, 1, 0, 64, 17, 0,
+                        socket.inet_aton(sip), socket.inet_aton(dip))
+    inner = inner[:10] + struct.pack("!H", csum(inner)) + inner[12:]
+    inner += struct.pack("!HHHH", sport, dport, 1380, 0)
+    body = struct.pack("!BBHHH", 3, 4, 0, 0, int(mtu)) + inner
+    body = body[:2] + struct.pack("!H", csum(body)) + body[4:]
+    hdr = struct.pack("!BBHHHBBH4s4s", 0x45, 0, 20 + len(body), 0, 0, 64, 1,
+                      0, socket.inet_aton(router), socket.inet_aton(sip))
+    s = socket.socket(socket.AF_INET, socket.SOCK_RAW, socket.IPPROTO_RAW)
+    s.sendto(hdr + body, (sip, 0))
+
+
+def relay_test(server_ip, relay, client_map, src, dst, answer=None,
+               wrong=None, seconds="5"):
+    src, dst = addr(src), addr(dst)
+    srv = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+    srv.bind((server_ip, 3544))
+    socks = {}
+    for r in (relay, answer or relay):
+        if r not in socks:
+            socks[r] = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+            socks[r].bind(hostport(r))
+    body = struct.pack("!HH", 0x7e7e, 1) + b"relay-test"
+    socks[relay].sendto(icmp6(src, dst, 128, body), hostport(client_map))
+    end = time.time() + 10
+    test = None
+    while test is None and time.time() < end:
+        r, _, _ = select.select([srv], [], [], 0.1)
+        if not r:
+            continue
+        data, _ = srv.recvfrom(65535)
+        _, pkt = parse(data)
+        if len(pkt) == 56 and pkt[6] == 58 and pkt[8:24] == dst and \
+                pkt[24:40] == src and pkt[40] == 128:
+            test = pkt[44:56]
+    if test is None:
+        sys.exit("no relay test came")
+    print("nonce %s" % test[4:].hex(), flush=True)
+
+    def watch(until):
+        """(relay, is our echo reply) of what the client sends the relays"""
+        got = []
+        while time.time() < until:
+            r, _, _ = select.select(list(socks.values()), [], [], 0.05)
+            for name, s in socks.items():
+                if s not in r:
+                    continue
+                data, _ = s.recvfrom(65535)
+                _, pkt = parse(data)
+                got.append((name, len(pkt) > 44 and pkt[6] == 58 and
+                            pkt[40] == 129 and pkt[8:24] == dst and
+                            pkt[24:40] == src and pkt[44:] == body))
+                if got[-1][1]:
+                    return got
+        return got
+    early = watch(time.time() + 1)
+    if wrong == "wrong":
+        test = test[:-1] + bytes([test[-1] ^ 1])
+    socks[answer or relay].sendto(icmp6(src, dst, 129, test),
+                                  hostport(client_map))
+    delivered = [n for n, ok in watch(time.time() + float(seconds)) if ok]
+    print("early %d" % len(early))
+    print("delivered %s" % (delivered[0] if delivered else "none"))
 
 
 def tcp_sink(port, seconds):
@@ -348,7 +460,9 @@ def tcp_source(host, port, nbytes):
 if __name__ == "__main__":
     cmds = {"client": client, "server": server, "send": send, "packet": packet,
             "spoof": spoof, "raw": raw, "rs": rs, "recv": recv, "badserver": badserver,
-            "tcp-sink": tcp_sink, "tcp-source": tcp_source}
+            "tcp-sink": tcp_sink, "tcp-source": tcp_source,
+            "icmp6": icmp6_packet, "icmp-frag": icmp_frag,
+            "relay-test": relay_test, "craft": craft}
     if len(sys.argv) < 2 or sys.argv[1] not in cmds:
         sys.exit(__doc__)
     cmds[sys.argv[1]](*sys.argv[2:])

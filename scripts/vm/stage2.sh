@@ -6,7 +6,13 @@ out=/run/vm/out
 . "$out/vm.conf"
 export PATH="$REPO/scripts:$REPO/userspace/teredod:/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 export IP_LIB_DIR="$REPO/userspace/ip" HOME=/tmp TERM=dumb TEREDO_VM=1 LANG=C.UTF-8
+export TEREDO_ACCEL=${ACCEL:-}
 mount -t proc proc /proc
+# The kernel log, copied to the output share as it comes (from the boot's
+# first record on): what the kernel said is kept even if the VM dies or
+# hangs; scripts/vm/log-check reads it.
+cat /dev/kmsg >"$out/kmsg" 2>&1 &
+kmsg_pid=$!
 ln -sf /proc/self/fd /dev/fd
 ln -sf /proc/self/fd/0 /dev/stdin
 ln -sf /proc/self/fd/1 /dev/stdout
@@ -35,7 +41,8 @@ if [ -w /sys/kernel/debug/kmemleak ]; then
 	echo scan >/sys/kernel/debug/kmemleak
 	cat /sys/kernel/debug/kmemleak >"$out/kmemleak"
 fi
-echo "$rc" >"$out/rc"
 dmesg >"$out/dmesg"
+kill "$kmsg_pid" 2>/dev/null
+echo "$rc" >"$out/rc"
 sync
 poweroff -f

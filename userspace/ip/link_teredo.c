@@ -81,7 +81,7 @@ static void print_explain(FILE *f)
 		"\n"
 		"Where: ADDR := { IPV4_ADDRESS | any }\n"
 		"       PORT := 1..65535 (default %u for a relay, random for a client)\n"
-		"       MTU  := %u..65535 (default %u)\n"
+		"       MTU  := %u..%u (default %u), the device's MTU, as ip link's mtu\n"
 		"       fastpath on: a relay takes its datagrams off PHYS_DEV as it\n"
 		"                    receives them, before IPv4 routing, netfilter's\n"
 		"                    ip/inet hooks and the socket (needs local ADDR\n"
@@ -96,7 +96,7 @@ static void print_explain(FILE *f)
 		"                    1..%u, default %u)\n"
 		"       probetotal PPS: at most PPS of them a second in all\n"
 		"                    (1..%u, default %u)\n",
-		TEREDO_PORT, TEREDO_MIN_MTU, TEREDO_MIN_MTU,
+		TEREDO_PORT, TEREDO_MIN_MTU, TEREDO_MAX_MTU, TEREDO_MIN_MTU,
 		TEREDO_MAX_PROBE_RATE, TEREDO_DEFAULT_PROBE_RATE,
 		TEREDO_MAX_PROBE_RATE, TEREDO_DEFAULT_PROBE_TOTAL);
 }

@@ -8,6 +8,10 @@
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <grp.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <string.h>
 #include <unistd.h>
 #include <linux/capability.h>
 #include <sys/prctl.h>
@@ -94,4 +98,83 @@ int caps_keep(uint64_t keep)
 	s.effective = s.permitted;
 	s.inheritable &= keep;
 	return caps_set(&s);
+}
+
+/* The user to run as: @name, or TEREDOD_USER, else "nobody". */
+static struct passwd *find_user(const char *name, char *err, size_t errlen)
+{
+	struct passwd *pw;
+
+	errno = 0;
+	pw = getpwnam(name ? name : TEREDOD_USER);
+	if (!pw && !name) {
+		errno = 0;
+		pw = getpwnam("nobody");
+	}
+	if (!pw) {
+		snprintf(err, errlen, "user %s: %s", name ? name : "nobody",
+			 errno ? strerror(errno) : "no such user");
+		return NULL;
+	}
+	if (!pw->pw_uid) {
+		snprintf(err, errlen, "user %s: has user ID 0, refused",
+			 pw->pw_name);
+		return NULL;
+	}
+	return pw;
+}
+
+int privs_drop(const char *user, const char *root, uint64_t keep,
+	       char *err, size_t errlen)
+{
+	struct cap_sets s = { 0 };
+	struct passwd *pw;
+	uid_t uid;
+	gid_t gid;
+
+	if (geteuid()) {
+		/* not root: no user to leave, only capabilities */
+		if (caps_keep(keep)) {
+			snprintf(err, errlen, "capabilities: %s",
+				 strerror(errno));
+			return -1;
+		}
+		prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0);
+		return 0;
+	}
+	pw = find_user(user, err, errlen);
+	if (!pw)
+		return -1;
+	uid = pw->pw_uid;
+	gid = pw->pw_gid;
+	if (root && (chroot(root) || chdir("/"))) {
+		snprintf(err, errlen, "chroot %s: %s", root, strerror(errno));
+		return -1;
+	}
+	if (setgroups(0, NULL) || setresgid(gid, gid, gid)) {
+		snprintf(err, errlen, "group %u: %s", (unsigned int)gid,
+			 strerror(errno));
+		return -1;
+	}
+	/* the bounding set first: that needs CAP_SETPCAP, lost below */
+	if (caps_get(&s) || ((s.permitted & CAP_BIT(CAP_SETPCAP)) &&
+			     bounding_drop(keep))) {
+		snprintf(err, errlen, "capabilities: %s", strerror(errno));
+		return -1;
+	}
+	if (prctl(PR_SET_KEEPCAPS, keep ? 1 : 0, 0, 0, 0) ||
+	    setresuid(uid, uid, uid)) {
+		snprintf(err, errlen, "user %u: %s", (unsigned int)uid,
+			 strerror(errno));
+		return -1;
+	}
+	prctl(PR_SET_KEEPCAPS, 0, 0, 0, 0);
+	s.permitted &= keep;
+	s.effective = s.permitted;
+	s.inheritable = 0;
+	if (caps_set(&s) || prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0)) {
+		snprintf(err, errlen, "capabilities: %s", strerror(errno));
+		return -1;
+	}
+	return 0;
 }

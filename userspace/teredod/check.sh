@@ -14,21 +14,35 @@ ok() { n=$((n + 1)); echo "ok $n - teredod: $*"; }
 ko() { n=$((n + 1)); echo "not ok $n - teredod: $*"; fail=1; }
 
 # unit tests (the programs named on the command line, test_teredod by
-# default): "ok DESC" / "not ok DESC" lines, numbered here
+# default): "ok DESC" / "not ok DESC" lines, numbered here, then "# end of
+# the tests" once a program ran to its end (one that stops early, even with
+# status 0, fails). Every test_*.c with a main() must be among them.
 [ $# -gt 0 ] || set -- test_teredod
+for src in test_*.c; do
+	grep -q '^int main(' "$src" || continue	# test_lib.c: shared helpers
+	[[ " $* " == *" ${src%.c} "* ]] ||
+		ko "${src%.c} is not run (add it to TESTS in the Makefile)"
+done
 for prog in "$@"; do
+	if [ ! -x "./$prog" ]; then
+		ko "$prog: no such program"
+		continue
+	fi
 	out=$(./"$prog" 2>&1)
 	st=$?
+	end=0
 	while IFS= read -r line; do
 		case $line in
 		"ok "*)		ok "${line#ok }" ;;
 		"not ok "*)	ko "${line#not ok }" ;;
+		"# end of the tests") end=1 ;;
 		"#"*)		echo "$line" ;;
 		*)		echo "# $line" ;;
 		esac
 	done <<<"$out"
 	[ $st = 0 ] || grep -q '^not ok ' <<<"$out" ||
 		ko "$prog exited with status $st"
+	[ $end = 1 ] || ko "$prog stopped before the end of its tests"
 done
 
 if command -v python3 >/dev/null; then
@@ -75,7 +89,11 @@ usage_error() {	# expected stderr, then the arguments
 	fi
 }
 usage_error 'teredod: unknown option "--bogus"' --bogus
-usage_error 'teredod: option "-c" needs a file name' -c
+usage_error 'teredod: option "-c" needs a value' -c
+usage_error 'teredod: option "-u" needs a value' -u
+run -V
+[ $rc = 0 ] && [ "$out" = "teredod 0.1" ] &&
+	ok "-V: the version" || ko "-V: status $rc, out: $out, err: $err"
 
 # Not a command: the client daemon, with these server names. Errors in the
 # configuration come before anything is done to the system.
@@ -90,18 +108,40 @@ conf_error() {	# expected stderr, then the arguments
 		ko "$*: status $rc, out: $out, err: $err"
 	fi
 }
-conf_error 'teredod: "bogus.invalid": no IPv4 address' -c /dev/null bogus.invalid
 conf_error 'teredod: 10.1.2.3 is not a global unicast IPv4 address' -c /dev/null 10.1.2.3
 conf_error 'teredod: /nonexistent/teredod.conf: No such file or directory' -c /nonexistent/teredod.conf
 tmp=$(mktemp)
 printf 'RelayType client\nServerAdress 198.18.0.1\n' >"$tmp"
-conf_error "teredod: $tmp:2: unknown directive \"ServerAdress\"" -c "$tmp"
+conf_error "teredod: $tmp:2: unknown directive \"ServerAdress\": ignored" -c "$tmp"
+conf_error "teredod: $tmp: ServerAddress: missing" -c "$tmp"
 printf 'ServerAddress 198.18.0.1\nBindPort 70000\n' >"$tmp"
 conf_error "teredod: $tmp:2: BindPort" -c "$tmp"
 printf 'RelayType relay\n' >"$tmp"
 conf_error "teredod: $tmp:1: RelayType" -c "$tmp"
 printf '\n' >"$tmp"
 conf_error "teredod: $tmp: ServerAddress" -c "$tmp"
+
+# checkconf, as miredo-checkconf: 0 when every line is used, 1 when one is
+# wrong or ignored (the daemon would warn and go on); names not looked up
+printf 'RelayType client\nServerAddress teredo.example.invalid\nBindPort 0\nSyslogFacility uucp\nInterfaceName teredo\n' >"$tmp"
+run checkconf "$tmp"
+[ $rc = 0 ] && [ -z "$out$err" ] &&
+	ok "checkconf: a Miredo client file (BindPort 0, uucp, a name) -> 0" ||
+	ko "checkconf: status $rc, out: $out, err: $err"
+printf 'ServerAddress 198.18.0.1\nFoo bar\nBindPort 3545 3546\n' >"$tmp"
+run checkconf -c "$tmp"
+[ $rc = 1 ] && grep -qF "$tmp:2: unknown directive \"Foo\": ignored" <<<"$err" &&
+	grep -qF "$tmp:3: BindPort: \"3546\" after the value: ignored" <<<"$err" &&
+	grep -qF "$tmp: 2 lines ignored" <<<"$err" &&
+	ok "checkconf: ignored lines named, status 1" ||
+	ko "checkconf ignored lines: status $rc, out: $out, err: $err"
+printf 'ServerBindAddress 198.18.0.1\nInterfaceMTU 1400\n' >"$tmp"
+run checkconf --server "$tmp"
+[ $rc = 0 ] && ok "checkconf --server: a server file -> 0" ||
+	ko "checkconf --server: status $rc, out: $out, err: $err"
+run checkconf /nonexistent/miredo.conf
+[ $rc = 1 ] && grep -qF "/nonexistent/miredo.conf: No such file" <<<"$err" &&
+	ok "checkconf: a missing file -> 1" || ko "checkconf missing: status $rc, err: $err"
 rm -f "$tmp"
 usage_error 'teredod: show: unknown option "-x"' show -x
 usage_error 'teredod: show: unexpected argument "b"' show a b

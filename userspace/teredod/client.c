@@ -1,17 +1,20 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * The client daemon: qualification (RFC 4380 section 5.2.1, RFC 5991),
- * maintenance of the NAT mapping (section 5.2.7), NAT typing with the
- * secondary server address, failover between servers, re-qualification as
- * soon as the host's IPv4 addresses or routes change. The data path is the
- * kernel's; netdev.c talks to it.
+ * The client daemon: qualification (RFC 4380 section 5.2.1, without the
+ * cone bit: RFC 5991), maintenance of the NAT mapping (section 5.2.7), NAT
+ * typing with the secondary server address, failover between servers,
+ * re-qualification as soon as the host's IPv4 addresses or routes change,
+ * server names looked up again on failover and every RESOLVE_PERIOD. The
+ * data path is the kernel's; the helper (priv.c) talks to it.
  *
  * Every solicitation is a probe (struct probe) with its nonce and
  * deadline; answers come back as control notifications and are matched by
- * nonce. One poll() loop, no threads.
+ * nonce. One poll() loop, no threads; names are looked up by a child
+ * process, so that a slow DNS does not stall the maintenance.
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <ifaddrs.h>
 #include <poll.h>
 #include <signal.h>
@@ -20,8 +23,8 @@
 #include <time.h>
 #include <unistd.h>
 #include <arpa/inet.h>
-#include <linux/capability.h>
 #include <sys/random.h>
+#include <sys/wait.h>
 
 #include "caps.h"
 #include "client.h"
@@ -35,6 +38,10 @@
 #define REFRESH_MS	30000	/* section 5.2.7 */
 #define ROUND_PAUSE	10000	/* ms between failed qualification rounds */
 #define WATCH_DELAY	100	/* ms to let a burst of changes settle */
+#define RESOLVE_PERIOD	600000	/* ms: server names looked up again */
+#define RESOLVE_RETRY	1000	/* ms, doubled after each failure... */
+#define RESOLVE_RETRY_MAX 64000	/* ... up to this */
+#define REFUSED_BURST	10	/* refusals logged at once, then one a s */
 
 static volatile sig_atomic_t got_term, got_hup;
 
@@ -44,14 +51,6 @@ static void on_signal(int sig)
 		got_hup = 1;
 	else
 		got_term = 1;
-}
-
-int64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
 static uint32_t random_u32(void)
@@ -74,6 +73,7 @@ static const char *ip_str(uint32_t ip, char *buf)
 	return inet_ntop(AF_INET, &ip, buf, INET_ADDRSTRLEN);
 }
 
+/* 0.0.0.0 while the name is not resolved */
 static uint32_t server_ip(const struct client *c, size_t i)
 {
 	return c->conf.servers[i].primary.s_addr;
@@ -84,7 +84,6 @@ static const char *kind_name(enum probe_kind k)
 	static const char *const names[] = {
 		[PROBE_QUALIFY] = "qualification",
 		[PROBE_REFRESH] = "refresh",
-		[PROBE_CONE] = "cone test",
 		[PROBE_SECONDARY] = "secondary address test",
 	};
 
@@ -93,13 +92,13 @@ static const char *kind_name(enum probe_kind k)
 
 /* Send a solicitation; its answer is expected within @timeout ms. */
 static struct probe *probe_send(struct client *c, enum probe_kind kind,
-				size_t server, uint32_t dst, bool cone,
-				int64_t timeout)
+				size_t server, uint32_t dst, int64_t timeout)
 {
-	uint8_t rs[TEREDO_RS_LEN];
 	struct probe *p = NULL;
-	size_t i, len;
+	size_t i;
 
+	if (!dst)
+		return NULL;
 	for (i = 0; i < CLIENT_MAX_PROBES && !p; i++)
 		if (!c->probes[i].used)
 			p = &c->probes[i];
@@ -107,14 +106,12 @@ static struct probe *probe_send(struct client *c, enum probe_kind kind,
 		return NULL;
 	if (getrandom(p->nonce, sizeof(p->nonce), 0) != sizeof(p->nonce))
 		return NULL;
-	len = teredo_rs_build(rs, p->nonce, cone);
 	/* not sent (the device is down...): it times out like a lost one */
-	client_send(c, dst, rs, len);
+	client_solicit(c, dst, p->nonce);
 	p->used = true;
 	p->kind = kind;
 	p->server = server;
 	p->dst = dst;
-	p->cone = cone;
 	p->sent = now_ms();
 	p->deadline = p->sent + timeout;
 	return p;
@@ -139,19 +136,27 @@ static bool probes_pending(const struct client *c, enum probe_kind kind)
 	return false;
 }
 
+static void resolve_start(struct client *c);
+
 /* A qualification round: a solicitation to every server at once; the
  * first to answer (the fastest) is the one we use.
  */
 static void round_start(struct client *c)
 {
 	int64_t timeout = c->fast ? RS_FAST_TIMEOUT : RS_TIMEOUT;
+	bool sent = false;
 	size_t i;
 
 	c->round_at = 0;
 	c->tries++;
 	for (i = 0; i < c->conf.nservers; i++)
-		probe_send(c, PROBE_QUALIFY, i, server_ip(c, i), false,
-			   timeout);
+		sent |= probe_send(c, PROBE_QUALIFY, i, server_ip(c, i),
+				   timeout) != NULL;
+	if (!sent) {
+		/* no server resolved yet: the resolver calls again */
+		c->tries = 0;
+		c->round_at = now_ms() + ROUND_PAUSE;
+	}
 }
 
 static void refresh_send(struct client *c)
@@ -160,14 +165,21 @@ static void refresh_send(struct client *c)
 
 	c->tries++;
 	probe_send(c, PROBE_REFRESH, c->server, server_ip(c, c->server),
-		   false, timeout);
+		   timeout);
 }
 
-static void remember_old(struct client *c)
+static void update(struct client *c, bool up, const struct in6_addr *old,
+		   enum hook_state hook)
 {
-	c->old_addr = c->addr;
-	c->old_mtu = c->mtu ? c->mtu : 1280;
-	c->have_old = true;
+	struct client_update u = { .up = up, .hook = hook };
+
+	if (up) {
+		u.addr = c->addr;
+		u.mtu = c->mtu;
+	}
+	if (old)
+		u.old = *old;
+	client_update(c, &u);
 }
 
 /* Not qualified any more: the kernel stops sending, the address goes. */
@@ -175,7 +187,6 @@ static void go_down(struct client *c, const char *why)
 {
 	char buf[INET6_ADDRSTRLEN];
 
-	probes_drop(c, PROBE_CONE);
 	probes_drop(c, PROBE_SECONDARY);
 	if (!c->up)
 		return;
@@ -183,8 +194,7 @@ static void go_down(struct client *c, const char *why)
 		   inet_ntop(AF_INET6, &c->addr, buf, sizeof(buf)), why);
 	c->up = false;
 	client_set_state(c, NULL, TEREDO_NAT_UNKNOWN);
-	client_apply(c, &c->addr);
-	client_hook(c, "down");
+	update(c, false, &c->addr, HOOK_DOWN);
 }
 
 /* Is @ip one of this host's IPv4 addresses (no NAT at all)? */
@@ -211,22 +221,27 @@ static void nat_set(struct client *c, enum teredo_nat nat)
 		client_set_state(c, &c->addr, nat);
 }
 
-/* After a new mapping: what kind of NAT is this? First the cone test
- * (RFC 4380 5.2.1: the server answers from its other address), then, if
- * that answer did not pass, the secondary address: another mapping there
- * means a symmetric NAT.
+/*
+ * After a new mapping: what kind of NAT is this? No cone test: RFC 5991
+ * retired the cone bit of RFC 4380 5.2.1 (a solicitation from the cone
+ * link-local asks the server to answer from its other address, which
+ * opens the NAT to unsolicited packets and says what it is to anyone
+ * who listens). Only the secondary-address test of 5.2.1: the same
+ * mapping seen from the server's other address is a restricted (or
+ * cone) NAT, another one a symmetric NAT. The solicitation goes to the
+ * server's secondary address alone, which the kernel then accepts
+ * answers from for 30 s, as from any server we solicit.
  */
 static void nat_test_start(struct client *c)
 {
-	probes_drop(c, PROBE_CONE);
 	probes_drop(c, PROBE_SECONDARY);
 	c->nat = TEREDO_NAT_UNKNOWN;
 	if (ip_is_local(c->mapped_ip)) {
 		nat_set(c, TEREDO_NAT_NONE);
 		return;
 	}
-	probe_send(c, PROBE_CONE, c->server, server_ip(c, c->server), true,
-		   RS_TIMEOUT);
+	probe_send(c, PROBE_SECONDARY, c->server,
+		   c->conf.servers[c->server].secondary.s_addr, RS_TIMEOUT);
 }
 
 /* A valid answer to a qualification or refresh: up, maybe a new address. */
@@ -238,7 +253,7 @@ static void qualified(struct client *c, const struct probe *p,
 		.port = ra->mapped_port,
 	};
 	unsigned int mtu = c->conf.mtu ? c->conf.mtu :
-			   ra->mtu ? ra->mtu : 1280;
+			   ra->mtu ? ra->mtu : TEREDO_MIN_MTU;
 	char buf[INET6_ADDRSTRLEN], ipbuf[INET_ADDRSTRLEN];
 	struct in6_addr old = c->addr;
 	bool was_up = c->up;
@@ -250,18 +265,25 @@ static void qualified(struct client *c, const struct probe *p,
 	c->round_at = 0;
 	c->last_ra = now_ms();
 	c->refresh_at = c->last_ra + refresh_interval();
-	if (c->up && p->server == c->server && ra->mapped_ip == c->mapped_ip &&
+	if (c->up && p->server == c->server && ra->server == c->prev_server &&
+	    ra->mapped_ip == c->mapped_ip &&
 	    ra->mapped_port == c->mapped_port && mtu == c->mtu) {
 		log_debug("mapping refreshed, %u ms", (unsigned int)
 			  (c->last_ra - p->sent));
 		return;
 	}
-	/* RFC 5991: 12 random bits, kept while the mapping holds */
-	if (!(c->adopted && p->server == c->server &&
-	      ra->mapped_ip == c->mapped_ip &&
-	      ra->mapped_port == c->mapped_port))
+	/*
+	 * RFC 5991: 12 random bits, kept while the server and the mapping
+	 * hold: a new MTU, a device that went down and up, a restart (the
+	 * last address is kept in a file) keep the address.
+	 */
+	if (!(c->have_prev && ra->server == c->prev_server &&
+	      ra->mapped_ip == c->prev_ip && ra->mapped_port == c->prev_port))
 		c->random_bits = (uint16_t)random_u32();
-	c->adopted = false;
+	c->have_prev = true;
+	c->prev_server = ra->server;
+	c->prev_ip = ra->mapped_ip;
+	c->prev_port = ra->mapped_port;
 	parts.flags = teredo_flags_random(c->random_bits);
 	c->server = p->server;
 	c->mapped_ip = ra->mapped_ip;
@@ -269,7 +291,7 @@ static void qualified(struct client *c, const struct probe *p,
 	c->mtu = mtu;
 	teredo_addr_build(&c->addr, &parts);
 	if (was_up && !memcmp(&old, &c->addr, sizeof(old))) {
-		client_apply(c, NULL);	/* only the MTU changed */
+		update(c, true, NULL, HOOK_NONE);	/* only the MTU */
 		return;
 	}
 	log_notice("new Teredo address %s (server %s, %u ms; mapping %s:%u)",
@@ -279,9 +301,7 @@ static void qualified(struct client *c, const struct probe *p,
 		   ip_str(ra->mapped_ip, ipbuf), ntohs(ra->mapped_port));
 	c->up = true;
 	client_set_state(c, &c->addr, TEREDO_NAT_UNKNOWN);
-	client_apply(c, was_up ? &old : NULL);
-	client_hook(c, "up");
-	remember_old(c);
+	update(c, true, was_up ? &old : NULL, HOOK_UP);
 	nat_test_start(c);
 }
 
@@ -289,13 +309,39 @@ static void nat_answer(struct client *c, const struct probe *p,
 		       const struct teredo_ra *ra)
 {
 	probes_drop(c, p->kind);
-	if (p->kind == PROBE_CONE) {
-		nat_set(c, TEREDO_NAT_CONE);
-		return;
-	}
 	nat_set(c, ra->mapped_ip == c->mapped_ip &&
 		ra->mapped_port == c->mapped_port ?
 		TEREDO_NAT_RESTRICTED : TEREDO_NAT_SYMMETRIC);
+}
+
+/*
+ * An answer we take no use of: logged, REFUSED_BURST at once then one a
+ * second at most, with the count of those not logged (a flood of forged
+ * answers from a server we solicited must not flood the log).
+ */
+static void refused(struct client *c, uint32_t src, uint16_t port,
+		    const char *why)
+{
+	int64_t now = now_ms(), credit = (now - c->refused_at) / 1000;
+	char ipbuf[INET_ADDRSTRLEN], more[64] = "";
+	unsigned long n = c->refused;
+
+	/* c->refused: the refusals not logged, past REFUSED_BURST */
+	if (c->refused_at && credit < 1 && n >= REFUSED_BURST) {
+		c->refused++;
+		return;
+	}
+	if (credit >= 1 || !c->refused_at) {
+		if (n > REFUSED_BURST)
+			snprintf(more, sizeof(more),
+				 " (and %lu more not logged)",
+				 n - REFUSED_BURST);
+		c->refused = 0;
+		c->refused_at = now;
+	}
+	c->refused++;
+	log_warn("ignored a router advertisement from %s:%u: %s%s",
+		 ip_str(src, ipbuf), ntohs(port), why, more);
 }
 
 /* A control packet from a server: the answer to one of our probes? */
@@ -326,7 +372,7 @@ static void control_in(struct client *c, uint32_t src, uint16_t port,
 			why = "prefix of another server";
 			break;
 		}
-		if (ra.cone != p.cone) {
+		if (ra.cone) {
 			why = "wrong destination";
 			break;
 		}
@@ -338,8 +384,7 @@ static void control_in(struct client *c, uint32_t src, uint16_t port,
 			nat_answer(c, &p, &ra);
 		return;
 	}
-	log_warn("ignored a router advertisement from %s:%u: %s",
-		 ip_str(src, ipbuf), ntohs(port), why);
+	refused(c, src, port, why);
 }
 
 static void probe_expired(struct client *c, struct probe *p)
@@ -349,12 +394,6 @@ static void probe_expired(struct client *c, struct probe *p)
 
 	p->used = false;
 	switch (p->kind) {
-	case PROBE_CONE:
-		/* no answer from the other address: not a cone NAT */
-		probe_send(c, PROBE_SECONDARY, c->server,
-			   c->conf.servers[c->server].secondary.s_addr,
-			   false, RS_TIMEOUT);
-		break;
 	case PROBE_SECONDARY:
 		log_info("no answer from the secondary server address %s",
 			 ip_str(p->dst, ipbuf));
@@ -369,7 +408,11 @@ static void probe_expired(struct client *c, struct probe *p)
 			 c->conf.servers[c->server].name);
 		c->tries = 0;
 		go_down(c, "lost the server");
-		round_start(c);		/* another server, maybe */
+		/* failover: the names again (a server that moved), and a
+		 * round over every server meanwhile
+		 */
+		c->resolve_at = now_ms();
+		round_start(c);
 		break;
 	case PROBE_QUALIFY:
 		if (probes_pending(c, PROBE_QUALIFY))
@@ -384,6 +427,7 @@ static void probe_expired(struct client *c, struct probe *p)
 		c->fast = false;
 		go_down(c, "no server answers");
 		c->round_at = now_ms() + ROUND_PAUSE;
+		c->resolve_at = now_ms();
 		break;
 	}
 }
@@ -421,6 +465,131 @@ static void refresh_due(struct client *c)
 	refresh_send(c);
 }
 
+/* ---- server names ---------------------------------------------------- */
+
+/* One answer of the resolver: index, status, addresses. */
+struct resolved {
+	uint32_t i;
+	int32_t rc;
+	struct in_addr primary, secondary;
+};
+
+static bool has_names(const struct client *c)
+{
+	struct in_addr a;
+	size_t i;
+
+	for (i = 0; i < c->conf.nservers; i++)
+		if (inet_pton(AF_INET, c->conf.servers[i].name, &a) != 1 ||
+		    c->conf.servers[i].name2[0])
+			return true;
+	return false;
+}
+
+/* Look every server name up in a child process; answers on a pipe. */
+static void resolve_start(struct client *c)
+{
+	struct resolved r;
+	char err[TEREDOD_ERRLEN];
+	int fd[2];
+	pid_t pid;
+	size_t i;
+
+	c->resolve_at = 0;
+	if (c->resolver || !has_names(c))
+		return;
+	if (pipe2(fd, O_CLOEXEC)) {
+		c->resolve_at = now_ms() + RESOLVE_RETRY_MAX;
+		return;
+	}
+	pid = fork();
+	if (pid < 0) {
+		close(fd[0]);
+		close(fd[1]);
+		c->resolve_at = now_ms() + RESOLVE_RETRY_MAX;
+		return;
+	}
+	if (!pid) {
+		close(fd[0]);
+		for (i = 0; i < c->conf.nservers; i++) {
+			struct conf_server s = c->conf.servers[i];
+
+			memset(&r, 0, sizeof(r));
+			r.i = i;
+			r.rc = conf_resolve_server(&s, err, sizeof(err));
+			if (r.rc)
+				log_warn("server %s", err);
+			r.primary = s.primary;
+			r.secondary = s.secondary;
+			if (write(fd[1], &r, sizeof(r)) != sizeof(r))
+				break;
+		}
+		_exit(0);
+	}
+	close(fd[1]);
+	c->resolver = pid;
+	c->resolver_fd = fd[0];
+}
+
+/* The answers: servers that moved are followed. */
+static void resolve_done(struct client *c)
+{
+	char a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN];
+	struct conf_server *s;
+	struct resolved r;
+	bool failed = false, any = false, moved = false;
+	int status;
+
+	while (read(c->resolver_fd, &r, sizeof(r)) == sizeof(r)) {
+		if (r.i >= c->conf.nservers)
+			continue;
+		s = &c->conf.servers[r.i];
+		if (r.rc) {
+			failed = true;
+			continue;
+		}
+		if (s->primary.s_addr != r.primary.s_addr) {
+			if (s->primary.s_addr)
+				log_notice("server %s moved from %s to %s",
+					   s->name, ip_str(s->primary.s_addr, a),
+					   ip_str(r.primary.s_addr, b));
+			else
+				log_notice("server %s resolved: %s", s->name,
+					   ip_str(r.primary.s_addr, a));
+			moved |= c->up && r.i == c->server;
+			any = true;
+		}
+		s->primary = r.primary;
+		s->secondary = r.secondary;
+	}
+	close(c->resolver_fd);
+	c->resolver_fd = -1;
+	while (waitpid(c->resolver, &status, 0) < 0 && errno == EINTR)
+		;
+	c->resolver = 0;
+	if (failed) {
+		c->resolve_backoff = c->resolve_backoff ?
+				     c->resolve_backoff * 2 : RESOLVE_RETRY;
+		if (c->resolve_backoff > RESOLVE_RETRY_MAX)
+			c->resolve_backoff = RESOLVE_RETRY_MAX;
+		log_info("server names: next lookup in %lld s",
+			 (long long)(c->resolve_backoff + 999) / 1000);
+		c->resolve_at = now_ms() + c->resolve_backoff;
+	} else {
+		c->resolve_backoff = 0;
+		c->resolve_at = now_ms() + RESOLVE_PERIOD;
+	}
+	if (moved) {
+		/* our server is elsewhere: qualify there */
+		c->tries = 0;
+		probes_drop(c, PROBE_REFRESH);
+		refresh_send(c);
+	} else if (any && !c->up && !probes_pending(c, PROBE_QUALIFY)) {
+		c->tries = 0;
+		round_start(c);
+	}
+}
+
 static int64_t next_deadline(const struct client *c)
 {
 	int64_t t = INT64_MAX;
@@ -436,6 +605,8 @@ static int64_t next_deadline(const struct client *c)
 		t = c->round_at;
 	if (c->watch_at && c->watch_at < t)
 		t = c->watch_at;
+	if (c->resolve_at && !c->resolver && c->resolve_at < t)
+		t = c->resolve_at;
 	return t;
 }
 
@@ -456,9 +627,11 @@ static void timers_run(struct client *c)
 	if (c->up && c->refresh_at && c->refresh_at <= now &&
 	    !probes_pending(c, PROBE_REFRESH))
 		refresh_due(c);
+	if (c->resolve_at && c->resolve_at <= now && !c->resolver)
+		resolve_start(c);
 }
 
-static void control_drain(struct client *c)
+void client_control_drain(struct client *c)
 {
 	uint8_t buf[TEREDO_CONTROL_MAX];
 	uint16_t port;
@@ -478,14 +651,20 @@ static void control_drain(struct client *c)
 static int client_conf(struct client *c, struct teredod_conf *cf)
 {
 	char err[TEREDOD_ERRLEN];
-	int i;
+	int i, rc;
 
 	conf_defaults(cf, CONF_CLIENT);
-	for (i = 0; i < c->nservers_arg; i++)
-		if (conf_add_server(cf, c->servers_arg[i], err, sizeof(err))) {
+	conf_set_warn(log_warn_str);
+	for (i = 0; i < c->nservers_arg; i++) {
+		rc = conf_add_server(cf, c->servers_arg[i], err, sizeof(err));
+		if (rc < 0) {
 			log_err("%s", err);
 			return -1;
 		}
+		if (rc)
+			log_warn("%s%s", err,
+				 rc == 1 ? " (looked up again later)" : "");
+	}
 	if (conf_load(cf, c->conf_path, c->nservers_arg > 0, err,
 		      sizeof(err))) {
 		log_err("%s", err);
@@ -504,9 +683,11 @@ static void reload(struct client *c)
 		return;		/* keep the running configuration */
 	if (strcmp(cf.ifname, c->conf.ifname) ||
 	    cf.bind_port != c->conf.bind_port ||
-	    cf.bind_addr.s_addr != c->conf.bind_addr.s_addr)
-		log_warn("InterfaceName, BindAddress and BindPort take effect at restart");
+	    cf.bind_addr.s_addr != c->conf.bind_addr.s_addr ||
+	    strcmp(cf.hook, c->conf.hook))
+		log_warn("InterfaceName, BindAddress, BindPort and HookScript take effect at restart");
 	snprintf(cf.ifname, sizeof(cf.ifname), "%s", c->conf.ifname);
+	memcpy(cf.hook, c->conf.hook, sizeof(cf.hook));
 	/* same server, same index; else qualify again */
 	for (i = 0; i < cf.nservers; i++)
 		if (c->up && cf.servers[i].primary.s_addr ==
@@ -515,6 +696,7 @@ static void reload(struct client *c)
 	c->conf = cf;
 	memset(c->probes, 0, sizeof(c->probes));
 	c->tries = 0;
+	c->resolve_at = now_ms();
 	if (c->up && i < cf.nservers) {
 		c->server = i;
 		refresh_send(c);
@@ -524,8 +706,21 @@ static void reload(struct client *c)
 	}
 }
 
-/* A qualified state left by an earlier teredod: keep its address if the
- * server still gives the same mapping.
+/* What the last address tells: its server, mapping and random bits. */
+static void remember(struct client *c, const struct in6_addr *a)
+{
+	struct teredo_addr_parts parts;
+
+	teredo_addr_split(a, &parts);
+	c->have_prev = true;
+	c->prev_server = parts.server;
+	c->prev_ip = parts.ip;
+	c->prev_port = parts.port;
+	c->random_bits = parts.flags;
+}
+
+/* A qualified state left by an earlier teredod (kill -9): keep its
+ * address if the server still gives the same mapping.
  */
 static void adopt(struct client *c)
 {
@@ -546,33 +741,20 @@ static void adopt(struct client *c)
 	log_notice("resuming with Teredo address %s",
 		   inet_ntop(AF_INET6, &a, buf, sizeof(buf)));
 	c->up = true;
-	c->adopted = true;
 	c->server = i;
 	c->addr = a;
 	c->mapped_ip = parts.ip;
 	c->mapped_port = parts.port;
-	c->random_bits = parts.flags;
 	c->mtu = 0;
-	strcpy(c->old_state, "up");
-	remember_old(c);
-}
-
-static int write_pidfile(const char *path)
-{
-	FILE *f = fopen(path, "w");
-
-	if (!f || fprintf(f, "%d\n", (int)getpid()) < 0 || fclose(f)) {
-		log_err("%s: %s", path, strerror(errno));
-		return -1;
-	}
-	return 0;
+	remember(c, &a);
 }
 
 static int client_loop(struct client *c)
 {
-	struct pollfd pfd[2] = {
+	struct pollfd pfd[3] = {
 		{ .fd = mnl_socket_get_fd(c->ev.nl), .events = POLLIN },
 		{ .fd = rtnl_watch_fd(&c->watch), .events = POLLIN },
+		{ .fd = -1, .events = POLLIN },
 	};
 	sigset_t empty;
 
@@ -586,7 +768,8 @@ static int client_loop(struct client *c)
 			ts.tv_sec = t / 1000;
 			ts.tv_nsec = (t % 1000) * 1000000;
 		}
-		n = ppoll(pfd, 2, d == INT64_MAX ? NULL : &ts, &empty);
+		pfd[2].fd = c->resolver ? c->resolver_fd : -1;
+		n = ppoll(pfd, 3, d == INT64_MAX ? NULL : &ts, &empty);
 		if (n < 0 && errno != EINTR) {
 			log_err("poll: %s", strerror(errno));
 			return 1;
@@ -596,10 +779,12 @@ static int client_loop(struct client *c)
 			reload(c);
 		}
 		if (n > 0 && pfd[0].revents)
-			control_drain(c);
+			client_control_drain(c);
 		if (n > 0 && pfd[1].revents &&
 		    rtnl_watch_read(&c->watch, c->ifindex) > 0 && !c->watch_at)
 			c->watch_at = now_ms() + WATCH_DELAY;
+		if (n > 0 && pfd[2].revents && c->resolver)
+			resolve_done(c);
 		timers_run(c);
 	}
 	return 0;
@@ -607,9 +792,30 @@ static int client_loop(struct client *c)
 
 void client_usage(FILE *f)
 {
-	fputs("  teredod [-c FILE] [-f] [-p FILE] [-v] [SERVER...]\n"
+	fputs("  teredod [-c FILE] [-f] [-p FILE] [-u USER] [-v] [SERVER...]\n"
 	      "                                  the Teredo client daemon\n",
 	      f);
+}
+
+/* As root: the PID file (a second teredod of the device is refused) and
+ * the file of the last address.
+ */
+static int client_files(struct client *c, const struct opts *opts)
+{
+	char path[PIDFILE_PATHLEN], err[TEREDOD_ERRLEN];
+	struct in6_addr a;
+
+	if (pidfile_open(&c->pf, opts->pidfile ? opts->pidfile :
+			 run_path(path, sizeof(path), c->conf.ifname, ".pid"),
+			 err, sizeof(err))) {
+		log_err("%s: %s", c->conf.ifname, err);
+		return -1;
+	}
+	run_path(c->addr_path, sizeof(c->addr_path), c->conf.ifname,
+		 ".addr");
+	if (kdev_load_addr(c->addr_path, &a))
+		remember(c, &a);
+	return 0;
 }
 
 int cmd_client(int argc, char **argv, const struct opts *opts)
@@ -617,13 +823,20 @@ int cmd_client(int argc, char **argv, const struct opts *opts)
 	static struct client cl;
 	struct client *c = &cl;
 	struct sigaction sa = { .sa_handler = on_signal };
+	char err[TEREDOD_ERRLEN];
 	sigset_t block;
-	int rc;
+	int rc = 1;
 
 	c->conf_path = opts->conf ? opts->conf : TEREDOD_CONF_CLIENT;
 	c->servers_arg = argv;
 	c->nservers_arg = argc;
+	c->pf.fd = -1;
+	c->resolver_fd = -1;
 	log_open(true, LOG_DAEMON, opts->verbose);
+	if (opts->chroot) {
+		log_err("-t: for the server only (the client looks server names up)");
+		return 2;
+	}
 	if (client_conf(c, &c->conf))
 		return 1;
 	log_open(true, c->conf.facility, opts->verbose);
@@ -631,46 +844,60 @@ int cmd_client(int argc, char **argv, const struct opts *opts)
 	sigemptyset(&block);
 	sigaddset(&block, SIGTERM);
 	sigaddset(&block, SIGINT);
+	sigaddset(&block, SIGQUIT);
 	sigaddset(&block, SIGHUP);
 	sigprocmask(SIG_BLOCK, &block, NULL);
 	sigaction(SIGTERM, &sa, NULL);
 	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGQUIT, &sa, NULL);
 	sigaction(SIGHUP, &sa, NULL);
 	signal(SIGPIPE, SIG_IGN);
 
-	if (client_dev_open(c)) {
-		client_dev_close(c);
+	if (client_files(c, opts))
 		return 1;
-	}
-	if (caps_keep(1ULL << CAP_NET_ADMIN))
-		log_warn("cannot drop capabilities: %s", strerror(errno));
+	if (client_dev_open(c))
+		goto out;
 	if (!opts->foreground) {
 		if (daemon(0, 0)) {
 			log_err("daemon: %s", strerror(errno));
-			return 1;
+			goto out;
 		}
 		log_open(false, c->conf.facility, opts->verbose);
+		if (pidfile_update(&c->pf, err, sizeof(err)))
+			log_warn("%s", err);
 	}
-	if (opts->pidfile && write_pidfile(opts->pidfile))
-		return 1;
+	/* the helper keeps root and CAP_NET_ADMIN; we keep nothing */
+	if (priv_start(c))
+		goto out;
+	if (privs_drop(opts->user, NULL, 0, err, sizeof(err))) {
+		log_err("%s", err);
+		priv_stop(c);
+		goto out;
+	}
 
 	adopt(c);
 	if (c->up) {
-		client_apply(c, NULL);
-		client_hook(c, "up");
+		/* the hook ran for this address: only the helper learns it */
+		update(c, true, NULL, HOOK_RESUMED);
 		refresh_send(c);
 	} else {
 		client_set_state(c, NULL, TEREDO_NAT_UNKNOWN);
 		round_start(c);
 	}
+	resolve_start(c);
 	rc = client_loop(c);
 
 	log_notice("exiting");
 	go_down(c, "exiting");
-	client_hook(c, "destroy");
+	update(c, false, NULL, HOOK_DESTROY);
+	priv_stop(c);
+out:
 	client_dev_close(c);
-	if (opts->pidfile)
-		unlink(opts->pidfile);
+	/* still root: no helper removed it */
+	if (!geteuid())
+		pidfile_remove(&c->pf);
+	else if (c->pf.fd >= 0)
+		close(c->pf.fd);
 	log_close();
 	return rc;
 }

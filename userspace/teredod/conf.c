@@ -2,12 +2,17 @@
 /*
  * teredod's configuration file, compatible with Miredo's miredo.conf (the
  * client directives) and miredo-server.conf. One "Directive value" a line,
- * directive names case-insensitive, '#' starts a comment. Every problem is
- * an error naming the file, the line and the directive: a file teredod
- * does not fully understand is not half applied.
+ * directive names case-insensitive, '#' starts a comment. A value teredod
+ * cannot use is an error naming the file, the line and the directive: a
+ * file teredod does not understand is not half applied. What Miredo 1.2.6
+ * ignores with a warning (an unknown directive, one of the other mode, a
+ * directive given twice: the first counts, words after the value, a line
+ * without a value) teredod ignores with a warning too, so that every file
+ * Miredo accepts is accepted.
  */
 #define _GNU_SOURCE
 #include <errno.h>
+#include <fcntl.h>
 #include <netdb.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -17,16 +22,16 @@
 #include <syslog.h>
 #include <arpa/inet.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 #include "conf.h"
+#include "proto.h"
 #include "util.h"
 
 #define KIND_CLIENT	(1U << CONF_CLIENT)
 #define KIND_SERVER	(1U << CONF_SERVER)
 #define KIND_BOTH	(KIND_CLIENT | KIND_SERVER)
 #define CONF_MAXSIZE	(1 << 20)
-#define MTU_MIN		1280
-#define MTU_MAX		65535
 
 struct parser;
 struct directive;
@@ -61,12 +66,14 @@ struct directive {
 
 struct parser {
 	struct teredod_conf *c;
+	bool check_only;		/* checkconf: no name resolved */
 	const char *path;
 	unsigned int line;
 	unsigned int first[D_COUNT];	/* line of a directive's first use */
 	unsigned int last_server;	/* line of the last ServerAddress */
 	unsigned int secondary;		/* line of its ServerAddress2 */
 	bool servers_given;		/* ignore the file's servers */
+	char relay[16];			/* RelayType of a relay, or "" */
 	char *err;
 	size_t errlen;
 };
@@ -101,6 +108,49 @@ static int fail(char *err, size_t errlen, const char *fmt, ...)
 	return -1;
 }
 
+static void (*warn_fn)(const char *msg);
+
+void conf_set_warn(void (*fn)(const char *msg))
+{
+	warn_fn = fn;
+}
+
+void conf_warn_stderr(const char *msg)
+{
+	fprintf(stderr, "teredod: %s\n", msg);
+}
+
+static void where(struct parser *p, const struct directive *d, char *pfx,
+		  size_t size)
+{
+	if (p->line)
+		snprintf(pfx, size, "%s:%u: %s%s", p->path, p->line,
+			 d ? d->name : "", d ? ": " : "");
+	else
+		snprintf(pfx, size, "%s: %s%s", p->path, d ? d->name : "",
+			 d ? ": " : "");
+}
+
+/* "PATH:LINE: DIRECTIVE: message" to the warning callback; counted. */
+static void warn(struct parser *p, const struct directive *d,
+		 const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+static void warn(struct parser *p, const struct directive *d,
+		 const char *fmt, ...)
+{
+	char pfx[PATH_MAX + 64], msg[TEREDOD_ERRLEN + PATH_MAX];
+	va_list ap;
+
+	p->c->warnings++;
+	if (!warn_fn)
+		return;
+	where(p, d, pfx, sizeof(pfx));
+	va_start(ap, fmt);
+	verr(msg, sizeof(msg), pfx, fmt, ap);
+	va_end(ap);
+	warn_fn(msg);
+}
+
 /* Always -1: @err = "PATH:LINE: DIRECTIVE: message" (no directive: NULL). */
 static int bad(struct parser *p, const struct directive *d,
 	       const char *fmt, ...) __attribute__((format(printf, 3, 4)));
@@ -111,12 +161,7 @@ static int bad(struct parser *p, const struct directive *d,
 	char pfx[PATH_MAX + 64];
 	va_list ap;
 
-	if (p->line)
-		snprintf(pfx, sizeof(pfx), "%s:%u: %s%s", p->path, p->line,
-			 d ? d->name : "", d ? ": " : "");
-	else
-		snprintf(pfx, sizeof(pfx), "%s: %s%s", p->path,
-			 d ? d->name : "", d ? ": " : "");
+	where(p, d, pfx, sizeof(pfx));
 	va_start(ap, fmt);
 	verr(p->err, p->errlen, pfx, fmt, ap);
 	va_end(ap);
@@ -154,6 +199,17 @@ static struct in_addr addr_next(struct in_addr a)
 	return a;
 }
 
+/* @name as a dotted quad: 1, or 0 if it is a host name to look up */
+static int ipv4_literal(const char *name, struct in_addr *a)
+{
+	return inet_pton(AF_INET, name, a) == 1;
+}
+
+/*
+ * The first IPv4 address of @name, global unicast: 0, -1 when the lookup
+ * failed (or gave a non-global address: a name can be fixed in the DNS),
+ * -2 when @name is an address that is not global (a configuration error).
+ */
 static int resolve_global(const char *name, struct in_addr *a,
 			  char *err, size_t errlen)
 {
@@ -165,6 +221,13 @@ static int resolve_global(const char *name, struct in_addr *a,
 	struct addrinfo *res;
 	int rc;
 
+	if (ipv4_literal(name, a)) {
+		if (ipv4_is_global(a->s_addr))
+			return 0;
+		fail(err, errlen, "%s is not a global unicast IPv4 address",
+		     name);
+		return -2;
+	}
 	rc = getaddrinfo(name, NULL, &hints, &res);
 	if (rc)
 		return fail(err, errlen, "\"%s\": no IPv4 address: %s", name,
@@ -175,12 +238,26 @@ static int resolve_global(const char *name, struct in_addr *a,
 	if (ipv4_is_global(a->s_addr))
 		return 0;
 	inet_ntop(AF_INET, a, buf, sizeof(buf));
-	if (!strcmp(buf, name))
-		return fail(err, errlen,
-			    "%s is not a global unicast IPv4 address", buf);
+	a->s_addr = 0;
 	return fail(err, errlen,
 		    "\"%s\" (%s) is not a global unicast IPv4 address",
 		    name, buf);
+}
+
+int conf_resolve_server(struct conf_server *s, char *err, size_t errlen)
+{
+	struct in_addr a, b;
+	int rc;
+
+	rc = resolve_global(s->name, &a, err, errlen);
+	if (rc)
+		return rc;
+	b = addr_next(a);
+	if (s->name2[0] && resolve_global(s->name2, &b, err, errlen))
+		b = addr_next(a);	/* as if it were not given */
+	s->primary = a;
+	s->secondary = b;
+	return 0;
 }
 
 int conf_add_server(struct teredod_conf *c, const char *name,
@@ -189,25 +266,41 @@ int conf_add_server(struct teredod_conf *c, const char *name,
 	struct conf_server *s;
 	struct in_addr a;
 	size_t i;
+	int rc = 0;
 
-	if (c->nservers >= TEREDOD_MAX_SERVERS)
-		return fail(err, errlen, "\"%s\": more than %d Teredo servers",
-			    name, TEREDOD_MAX_SERVERS);
 	if (!*name || strlen(name) >= sizeof(s->name))
 		return fail(err, errlen, "\"%.64s\": not a valid host name",
 			    name);
-	if (resolve_global(name, &a, err, errlen))
-		return -1;
 	for (i = 0; i < c->nservers; i++)
-		if (c->servers[i].primary.s_addr == a.s_addr)
-			return fail(err, errlen,
-				    "\"%s\": the same server as \"%s\"",
-				    name, c->servers[i].name);
+		if (!strcasecmp(c->servers[i].name, name)) {
+			fail(err, errlen, "\"%s\": given twice, ignored",
+			     name);
+			return 2;
+		}
+	if (c->nservers >= TEREDOD_MAX_SERVERS)
+		return fail(err, errlen, "\"%s\": more than %d Teredo servers",
+			    name, TEREDOD_MAX_SERVERS);
+	a.s_addr = 0;
+	if (!c->no_resolve || ipv4_literal(name, &a)) {
+		rc = resolve_global(name, &a, err, errlen);
+		if (rc == -2)
+			return -1;
+	}
+	for (i = 0; !rc && a.s_addr && i < c->nservers; i++)
+		if (c->servers[i].primary.s_addr == a.s_addr) {
+			fail(err, errlen,
+			     "\"%s\": the same server as \"%s\", ignored",
+			     name, c->servers[i].name);
+			return 2;
+		}
 	s = &c->servers[c->nservers++];
+	memset(s, 0, sizeof(*s));
 	snprintf(s->name, sizeof(s->name), "%s", name);
-	s->primary = a;
-	s->secondary = addr_next(a);
-	return 0;
+	if (!rc && a.s_addr) {
+		s->primary = a;
+		s->secondary = addr_next(a);
+	}
+	return rc ? 1 : 0;
 }
 
 void conf_defaults(struct teredod_conf *c, enum conf_kind kind)
@@ -257,21 +350,31 @@ static int set_relay_type(struct parser *p, const struct directive *d,
 {
 	if (!strcasecmp(v, "client") || !strcasecmp(v, "autoclient"))
 		return 0;
+	/* a relay: said once the whole file is read (check_relay()) */
 	if (!strcasecmp(v, "relay") || !strcasecmp(v, "cone") ||
-	    !strcasecmp(v, "restricted"))
-		return bad(p, d, "%s: teredod is a Teredo client; a relay is a kernel device: ip link add NAME type teredo mode relay",
-			   v);
-	return bad(p, d, "\"%s\": expected client or autoclient", v);
+	    !strcasecmp(v, "restricted")) {
+		snprintf(p->relay, sizeof(p->relay), "%s", v);
+		return 0;
+	}
+	return bad(p, d, "\"%s\": expected client or autoclient (or relay)",
+		   v);
 }
 
 static int set_server(struct parser *p, const struct directive *d,
 		      const char *v)
 {
 	char msg[TEREDOD_ERRLEN];
+	int rc = 0;
 
-	if (!p->servers_given && conf_add_server(p->c, v, msg, sizeof(msg)))
+	if (!p->servers_given)
+		rc = conf_add_server(p->c, v, msg, sizeof(msg));
+	if (rc < 0)
 		return bad(p, d, "%s", msg);
-	p->last_server = p->line;
+	if (rc == 1)
+		warn(p, d, "%s (looked up again later)", msg);
+	else if (rc == 2)
+		warn(p, d, "%s", msg);
+	p->last_server = rc == 2 ? 0 : p->line;
 	p->secondary = 0;
 	return 0;
 }
@@ -282,18 +385,34 @@ static int set_server2(struct parser *p, const struct directive *d,
 	struct conf_server *s;
 	char msg[TEREDOD_ERRLEN];
 	struct in_addr a;
+	int rc;
 
-	if (!p->last_server)
-		return bad(p, d, "no ServerAddress before it");
-	if (p->secondary)
-		return bad(p, d, "given twice (line %u) for the ServerAddress of line %u",
-			   p->secondary, p->last_server);
+	if (!p->last_server) {
+		warn(p, d, "no ServerAddress before it: ignored");
+		return 0;
+	}
+	if (p->secondary) {
+		warn(p, d, "given twice (line %u) for the ServerAddress of line %u: ignored",
+		     p->secondary, p->last_server);
+		return 0;
+	}
+	if (strlen(v) >= sizeof(s->name2))
+		return bad(p, d, "\"%.64s\": not a valid host name", v);
 	p->secondary = p->line;
 	if (p->servers_given)
 		return 0;
-	if (resolve_global(v, &a, msg, sizeof(msg)))
-		return bad(p, d, "%s", msg);
 	s = &p->c->servers[p->c->nservers - 1];
+	snprintf(s->name2, sizeof(s->name2), "%s", v);
+	if (!s->primary.s_addr || (p->c->no_resolve && !ipv4_literal(v, &a)))
+		return 0;	/* looked up with the server */
+	rc = resolve_global(v, &a, msg, sizeof(msg));
+	if (rc == -2)
+		return bad(p, d, "%s", msg);
+	if (rc) {
+		warn(p, d, "%s: the secondary address is ServerAddress + 1 until it resolves",
+		     msg);
+		return 0;
+	}
 	if (a.s_addr == s->primary.s_addr)
 		return bad(p, d, "\"%s\": the same address as ServerAddress",
 			   v);
@@ -324,11 +443,26 @@ static int set_ifname(struct parser *p, const struct directive *d,
 static int set_bind_addr(struct parser *p, const struct directive *d,
 			 const char *v)
 {
+	struct addrinfo hints = {
+		.ai_family = AF_INET,
+		.ai_socktype = SOCK_DGRAM,
+	}, *res;
 	struct in_addr a;
 	uint32_t h;
+	int rc;
 
-	if (parse_ipv4(p, d, v, &a))
-		return -1;
+	/* a host name too, as Miredo (looked up once, at start) */
+	if (!ipv4_literal(v, &a)) {
+		if (p->c->no_resolve)
+			return 0;
+		rc = getaddrinfo(v, NULL, &hints, &res);
+		if (rc)
+			return bad(p, d, "\"%s\": no IPv4 address: %s", v,
+				   rc == EAI_SYSTEM ? strerror(errno) :
+				   gai_strerror(rc));
+		a = ((struct sockaddr_in *)res->ai_addr)->sin_addr;
+		freeaddrinfo(res);
+	}
 	h = ntohl(a.s_addr);
 	if ((h & 0xf0000000) == 0xe0000000 || h == 0xffffffff)
 		return bad(p, d, "%s is not a unicast address", v);
@@ -340,9 +474,14 @@ static int set_bind_port(struct parser *p, const struct directive *d,
 			 const char *v)
 {
 	unsigned long n;
+	char *end;
 
-	if (parse_uint(v, 1, 65535, &n))
-		return bad(p, d, "\"%s\": expected a UDP port, 1 to 65535", v);
+	/* as Miredo: C notation (0x..., 0...), 0 for a random port */
+	errno = 0;
+	n = strtoul(v, &end, 0);
+	if (*v < '0' || *v > '9' || errno || *end || n > 65535)
+		return bad(p, d, "\"%s\": expected a UDP port, 0 (any) to 65535",
+			   v);
 	p->c->bind_port = n;
 	return 0;
 }
@@ -352,10 +491,18 @@ static int set_mtu(struct parser *p, const struct directive *d,
 {
 	unsigned long n;
 
-	if (parse_uint(v, MTU_MIN, MTU_MAX, &n))
-		return bad(p, d, "\"%s\": expected an MTU, %d to %d", v,
-			   MTU_MIN, MTU_MAX);
-	p->c->mtu = n;
+	if (!parse_uint(v, 0, ULONG_MAX, &n) && teredo_mtu_valid(n)) {
+		p->c->mtu = n;
+		return 0;
+	}
+	/* Miredo's client never reads it: a warning there */
+	if (p->c->kind == CONF_CLIENT) {
+		warn(p, d, "\"%s\": not an MTU from %d to %d, ignored", v,
+		     TEREDO_MIN_MTU, TEREDO_MAX_MTU);
+		return 0;
+	}
+	return bad(p, d, "\"%s\": expected an MTU, %d to %d", v,
+		   TEREDO_MIN_MTU, TEREDO_MAX_MTU);
 	return 0;
 }
 
@@ -376,13 +523,17 @@ static int set_facility(struct parser *p, const struct directive *d,
 	static const struct {
 		const char *name;
 		int facility;
-	} t[] = {
-		{ "daemon", LOG_DAEMON }, { "kern", LOG_KERN },
-		{ "user", LOG_USER }, { "local0", LOG_LOCAL0 },
-		{ "local1", LOG_LOCAL1 }, { "local2", LOG_LOCAL2 },
-		{ "local3", LOG_LOCAL3 }, { "local4", LOG_LOCAL4 },
-		{ "local5", LOG_LOCAL5 }, { "local6", LOG_LOCAL6 },
-		{ "local7", LOG_LOCAL7 },
+	} t[] = {	/* Miredo's names */
+		{ "auth", LOG_AUTH }, { "authpriv", LOG_AUTHPRIV },
+		{ "cron", LOG_CRON }, { "daemon", LOG_DAEMON },
+		{ "ftp", LOG_FTP }, { "kern", LOG_KERN },
+		{ "local0", LOG_LOCAL0 }, { "local1", LOG_LOCAL1 },
+		{ "local2", LOG_LOCAL2 }, { "local3", LOG_LOCAL3 },
+		{ "local4", LOG_LOCAL4 }, { "local5", LOG_LOCAL5 },
+		{ "local6", LOG_LOCAL6 }, { "local7", LOG_LOCAL7 },
+		{ "lpr", LOG_LPR }, { "mail", LOG_MAIL },
+		{ "news", LOG_NEWS }, { "syslog", LOG_SYSLOG },
+		{ "user", LOG_USER }, { "uucp", LOG_UUCP },
 	};
 	size_t i;
 
@@ -392,7 +543,7 @@ static int set_facility(struct parser *p, const struct directive *d,
 			return 0;
 		}
 	}
-	return bad(p, d, "\"%s\": expected daemon, local0 to local7, kern or user",
+	return bad(p, d, "\"%s\": not a syslog facility (daemon, local0 to local7, user, auth, authpriv, cron, ftp, kern, lpr, mail, news, syslog, uucp)",
 		   v);
 }
 
@@ -414,12 +565,15 @@ static int set_discovery(struct parser *p, const struct directive *d,
 		"enabled", "yes", "on", "true", "1", NULL
 	};
 
+	/* Miredo 1.2.6 does not know it, 1.3 does: never an error */
 	if (word_in(v, off))
 		return 0;
 	if (word_in(v, on))
-		return bad(p, d, "%s: local client discovery is not supported",
-			   v);
-	return bad(p, d, "\"%s\": expected disabled", v);
+		warn(p, d, "%s: local client discovery is not supported, ignored",
+		     v);
+	else
+		warn(p, d, "\"%s\": expected disabled, ignored", v);
+	return 0;
 }
 
 static int set_server_bind(struct parser *p, const struct directive *d,
@@ -520,17 +674,23 @@ static int apply(struct parser *p, const struct directive *d,
 	char value[PATH_MAX];
 	size_t i = d - directives;
 
-	if (!(d->kinds & (1U << p->c->kind)))
-		return bad(p, d, "a %s directive, not valid in a %s configuration",
-			   d->kinds & KIND_SERVER ? "server" : "client",
-			   p->c->kind == CONF_SERVER ? "server" : "client");
-	if (p->first[i] && !d->repeat)
-		return bad(p, d, "given twice (first on line %u)",
-			   p->first[i]);
+	if (!(d->kinds & (1U << p->c->kind))) {
+		warn(p, d, "a %s directive, not used in a %s configuration: ignored",
+		     d->kinds & KIND_SERVER ? "server" : "client",
+		     p->c->kind == CONF_SERVER ? "server" : "client");
+		return 0;
+	}
+	if (p->first[i] && !d->repeat) {
+		warn(p, d, "given twice (first on line %u): ignored",
+		     p->first[i]);
+		return 0;
+	}
+	if (vlen >= sizeof(value)) {
+		warn(p, d, "value too long: ignored");
+		return 0;
+	}
 	if (!p->first[i])
 		p->first[i] = p->line;
-	if (vlen >= sizeof(value))
-		return bad(p, d, "value too long");
 	memcpy(value, v, vlen);
 	value[vlen] = '\0';
 	return d->set(p, d, value);
@@ -550,16 +710,20 @@ static int parse_line(struct parser *p, const char *s, const char *end)
 	if (!name)
 		return 0;
 	d = find_directive(name, nlen);
-	if (!d)
-		return bad(p, NULL, "unknown directive \"%.*s\"",
-			   (int)(nlen > 64 ? 64 : nlen), name);
+	if (!d) {
+		warn(p, NULL, "unknown directive \"%.*s\": ignored",
+		     (int)(nlen > 64 ? 64 : nlen), name);
+		return 0;
+	}
 	value = next_word(&s, end, &vlen);
-	if (!value)
-		return bad(p, d, "missing value");
+	if (!value) {
+		warn(p, d, "missing value: line ignored");
+		return 0;
+	}
 	extra = next_word(&s, end, &xlen);
 	if (extra)
-		return bad(p, d, "unexpected \"%.*s\" after the value",
-			   (int)(xlen > 64 ? 64 : xlen), extra);
+		warn(p, d, "\"%.*s\" after the value: ignored",
+		     (int)(xlen > 64 ? 64 : xlen), extra);
 	return apply(p, d, value, vlen);
 }
 
@@ -586,10 +750,30 @@ static int check_server(struct parser *p)
 	return 0;
 }
 
+/* RelayType relay: what to run instead, in one line */
+static int check_relay(struct parser *p)
+{
+	char local[INET_ADDRSTRLEN + 8] = "", port[16] = "";
+
+	p->line = p->first[D_RELAY_TYPE];
+	if (p->c->bind_addr.s_addr) {
+		memcpy(local, " local ", 7);
+		inet_ntop(AF_INET, &p->c->bind_addr, local + 7,
+			  sizeof(local) - 7);
+	}
+	if (p->c->bind_port)
+		snprintf(port, sizeof(port), " port %u", p->c->bind_port);
+	return bad(p, &directives[D_RELAY_TYPE],
+		   "%s: teredod is a Teredo client; a relay is a kernel device: ip link add %s type teredo mode relay%s%s",
+		   p->relay, p->c->ifname, local, port);
+}
+
 static int check(struct parser *p, bool servers_given)
 {
 	if (p->c->kind == CONF_SERVER)
 		return check_server(p);
+	if (p->relay[0])
+		return check_relay(p);
 	p->line = 0;
 	if (!p->c->nservers && !servers_given)
 		return bad(p, &directives[D_SERVER],
@@ -620,23 +804,37 @@ int conf_parse(struct teredod_conf *c, const char *path, const char *text,
 	return 0;
 }
 
-static char *read_file(const char *path, char *err, size_t errlen)
+/* The file, NUL-terminated: at most CONF_MAXSIZE bytes, no NUL in them.
+ * The buffer grows with what is read (a file is a few hundred bytes).
+ */
+static char *read_file(int dirfd, const char *name, const char *path,
+		       char *err, size_t errlen)
 {
-	FILE *f = fopen(path, "re");
-	char *text;
-	size_t n;
+	int fd = openat(dirfd, name, O_RDONLY | O_CLOEXEC);
+	FILE *f = fd < 0 ? NULL : fdopen(fd, "r");
+	size_t n = 0, size = 4096;
+	char *text = NULL, *p;
 
 	if (!f) {
+		if (fd >= 0)
+			close(fd);
 		fail(err, errlen, "%s: %s", path, strerror(errno));
 		return NULL;
 	}
-	text = malloc(CONF_MAXSIZE + 1);
-	if (!text) {
-		fclose(f);
-		fail(err, errlen, "%s: %s", path, strerror(ENOMEM));
-		return NULL;
+	for (;;) {
+		p = realloc(text, size + 1);
+		if (!p) {
+			fclose(f);
+			free(text);
+			fail(err, errlen, "%s: %s", path, strerror(ENOMEM));
+			return NULL;
+		}
+		text = p;
+		n += fread(text + n, 1, size - n, f);
+		if (n < size || size > CONF_MAXSIZE)
+			break;
+		size *= 2;
 	}
-	n = fread(text, 1, CONF_MAXSIZE + 1, f);
 	if (ferror(f) || n > CONF_MAXSIZE || memchr(text, '\0', n)) {
 		fail(err, errlen, "%s: %s", path, ferror(f) ?
 		     strerror(errno) : "not a configuration file");
@@ -652,7 +850,15 @@ static char *read_file(const char *path, char *err, size_t errlen)
 int conf_load(struct teredod_conf *c, const char *path, bool servers_given,
 	      char *err, size_t errlen)
 {
-	char *text = read_file(path, err, errlen);
+	return conf_load_at(c, AT_FDCWD, path, path, servers_given, err,
+			    errlen);
+}
+
+int conf_load_at(struct teredod_conf *c, int dirfd, const char *name,
+		 const char *path, bool servers_given, char *err,
+		 size_t errlen)
+{
+	char *text = read_file(dirfd, name, path, err, errlen);
 	int rc;
 
 	if (!text)

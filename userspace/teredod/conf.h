@@ -27,8 +27,9 @@ enum conf_kind {
 
 /* A Teredo server: its primary and secondary IPv4 addresses. */
 struct conf_server {
-	char name[256];			/* as written, for messages */
-	struct in_addr primary;
+	char name[256];			/* as written: looked up again */
+	char name2[256];		/* ServerAddress2 as written, or "" */
+	struct in_addr primary;		/* 0.0.0.0: not resolved (yet) */
 	struct in_addr secondary;	/* ServerAddress2, or primary + 1 */
 };
 
@@ -50,6 +51,11 @@ struct teredod_conf {
 
 	/* both */
 	int facility;			/* SyslogFacility, LOG_DAEMON default */
+
+	bool no_resolve;		/* set before parsing: names are only
+					 * checked, not looked up (checkconf)
+					 */
+	unsigned int warnings;		/* lines or values ignored */
 };
 
 /*
@@ -70,10 +76,36 @@ int conf_parse(struct teredod_conf *c, const char *path, const char *text,
 	       bool servers_given, char *err, size_t errlen);
 int conf_load(struct teredod_conf *c, const char *path, bool servers_given,
 	      char *err, size_t errlen);
+/* The same, for the file @name in the directory @dirfd (after a chroot). */
+int conf_load_at(struct teredod_conf *c, int dirfd, const char *name,
+		 const char *path, bool servers_given, char *err,
+		 size_t errlen);
 
-/* Add a server given by name (command line or ServerAddress): 0 or -1. */
+/*
+ * What Miredo ignores with a warning, teredod does too (an unknown
+ * directive, one given twice, words after the value...): each warning,
+ * "PATH:LINE: DIRECTIVE: message", goes to @fn (none by default) and is
+ * counted in c->warnings.
+ */
+void conf_set_warn(void (*fn)(const char *msg));
+void conf_warn_stderr(const char *msg);	/* "teredod: msg" on stderr */
+
+/*
+ * Add a server given by name (command line or ServerAddress): 0; 1 when
+ * it was added but not resolved (a lookup failed: resolve it later; the
+ * reason in @err); 2 when it was ignored (given twice, the reason in
+ * @err); -1 on error (a literal address that is not global).
+ */
 int conf_add_server(struct teredod_conf *c, const char *name,
 		    char *err, size_t errlen);
+
+/*
+ * Look the server's names up again: 0 (primary and secondary set), -1
+ * when the lookup failed, -2 when the name is an address that is not
+ * global (the reason in @err). A ServerAddress2 that does not resolve
+ * leaves primary + 1.
+ */
+int conf_resolve_server(struct conf_server *s, char *err, size_t errlen);
 
 /* RFC 4380 section 5.2.4 "global unicast" IPv4 (network order). */
 bool ipv4_is_global(uint32_t addr);

@@ -21,9 +21,11 @@
 #include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
+#include <arpa/inet.h>
 
 #include "hook.h"
 #include "log.h"
+#include "util.h"
 
 #ifndef CLOSE_RANGE_CLOEXEC
 #define CLOSE_RANGE_CLOEXEC	(1U << 2)
@@ -83,6 +85,42 @@ static int env_build(struct env_buf *b, const struct hook_env *e)
 	       env_add_uint(b, "OLD_MTU", e->old_mtu) ? -1 : 0;
 }
 
+void hook_env_next(struct hook_old *old, struct hook_env *env,
+		   const char *state, const char *iface, unsigned int ifindex,
+		   const struct in6_addr *addr, unsigned int mtu,
+		   char bufs[4][46])
+{
+	static const struct in6_addr ll = { { {
+		0xfe, 0x80, 0, 0, 0, 0, 0, 0,
+		0, 0, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff,
+	} } };
+	bool up = !strcmp(state, "up");
+
+	memset(env, 0, sizeof(*env));
+	env->state = state;
+	snprintf(bufs[3], 46, "%s", old->state[0] ? old->state : "down");
+	env->old_state = bufs[3];
+	env->iface = iface;
+	env->ifindex = ifindex;
+	inet_ntop(AF_INET6, &ll, bufs[2], 46);
+	if (up) {
+		env->address = inet_ntop(AF_INET6, addr, bufs[0], 46);
+		env->lladdress = bufs[2];
+		env->mtu = mtu ? mtu : 1280;
+	}
+	if (old->have) {
+		env->old_address = inet_ntop(AF_INET6, &old->addr, bufs[1], 46);
+		env->old_lladdress = bufs[2];
+		env->old_mtu = old->mtu;
+	}
+	snprintf(old->state, sizeof(old->state), "%s", state);
+	old->have = up;
+	if (up) {
+		old->addr = *addr;
+		old->mtu = env->mtu;
+	}
+}
+
 /* in the child: async-signal-safe calls only */
 static void close_fds(int maxfd, int keep)
 {
@@ -138,14 +176,6 @@ child(const char *path, char *const envp[], int errfd, int maxfd)
 	_exit(127);
 }
 
-static long long now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
-}
-
 static int pidfd_of(pid_t pid)
 {
 #ifdef SYS_pidfd_open
@@ -181,30 +211,33 @@ static pid_t waitpid_eintr(pid_t pid, int *status, int flags)
 	return r;
 }
 
-/* 0: reaped; 1: timed out, killed and reaped; -1: waitpid failed */
-static int wait_child(pid_t pid, unsigned int timeout_s, int *status)
+/* Kill a hook that outlived its time, its process group with it. */
+static void kill_hook(pid_t pid)
 {
-	long long deadline = now_ms() + timeout_s * 1000LL, left;
-	int pidfd = timeout_s ? pidfd_of(pid) : -1;
+	kill(-pid, SIGKILL);
+	kill(pid, SIGKILL);
+}
+
+/* 0: reaped; 1: timed out, killed and reaped; -1: waitpid failed */
+static int wait_child(pid_t pid, int pidfd, long long deadline, int *status)
+{
 	bool killed = false;
+	long long left;
 	pid_t r;
 
 	for (;;) {
-		r = waitpid_eintr(pid, status, timeout_s ? WNOHANG : 0);
+		r = waitpid_eintr(pid, status, deadline ? WNOHANG : 0);
 		if (r)
 			break;
 		left = deadline - now_ms();
 		if (left <= 0) {
-			kill(-pid, SIGKILL);
-			kill(pid, SIGKILL);
+			kill_hook(pid);
 			killed = true;
 			r = waitpid_eintr(pid, status, 0);
 			break;
 		}
 		pause_ms(pidfd, left);
 	}
-	if (pidfd >= 0)
-		close(pidfd);
 	if (r < 0)
 		return -1;
 	return killed && WIFSIGNALED(*status);
@@ -251,17 +284,22 @@ static int max_fd(void)
 	return n < 0 || n > HOOK_MAXFD ? HOOK_MAXFD : (int)n;
 }
 
-int hook_run(const char *path, const struct hook_env *env,
-	     unsigned int timeout_s)
+int hook_start(struct hook_proc *h, const char *path,
+	       const struct hook_env *env, unsigned int timeout_s)
 {
-	int pfd[2], status = 0, rc, e, maxfd = max_fd();
+	int pfd[2], e, maxfd = max_fd();
 	struct env_buf envb;
 	struct stat st;
 	pid_t pid;
 
+	memset(h, 0, sizeof(*h));
+	h->pid = -1;
+	h->pidfd = -1;
 	if (!path || !*path ||
 	    (stat(path, &st) && (errno == ENOENT || errno == ENOTDIR)))
-		return 0;
+		return 1;
+	snprintf(h->path, sizeof(h->path), "%s", path);
+	h->timeout_s = timeout_s;
 	if (env_build(&envb, env)) {
 		log_err("hook %s: a variable is too long", path);
 		return -1;
@@ -279,11 +317,60 @@ int hook_run(const char *path, const struct hook_env *env,
 		log_err("hook %s: fork: %m", path);
 		return -1;
 	}
+	h->pid = pid;
+	h->deadline = timeout_s ? now_ms() + timeout_s * 1000LL : 0;
+	h->pidfd = timeout_s ? pidfd_of(pid) : -1;
+	/* the child is gone from exec (close-on-exec) in no time */
 	e = exec_error(pfd[0]);
-	rc = wait_child(pid, timeout_s, &status);
 	if (e) {
+		int status;
+
+		waitpid_eintr(pid, &status, 0);
+		hook_close(h);
 		log_err("hook %s: %s", path, strerror(e));
 		return -1;
 	}
+	return 0;
+}
+
+int hook_poll(struct hook_proc *h)
+{
+	int status = 0, rc = 0;
+	pid_t r;
+
+	if (h->pid < 0)
+		return -1;
+	r = waitpid_eintr(h->pid, &status, WNOHANG);
+	if (!r && h->deadline && now_ms() >= h->deadline) {
+		kill_hook(h->pid);
+		r = waitpid_eintr(h->pid, &status, 0);
+		rc = r > 0 && WIFSIGNALED(status);
+	}
+	if (!r)
+		return 1;
+	report(h->path, r < 0 ? -1 : rc, status, h->timeout_s);
+	hook_close(h);
+	return 0;
+}
+
+void hook_close(struct hook_proc *h)
+{
+	if (h->pidfd >= 0)
+		close(h->pidfd);
+	h->pidfd = -1;
+	h->pid = -1;
+}
+
+int hook_run(const char *path, const struct hook_env *env,
+	     unsigned int timeout_s)
+{
+	struct hook_proc h;
+	int status = 0, rc;
+
+	rc = hook_start(&h, path, env, timeout_s);
+	if (rc)
+		return rc > 0 ? 0 : -1;
+	rc = wait_child(h.pid, h.pidfd, h.deadline, &status);
+	hook_close(&h);
 	return report(path, rc, status, timeout_s);
 }

@@ -23,9 +23,22 @@ void log_open(bool to_stderr, int facility, bool verbose)
 	log_state.verbose = verbose;
 	if (to_stderr)
 		return;
-	openlog("teredod", LOG_PID, facility);
+	/* connected now: the socket stays usable after a chroot */
+	openlog("teredod", LOG_PID | LOG_NDELAY, facility);
 	setlogmask(LOG_UPTO(verbose ? LOG_DEBUG : LOG_INFO));
 	log_state.syslog = true;
+}
+
+void log_set_facility(int facility)
+{
+	/* no closelog(): the connection is kept (chroot) */
+	if (log_state.syslog)
+		openlog("teredod", LOG_PID | LOG_NDELAY, facility);
+}
+
+void log_warn_str(const char *msg)
+{
+	log_msg(LOG_WARNING, "%s", msg);
 }
 
 void log_close(void)

@@ -11,6 +11,10 @@
 /* @to_stderr: foreground; @facility: LOG_DAEMON etc.; @verbose: debug */
 void log_open(bool to_stderr, int facility, bool verbose);
 void log_close(void);
+/* SyslogFacility changed (SIGHUP) */
+void log_set_facility(int facility);
+/* a warning, as is (conf_set_warn()'s callback) */
+void log_warn_str(const char *msg);
 void log_msg(int prio, const char *fmt, ...)
 	__attribute__((format(printf, 2, 3)));
 

@@ -13,10 +13,65 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "caps.h"
+#include "conf.h"
+#include "pidfile.h"
 #include "teredod.h"
 #include "util.h"
 
 static int cmd_help(int argc, char **argv, const struct opts *opts);
+
+void checkconf_usage(FILE *f)
+{
+	fputs("  teredod checkconf [-c FILE] [--server] [FILE]\n"
+	      "                                  check a configuration, as miredo-checkconf\n",
+	      f);
+}
+
+/*
+ * As miredo-checkconf: every problem on stderr; exit status 1 if a line
+ * is wrong or ignored (the daemon would run, with warnings), 0 if the
+ * whole file is used. Host names are not looked up (the daemon retries
+ * them; Miredo 1.3's checkconf does not look them up either).
+ */
+int cmd_checkconf(int argc, char **argv, const struct opts *opts)
+{
+	enum conf_kind kind = CONF_CLIENT;
+	const char *path = opts->conf;
+	char err[TEREDOD_ERRLEN];
+	struct teredod_conf c;
+	int i;
+
+	for (i = 1; i < argc; i++) {
+		if (!strcmp(argv[i], "--server")) {
+			kind = CONF_SERVER;
+		} else if (!strcmp(argv[i], "-c") && i + 1 < argc) {
+			path = argv[++i];
+		} else if (argv[i][0] != '-' && !path) {
+			path = argv[i];
+		} else {
+			warnx("checkconf: unexpected argument \"%s\"", argv[i]);
+			checkconf_usage(stderr);
+			return 2;
+		}
+	}
+	if (!path)
+		path = kind == CONF_SERVER ? TEREDOD_CONF_SERVER :
+					     TEREDOD_CONF_CLIENT;
+	conf_defaults(&c, kind);
+	c.no_resolve = true;
+	conf_set_warn(conf_warn_stderr);
+	if (conf_load(&c, path, false, err, sizeof(err))) {
+		warnx("%s", err);
+		return 1;
+	}
+	if (c.warnings) {
+		warnx("%s: %u line%s ignored", path, c.warnings,
+		      c.warnings > 1 ? "s" : "");
+		return 1;
+	}
+	return 0;
+}
 
 static void help_usage(FILE *f)
 {
@@ -26,6 +81,7 @@ static void help_usage(FILE *f)
 static const struct command commands[] = {
 	{ "show", cmd_show, show_usage },
 	{ "server", cmd_server, server_usage },
+	{ "checkconf", cmd_checkconf, checkconf_usage },
 	{ "help", cmd_help, help_usage },
 };
 
@@ -41,8 +97,12 @@ static void usage(FILE *f)
 	fputs("Options:\n"
 	      "  -c FILE      configuration file\n"
 	      "  -f           stay in the foreground, log to stderr\n"
-	      "  -p FILE      write the process id to FILE\n"
+	      "  -p FILE      PID file (default " TEREDOD_RUN_DIR "/DEV.pid)\n"
+	      "  -u USER      run as USER after start-up (default " TEREDOD_USER ",\n"
+	      "               or nobody if there is no such user)\n"
+	      "  -t DIR       chroot to DIR after start-up (server)\n"
 	      "  -v           log debug messages too\n"
+	      "  -V           print the version\n"
 	      "  -j, --json   print JSON (also after the command)\n"
 	      "  -h, --help   print this help\n"
 	      "DEV defaults to " TEREDOD_DEFAULT_DEV ".\n", f);
@@ -81,15 +141,23 @@ int main(int argc, char **argv)
 			opts.foreground = true;
 		} else if (!strcmp(a, "-v")) {
 			opts.verbose = true;
-		} else if (!strcmp(a, "-c") || !strcmp(a, "-p")) {
-			if (i + 1 == argc) {
-				warnx("option \"%s\" needs a file name", a);
+		} else if (!strcmp(a, "-V") || !strcmp(a, "--version")) {
+			puts("teredod " TEREDOD_VERSION);
+			return 0;
+		} else if (!strcmp(a, "-c") || !strcmp(a, "-p") ||
+			   !strcmp(a, "-u") || !strcmp(a, "-t")) {
+			if (i + 1 == argc || !argv[i + 1][0]) {
+				warnx("option \"%s\" needs a value", a);
 				return bad_usage();
 			}
 			if (a[1] == 'c')
 				opts.conf = argv[++i];
-			else
+			else if (a[1] == 'p')
 				opts.pidfile = argv[++i];
+			else if (a[1] == 'u')
+				opts.user = argv[++i];
+			else
+				opts.chroot = argv[++i];
 		} else if (!strcmp(a, "--")) {
 			i++;
 			break;

@@ -8,6 +8,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <string.h>
+#include <unistd.h>
 #include <arpa/inet.h>
 #include <linux/genetlink.h>
 #include <linux/if_addr.h>
@@ -15,6 +16,7 @@
 #include "client.h"
 #include "hook.h"
 #include "log.h"
+#include "nlack.h"
 #include "teredod.h"
 
 static int client_genl_open(struct client *c)
@@ -81,7 +83,7 @@ int client_dev_open(struct client *c)
 		return err;
 	}
 	/* a relay of the same name, say: refuse now, not at every RS */
-	return client_get_state(c, &a, &age);
+	return kdev_get_state(c, &a, &age);
 }
 
 void client_dev_close(struct client *c)
@@ -107,21 +109,43 @@ static int ignore_reply(const struct nlmsghdr *nlh, void *data)
 	return MNL_CB_OK;
 }
 
-int client_send(struct client *c, uint32_t dst, const void *buf, size_t len)
+/* A solicitation from the device's socket; the kernel takes its answers. */
+static int genl_send(struct client *c, uint32_t dst, const uint8_t *rs,
+		     size_t len)
 {
 	struct nlmsghdr *nlh;
 
 	nlh = genl_request(&c->g, TEREDO_CMD_SEND, 0);
 	mnl_attr_put_u32(nlh, TEREDO_A_IFINDEX, c->ifindex);
 	mnl_attr_put_u32(nlh, TEREDO_A_REMOTE_IP, dst);
-	mnl_attr_put_u16(nlh, TEREDO_A_REMOTE_PORT, htons(3544));
-	mnl_attr_put(nlh, TEREDO_A_PAYLOAD, len, buf);
-	return client_genl_err(c, "sending a solicitation",
-			       genl_run(&c->g, nlh, ignore_reply, NULL));
+	mnl_attr_put_u16(nlh, TEREDO_A_REMOTE_PORT, htons(TEREDO_PORT));
+	mnl_attr_put(nlh, TEREDO_A_PAYLOAD, len, rs);
+	return genl_run(&c->g, nlh, ignore_reply, NULL);
 }
 
-int client_set_state(struct client *c, const struct in6_addr *addr,
-		     enum teredo_nat nat)
+int kdev_solicit(struct client *c, uint32_t dst,
+		 const uint8_t nonce[TEREDO_NONCE_LEN])
+{
+	uint8_t rs[TEREDO_RS_LEN];
+	size_t len = teredo_rs_build(rs, nonce, false);
+	int err = genl_send(c, dst, rs, len);
+
+	/*
+	 * A kernel that sends nothing while the device is down, which a
+	 * hook's "down" does (Miredo's: ip link set dev $IFACE down): the
+	 * device comes up again to qualify (its data path stays closed: not
+	 * qualified). Kernels that send while down never get here.
+	 */
+	if (err == -ENETDOWN && !rtnl_link_set(&c->rt, c->ifindex, true, 0)) {
+		log_info("%s was down: brought up to send solicitations",
+			 c->conf.ifname);
+		err = genl_send(c, dst, rs, len);
+	}
+	return client_genl_err(c, "sending a solicitation", err);
+}
+
+int kdev_set_state(struct client *c, const struct in6_addr *addr,
+		   enum teredo_nat nat)
 {
 	struct nlmsghdr *nlh;
 
@@ -141,8 +165,8 @@ static int get_dev_cb(const struct nlmsghdr *nlh, void *data)
 	return teredo_dev_parse(nlh, data) ? MNL_CB_ERROR : MNL_CB_OK;
 }
 
-int client_get_state(struct client *c, struct in6_addr *addr,
-		     int64_t *server_age)
+int kdev_get_state(struct client *c, struct in6_addr *addr,
+		   int64_t *server_age)
 {
 	struct teredo_dev d;
 	struct nlmsghdr *nlh;
@@ -183,7 +207,8 @@ static int control_cb(const struct nlmsghdr *nlh, void *data)
 	const struct nlattr *a;
 	unsigned int have = 0;
 
-	if (gh->cmd != TEREDO_CMD_CONTROL)
+	if (mnl_nlmsg_get_payload_len(nlh) < GENL_HDRLEN ||
+	    gh->cmd != TEREDO_CMD_CONTROL)
 		return MNL_CB_OK;
 	mnl_attr_for_each(a, nlh, GENL_HDRLEN) {
 		unsigned int type = mnl_attr_get_type(a);
@@ -225,7 +250,8 @@ int client_read_control(struct client *c, uint32_t *src, uint16_t *port,
 		return -errno;
 	}
 	/* notifications: sequence 0, port id 0 */
-	if (mnl_cb_run(c->ev.rx, n, 0, 0, control_cb, &ctl) < 0 || !ctl.ours)
+	if (!nl_msgs_ok(c->ev.rx, (size_t)n) ||
+	    mnl_cb_run(c->ev.rx, n, 0, 0, control_cb, &ctl) < 0 || !ctl.ours)
 		return client_read_control(c, src, port, buf, len);
 	*src = ctl.src;
 	*port = ctl.port;
@@ -240,35 +266,47 @@ static int client_lladdr(struct client *c, bool add)
 			  IFA_F_NODAD);
 }
 
+static bool addr_set(const struct in6_addr *a)
+{
+	static const struct in6_addr any;
+
+	return memcmp(a, &any, sizeof(any));
+}
+
 /*
  * Up: the Teredo address /32 (2001::/32 on link), link-local, default
  * route metric 1029 (any other default route wins, like Miredo), MTU; the
  * old address, if another, goes. Down: address and default route go.
  */
-int client_apply(struct client *c, const struct in6_addr *old)
+int kdev_apply(struct client *c, const struct client_update *u)
 {
 	static const struct in6_addr any;
+	unsigned int mtu = u->mtu;
 	int err = 0;
 
-	if (c->up) {
-		if (c->mtu)
-			err = rtnl_link_set(&c->rt, c->ifindex, true, c->mtu);
+	if (mtu > TEREDO_DEV_MAX_MTU)
+		mtu = TEREDO_DEV_MAX_MTU;
+	if (u->up) {
+		err = rtnl_link_set(&c->rt, c->ifindex, true, mtu);
 		if (!err)
-			err = rtnl_addr6(&c->rt, true, c->ifindex, &c->addr, 32,
+			err = rtnl_addr6(&c->rt, true, c->ifindex, &u->addr, 32,
 					 IFA_F_NODAD);
 		if (!err)
 			err = client_lladdr(c, true);
-		if (!err && old && memcmp(old, &c->addr, sizeof(*old)))
-			rtnl_addr6(&c->rt, false, c->ifindex, old, 32, 0);
+		if (!err && addr_set(&u->old) &&
+		    memcmp(&u->old, &u->addr, sizeof(u->old)))
+			rtnl_addr6(&c->rt, false, c->ifindex, &u->old, 32, 0);
 		if (!err) {
 			err = rtnl_route6(&c->rt, true, c->ifindex, &any, 0,
 					  CLIENT_LL_METRIC);
 			if (err == -EEXIST)
 				err = 0;
 		}
+		if (!err)
+			kdev_save_addr(c, &u->addr);
 	} else {
-		if (old)
-			rtnl_addr6(&c->rt, false, c->ifindex, old, 32, 0);
+		if (addr_set(&u->old))
+			rtnl_addr6(&c->rt, false, c->ifindex, &u->old, 32, 0);
 		rtnl_route6(&c->rt, false, c->ifindex, &any, 0,
 			    CLIENT_LL_METRIC);
 	}
@@ -279,30 +317,57 @@ int client_apply(struct client *c, const struct in6_addr *old)
 	return err;
 }
 
-/* Run the hook for a change to @state, with Miredo's variables. */
-void client_hook(struct client *c, const char *state)
-{
-	char addr[INET6_ADDRSTRLEN], old[INET6_ADDRSTRLEN];
-	char ll[INET6_ADDRSTRLEN];
-	struct hook_env env = {
-		.state = state,
-		.old_state = c->old_state[0] ? c->old_state : "down",
-		.iface = c->conf.ifname,
-		.ifindex = (unsigned int)c->ifindex,
-	};
+static const char *const hook_names[] = {
+	[HOOK_UP] = "up", [HOOK_DOWN] = "down", [HOOK_DESTROY] = "destroy",
+	[HOOK_RESUMED] = "up",
+};
 
-	inet_ntop(AF_INET6, &teredo_ll_restricted, ll, sizeof(ll));
-	if (!strcmp(state, "up")) {
-		env.address = inet_ntop(AF_INET6, &c->addr, addr, sizeof(addr));
-		env.lladdress = ll;
-		env.mtu = c->mtu ? c->mtu : 1280;
+void kdev_hook_env(struct client *c, const struct client_update *u,
+		   struct hook_env *env, char bufs[4][46])
+{
+	hook_env_next(&c->hook_old, env, hook_names[u->hook], c->conf.ifname,
+		      (unsigned int)c->ifindex, &u->addr, u->mtu, bufs);
+}
+
+/* The last address, in a file of root's directory: a restart keeps its
+ * random bits if the server and the mapping are the same.
+ */
+void kdev_save_addr(struct client *c, const struct in6_addr *addr)
+{
+	char buf[INET6_ADDRSTRLEN + 1], tmp[sizeof(c->addr_path) + 8];
+	int fd, len;
+
+	if (!c->addr_path[0])
+		return;
+	inet_ntop(AF_INET6, addr, buf, INET6_ADDRSTRLEN);
+	len = (int)strlen(buf);
+	buf[len++] = '\n';
+	snprintf(tmp, sizeof(tmp), "%s.new", c->addr_path);
+	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC,
+		  0644);
+	if (fd < 0)
+		return;
+	if (write(fd, buf, len) != len || close(fd) ||
+	    rename(tmp, c->addr_path)) {
+		log_debug("%s: %s", c->addr_path, strerror(errno));
+		unlink(tmp);
 	}
-	if (c->have_old) {
-		env.old_address = inet_ntop(AF_INET6, &c->old_addr, old,
-					    sizeof(old));
-		env.old_lladdress = ll;
-		env.old_mtu = c->old_mtu;
-	}
-	hook_run(c->conf.hook, &env, 30);
-	snprintf(c->old_state, sizeof(c->old_state), "%s", state);
+}
+
+bool kdev_load_addr(const char *path, struct in6_addr *addr)
+{
+	char buf[INET6_ADDRSTRLEN + 2];
+	ssize_t n;
+	int fd;
+
+	fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return false;
+	buf[n] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+	return inet_pton(AF_INET6, buf, addr) == 1 && teredo_is_teredo(addr);
 }

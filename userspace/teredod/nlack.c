@@ -69,6 +69,24 @@ int nl_ack_status(const struct nlmsghdr *nlh, char *msg, size_t size,
 	return e->error <= 0 ? e->error : -e->error;
 }
 
+bool nl_msgs_ok(const void *buf, size_t len)
+{
+	const struct nlmsghdr *nlh;
+	size_t n;
+
+	while (len >= sizeof(*nlh)) {
+		nlh = buf;
+		if (nlh->nlmsg_len < sizeof(*nlh) || nlh->nlmsg_len > len)
+			return false;
+		n = NLMSG_ALIGN(nlh->nlmsg_len);
+		if (n >= len)
+			break;
+		buf = (const char *)buf + n;
+		len -= n;
+	}
+	return true;
+}
+
 struct nl_ctx {
 	const struct nl_ext *ext;
 	mnl_cb_t cb;
@@ -132,6 +150,8 @@ int nl_run(struct mnl_socket *nl, unsigned int portid, struct nlmsghdr *nlh,
 				continue;
 			return -errno;
 		}
+		if (!nl_msgs_ok(rx, (size_t)n))
+			return -EBADMSG;
 		errno = 0;
 		ret = mnl_cb_run2(rx, n, seq, portid, nl_data, &ctx,
 				  ctl, NLMSG_MIN_TYPE);

@@ -2,6 +2,7 @@
 #ifndef TEREDOD_NLACK_H
 #define TEREDOD_NLACK_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <linux/netlink.h>
 
@@ -14,6 +15,15 @@
  */
 int nl_ack_status(const struct nlmsghdr *nlh, char *msg, size_t size,
 		  int *miss);
+
+/*
+ * Whether the @len bytes at @buf are whole netlink messages, each with a
+ * length within what is left, as the kernel sends them; check a datagram
+ * before mnl_cb_run(). libmnl 1.0.4 checks those lengths as signed ints:
+ * one of 2 GB or more passes, and the callbacks and the walk to the next
+ * message then read far past @buf.
+ */
+bool nl_msgs_ok(const void *buf, size_t len);
 
 struct mnl_socket;
 

@@ -99,10 +99,9 @@ static uint32_t csum_add(uint32_t sum, const uint8_t *p, size_t len)
 	return sum;
 }
 
-/* ICMPv6 checksum (RFC 4443 2.3) of @msg, whose checksum field is zero. */
-static uint16_t icmp6_csum(const struct in6_addr *src,
-			   const struct in6_addr *dst,
-			   const uint8_t *msg, size_t len)
+uint16_t teredo_icmp6_csum(const struct in6_addr *src,
+			   const struct in6_addr *dst, const uint8_t *msg,
+			   size_t len)
 {
 	uint32_t sum;
 
@@ -135,7 +134,7 @@ size_t teredo_rs_build(uint8_t *buf, const uint8_t nonce[TEREDO_NONCE_LEN],
 	memcpy(ip6 + 8, src, 16);
 	memcpy(ip6 + 24, &all_routers, 16);
 	rs[0] = ND_ROUTER_SOLICIT;
-	cs = icmp6_csum(src, &all_routers, rs, ICMP6_RS_LEN);
+	cs = teredo_icmp6_csum(src, &all_routers, rs, ICMP6_RS_LEN);
 	rs[2] = cs >> 8;
 	rs[3] = cs & 0xff;
 	return TEREDO_RS_LEN;
@@ -268,7 +267,7 @@ static int ra_mtu(const uint8_t *opt, size_t optlen, struct teredo_ra *ra,
 	}
 	memcpy(&mtu, opt + 4, 4);
 	mtu = ntohl(mtu);
-	if (mtu < TEREDO_MIN_MTU || mtu > 65535) {
+	if (!teredo_mtu_valid(mtu)) {
 		*why = "bad MTU option";
 		return -1;
 	}

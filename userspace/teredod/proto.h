@@ -11,6 +11,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <netinet/in.h>
+#include <linux/teredo.h>
 
 #define TEREDO_NONCE_LEN	8
 #define TEREDO_RS_LEN		61	/* auth (13) + IPv6 (40) + RS (8) */
@@ -69,7 +70,29 @@ int teredo_ra_parse(const uint8_t *buf, size_t len, uint16_t src_port,
 		    const uint8_t nonce[TEREDO_NONCE_LEN],
 		    struct teredo_ra *ra, const char **why);
 
-/* Link-local address of a server (cone bit, port 3544, its IPv4). */
+/* Link-local address of a server (cone bit, port 3544, its IPv4):
+ * fe80::8000:<~3544>:<~server>, the source of its RAs.
+ */
 void teredo_server_ll(struct in6_addr *a, uint32_t server);
+
+/*
+ * ICMPv6 checksum (RFC 4443 2.3) of @len bytes at @msg from @src to @dst:
+ * the value to store when the checksum field is zero, 0 when @msg carries
+ * a correct one.
+ */
+uint16_t teredo_icmp6_csum(const struct in6_addr *src,
+			   const struct in6_addr *dst, const uint8_t *msg,
+			   size_t len);
+
+/* The MTU a Teredo node may advertise or use (RFC 4380 5.1.1: IPv6's
+ * minimum, up to the largest IPv6 packet), and what a device takes: a
+ * UDP payload over IPv4 (65535 - 28).
+ */
+#define TEREDO_MAX_MTU		65535
+#define TEREDO_DEV_MAX_MTU	65507
+static inline bool teredo_mtu_valid(unsigned long mtu)
+{
+	return mtu >= TEREDO_MIN_MTU && mtu <= TEREDO_MAX_MTU;
+}
 
 #endif /* TEREDOD_PROTO_H */

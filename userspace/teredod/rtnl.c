@@ -126,6 +126,60 @@ int rtnl_link_index(struct rtnl *r, const char *name)
 	return ifindex > 0 ? ifindex : -ENODEV;
 }
 
+struct kind_list {
+	const char *kind;
+	struct rtnl_link *links;
+	size_t n, max;
+};
+
+static int kind_cb(const struct nlmsghdr *nlh, void *data)
+{
+	const struct ifinfomsg *ifi = mnl_nlmsg_get_payload(nlh);
+	const struct nlattr *a, *i, *name = NULL;
+	struct kind_list *l = data;
+	bool match = false;
+
+	if (nlh->nlmsg_type != RTM_NEWLINK ||
+	    mnl_nlmsg_get_payload_len(nlh) < sizeof(*ifi))
+		return MNL_CB_OK;
+	mnl_attr_for_each(a, nlh, sizeof(*ifi)) {
+		if (mnl_attr_get_type(a) == IFLA_IFNAME)
+			name = a;
+		if (mnl_attr_get_type(a) != IFLA_LINKINFO)
+			continue;
+		mnl_attr_for_each_nested(i, a)
+			if (mnl_attr_get_type(i) == IFLA_INFO_KIND &&
+			    !strncmp(mnl_attr_get_payload(i), l->kind,
+				     mnl_attr_get_payload_len(i)) &&
+			    strlen(l->kind) + 1 == mnl_attr_get_payload_len(i))
+				match = true;
+	}
+	if (!match || !name || l->n == l->max)
+		return MNL_CB_OK;
+	l->links[l->n].ifindex = ifi->ifi_index;
+	snprintf(l->links[l->n].name, sizeof(l->links->name), "%.*s",
+		 (int)strnlen(mnl_attr_get_payload(name),
+			      mnl_attr_get_payload_len(name)),
+		 (const char *)mnl_attr_get_payload(name));
+	l->n++;
+	return MNL_CB_OK;
+}
+
+int rtnl_links_of_kind(struct rtnl *r, const char *kind,
+		       struct rtnl_link *links, size_t max)
+{
+	char req[RTNL_REQ_SIZE] __aligned(4);
+	struct kind_list l = { .kind = kind, .links = links, .max = max };
+	struct nlmsghdr *nlh;
+	int err;
+
+	nlh = rtnl_msg(r, req, RTM_GETLINK, NLM_F_DUMP);
+	rtnl_ifi(nlh, 0);
+	mnl_attr_put_u32(nlh, IFLA_EXT_MASK, RTEXT_FILTER_SKIP_STATS);
+	err = rtnl_run(r, nlh, kind_cb, &l);
+	return err ? err : (int)l.n;
+}
+
 int rtnl_link_create_client(struct rtnl *r, const char *name,
 			    uint32_t local, uint16_t port)
 {
@@ -170,16 +224,6 @@ int rtnl_link_set(struct rtnl *r, int ifindex, bool up, unsigned int mtu)
 	return rtnl_run(r, nlh, NULL, NULL);
 }
 
-int rtnl_link_del(struct rtnl *r, int ifindex)
-{
-	char req[RTNL_REQ_SIZE] __aligned(4);
-	struct nlmsghdr *nlh;
-
-	nlh = rtnl_msg(r, req, RTM_DELLINK, 0);
-	rtnl_ifi(nlh, ifindex);
-	return rtnl_run(r, nlh, NULL, NULL);
-}
-
 int rtnl_addr6(struct rtnl *r, bool add, int ifindex,
 	       const struct in6_addr *a, unsigned int plen, uint32_t flags)
 {
@@ -201,79 +245,6 @@ int rtnl_addr6(struct rtnl *r, bool add, int ifindex,
 	if (flags > 0xff)
 		mnl_attr_put_u32(nlh, IFA_FLAGS, flags);
 	return rtnl_run(r, nlh, NULL, NULL);
-}
-
-/* The IPv6 addresses of one device, gathered by a dump. */
-struct addr_list {
-	int ifindex;
-	size_t n, size;
-	struct addr_entry {
-		struct in6_addr a;
-		unsigned int plen;
-	} *e;
-};
-
-static int addr_list_cb(const struct nlmsghdr *nlh, void *data)
-{
-	const struct ifaddrmsg *ifa = mnl_nlmsg_get_payload(nlh);
-	struct addr_list *l = data;
-	const struct nlattr *a;
-	struct addr_entry *e;
-
-	if (nlh->nlmsg_type != RTM_NEWADDR ||
-	    mnl_nlmsg_get_payload_len(nlh) < sizeof(*ifa) ||
-	    ifa->ifa_family != AF_INET6 || (int)ifa->ifa_index != l->ifindex)
-		return MNL_CB_OK;
-	mnl_attr_for_each(a, nlh, sizeof(*ifa)) {
-		if (mnl_attr_get_type(a) != IFA_ADDRESS ||
-		    mnl_attr_get_payload_len(a) != sizeof(struct in6_addr))
-			continue;
-		if (l->n == l->size) {
-			l->size = l->size ? 2 * l->size : 8;
-			e = realloc(l->e, l->size * sizeof(*e));
-			if (!e) {
-				errno = ENOMEM;
-				return MNL_CB_ERROR;
-			}
-			l->e = e;
-		}
-		memcpy(&l->e[l->n].a, mnl_attr_get_payload(a), sizeof(l->e->a));
-		l->e[l->n++].plen = ifa->ifa_prefixlen;
-	}
-	return MNL_CB_OK;
-}
-
-static int rtnl_addr6_dump(struct rtnl *r, struct addr_list *l)
-{
-	char req[RTNL_REQ_SIZE] __aligned(4);
-	struct nlmsghdr *nlh;
-	struct ifaddrmsg *ifa;
-
-	l->n = 0;
-	nlh = rtnl_msg(r, req, RTM_GETADDR, NLM_F_DUMP);
-	ifa = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifa));
-	ifa->ifa_family = AF_INET6;
-	ifa->ifa_index = l->ifindex;	/* a filter for strict-checking kernels */
-	return rtnl_run(r, nlh, addr_list_cb, l);
-}
-
-int rtnl_addr6_flush(struct rtnl *r, int ifindex)
-{
-	struct addr_list l = { .ifindex = ifindex };
-	int err, tries = 0;
-	size_t i;
-
-	/* a dump interrupted by a change is done again */
-	do
-		err = rtnl_addr6_dump(r, &l);
-	while (err == -EINTR && ++tries < 5);
-	for (i = 0; !err && i < l.n; i++) {
-		err = rtnl_addr6(r, false, ifindex, &l.e[i].a, l.e[i].plen, 0);
-		if (err == -EADDRNOTAVAIL)	/* gone meanwhile */
-			err = 0;
-	}
-	free(l.e);
-	return err;
 }
 
 int rtnl_route6(struct rtnl *r, bool add, int ifindex,
@@ -420,7 +391,8 @@ int rtnl_watch_read(struct rtnl *w, int ignore_ifindex)
 		n = mnl_socket_recvfrom(w->nl, rx, sizeof(rx));
 		if (n >= 0) {
 			/* notifications: no sequence number nor port to check */
-			mnl_cb_run(rx, n, 0, 0, watch_cb, &ctx);
+			if (nl_msgs_ok(rx, (size_t)n))
+				mnl_cb_run(rx, n, 0, 0, watch_cb, &ctx);
 			continue;
 		}
 		if (errno == EAGAIN || errno == EWOULDBLOCK)

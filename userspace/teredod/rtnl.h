@@ -9,6 +9,7 @@
 #define TEREDOD_RTNL_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <netinet/in.h>
 #include <libmnl/libmnl.h>
@@ -26,21 +27,28 @@ void rtnl_close(struct rtnl *r);
 /* The ifindex of @name, or -ENODEV. */
 int rtnl_link_index(struct rtnl *r, const char *name);
 
+/* The links of a kind ("teredo") in this namespace: how many (at most
+ * @max), or a negative errno.
+ */
+struct rtnl_link {
+	int ifindex;
+	char name[16];
+};
+int rtnl_links_of_kind(struct rtnl *r, const char *kind,
+		       struct rtnl_link *links, size_t max);
+
 /* ip link add @name type teredo mode client [local @local] [port @port]
  * (network order; 0 = unset). Returns the new ifindex.
  */
 int rtnl_link_create_client(struct rtnl *r, const char *name,
 			    uint32_t local, uint16_t port);
 int rtnl_link_set(struct rtnl *r, int ifindex, bool up, unsigned int mtu);
-int rtnl_link_del(struct rtnl *r, int ifindex);
 
 /* IPv6 addresses: add (replace) or delete @a/@plen on @ifindex; flags are
  * IFA_F_* (IFA_F_NODAD for ours).
  */
 int rtnl_addr6(struct rtnl *r, bool add, int ifindex,
 	       const struct in6_addr *a, unsigned int plen, uint32_t flags);
-/* Delete every IPv6 address of @ifindex. */
-int rtnl_addr6_flush(struct rtnl *r, int ifindex);
 
 /* IPv6 route @dst/@plen dev @ifindex metric @metric (add or delete). */
 int rtnl_route6(struct rtnl *r, bool add, int ifindex,

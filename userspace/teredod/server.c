@@ -1,19 +1,23 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * teredod server [-c FILE] [-f] [--rate PPS] [--burst N]: a Teredo server.
+ * teredod server [-c FILE] [-f] [-p FILE] [-u USER] [-t DIR] [--rate PPS]
+ * [--burst N] [--total PPS]: a Teredo server.
  *
  * One thread, one epoll: UDP 3544 on the primary and the secondary
  * address, read in batches with recvmmsg(); each datagram goes through
  * srv_process() (server_pkt.c) and what it answers is queued per socket
  * and sent with one sendmmsg() per socket and batch. Native IPv6 leaves
- * through a raw IPv6 socket (IPPROTO_RAW, the header as received); it and
- * the UDP sockets are opened first, then every capability is dropped. The
- * control socket (server_ctl.c) answers "teredod show server".
+ * through a raw IPv6 socket (IPPROTO_RAW, the header as received). It,
+ * the UDP sockets, the control socket (server_ctl.c, "teredod show
+ * server") and the PID file are opened as root; then, before any packet
+ * is read, the server chroots (-t), becomes USER (-u) and keeps no
+ * capability. SIGHUP reads the file again, TERM, INT and QUIT stop it.
  */
 #define _GNU_SOURCE
 #include <err.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
@@ -25,6 +29,8 @@
 #include <sys/socket.h>
 
 #include "caps.h"
+#include "pidfile.h"
+#include "proto.h"
 #include "conf.h"
 #include "log.h"
 #include "server.h"
@@ -37,6 +43,7 @@
 #define DEF_RATE	100
 #define DEF_BURST	200
 #define DEF_SLOTS	65536
+#define DEF_TOTAL	10000	/* RAs per second in all */
 
 enum { Q_PRIMARY, Q_SECONDARY, Q_RAW, NQ };
 
@@ -60,14 +67,6 @@ struct io {
 	uint8_t tx[BATCH][SRV_TX_MAX];
 	struct outq q[NQ];
 };
-
-static uint64_t now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
-}
 
 static int udp_socket(uint32_t addr)
 {
@@ -197,13 +196,15 @@ static void rx_batches(struct srv *s, struct io *io, bool secondary)
 
 void server_usage(FILE *f)
 {
-	fputs("  teredod server [-c FILE] [-f] [--rate PPS] [--burst N]\n"
+	fputs("  teredod server [-c FILE] [-f] [-p FILE] [-u USER] [-t DIR] [-v]\n"
+	      "                 [--rate PPS] [--burst N] [--total PPS]\n"
 	      "                                  a Teredo server (miredo-server.conf)\n", f);
 }
 
 static int server_bad_usage(void)
 {
-	fputs("Usage: teredod server [-c FILE] [-f] [-v] [-p PIDFILE] [--rate PPS] [--burst N]\n",
+	fputs("Usage: teredod server [-c FILE] [-f] [-p FILE] [-u USER] [-t DIR] [-v]\n"
+	      "                      [--rate PPS] [--burst N] [--total PPS]\n",
 	      stderr);
 	return 2;
 }
@@ -221,24 +222,44 @@ static bool parse_u32(const char *s, uint32_t max, uint32_t *v)
 	return true;
 }
 
-static int write_pidfile(const char *path)
-{
-	char tmp[4096];
-	FILE *f;
+/* What a server was started with, and what SIGHUP reads again. */
+struct server_run {
+	const char *conf_path;
+	int conf_dir;		/* the file's directory, open across chroot */
+	const char *conf_name;	/* its name in conf_dir */
+	bool fg, verbose;
+	struct teredod_conf conf;
+};
 
-	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
-	f = fopen(tmp, "w");
-	if (!f)
-		return -1;
-	fprintf(f, "%d\n", (int)getpid());
-	if (fclose(f) || rename(tmp, path)) {
-		unlink(tmp);
-		return -1;
+/* SIGHUP: the file again; the MTU and the log facility change at once,
+ * the addresses only at restart (their sockets are bound).
+ */
+static void reload(struct server_run *r, struct srv *s)
+{
+	char ebuf[TEREDOD_ERRLEN];
+	struct teredod_conf c;
+
+	log_notice("reloading %s", r->conf_path);
+	conf_defaults(&c, CONF_SERVER);
+	if (conf_load_at(&c, r->conf_dir, r->conf_name, r->conf_path, false,
+			 ebuf, sizeof(ebuf))) {
+		log_err("%s; keeping the running configuration", ebuf);
+		return;
 	}
-	return 0;
+	if (c.server_bind.s_addr != r->conf.server_bind.s_addr ||
+	    c.server_bind2.s_addr != r->conf.server_bind2.s_addr)
+		log_warn("ServerBindAddress and ServerBindAddress2 take effect at restart");
+	c.server_bind = r->conf.server_bind;
+	c.server_bind2 = r->conf.server_bind2;
+	s->mtu = c.mtu ? c.mtu : TEREDO_MIN_MTU;
+	if (c.facility != r->conf.facility)
+		log_set_facility(c.facility);
+	r->conf = c;
+	log_notice("MTU %u", s->mtu);
 }
 
-static int serve(struct srv *s, struct io *io, int ctl, int sfd)
+static int serve(struct server_run *r, struct srv *s, struct io *io, int ctl,
+		 int sfd)
 {
 	struct epoll_event ev[8], e = { .events = EPOLLIN };
 	uint64_t start = now_ms();
@@ -277,8 +298,12 @@ static int serve(struct srv *s, struct io *io, int ctl, int sfd)
 				rx_batches(s, io, true);
 			} else if (fd == ctl) {
 				srv_ctl_serve(ctl, s, now_ms() - start);
-			} else if (read(sfd, &si, sizeof(si)) == sizeof(si) &&
-				   si.ssi_signo != SIGHUP) {
+			} else if (read(sfd, &si, sizeof(si)) != sizeof(si)) {
+				continue;
+			} else if (si.ssi_signo == SIGHUP) {
+				reload(r, s);
+			} else {
+				/* TERM, INT, QUIT: as miredo-server */
 				log_notice("signal %u: stopping", si.ssi_signo);
 				close(ep);
 				return 0;
@@ -287,13 +312,38 @@ static int serve(struct srv *s, struct io *io, int ctl, int sfd)
 	}
 }
 
+/* The configuration file's directory and name, for SIGHUP in a chroot. */
+static int open_conf_dir(struct server_run *r)
+{
+	const char *slash = strrchr(r->conf_path, '/');
+	char dir[PATH_MAX];
+
+	if (!slash) {
+		snprintf(dir, sizeof(dir), ".");
+		r->conf_name = r->conf_path;
+	} else {
+		snprintf(dir, sizeof(dir), "%.*s",
+			 (int)(slash == r->conf_path ? 1 :
+			       slash - r->conf_path), r->conf_path);
+		r->conf_name = slash + 1;
+	}
+	r->conf_dir = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+	return r->conf_dir < 0 ? -1 : 0;
+}
+
 int cmd_server(int argc, char **argv, const struct opts *opts)
 {
-	const char *conf_path = opts->conf, *pidfile = opts->pidfile;
-	bool fg = opts->foreground, verbose = opts->verbose;
-	uint32_t rate = DEF_RATE, burst = DEF_BURST, primary, secondary;
+	struct server_run r = {
+		.conf_path = opts->conf, .fg = opts->foreground,
+		.verbose = opts->verbose, .conf_dir = -1,
+	};
+	const char *pidpath = opts->pidfile, *user = opts->user;
+	const char *root = opts->chroot;
+	uint32_t rate = DEF_RATE, burst = DEF_BURST, total = DEF_TOTAL;
+	uint32_t primary, secondary;
 	char a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN], ebuf[TEREDOD_ERRLEN];
-	struct teredod_conf conf;
+	char path[PIDFILE_PATHLEN];
+	struct pidfile pf = { .fd = -1 };
 	struct io *io = NULL;
 	struct srv s;
 	int i, ctl = -1, sfd = -1, rc = 1;
@@ -307,71 +357,82 @@ int cmd_server(int argc, char **argv, const struct opts *opts)
 			server_usage(stdout);
 			fputs("-c FILE: miredo-server.conf directives (default "
 			      TEREDOD_CONF_SERVER ");\n"
-			      "-f: foreground, log to stderr; --rate, --burst: "
-			      "packets per second and burst allowed\n"
+			      "-f: foreground, log to stderr; -p FILE: PID file (default\n"
+			      TEREDOD_RUN_DIR "/server-ADDRESS.pid); -u USER: run as USER\n"
+			      "(default " TEREDOD_USER ", else nobody); -t DIR: chroot to DIR;\n"
+			      "--rate, --burst: packets per second and burst allowed\n"
 			      "per IPv4 source and destination (default 100, 200;"
-			      " --rate 0: no limit).\n", stdout);
+			      " --rate 0: no limit);\n"
+			      "--total: router advertisements per second in all (default 10000).\n",
+			      stdout);
 			return 0;
 		} else if (!strcmp(arg, "-f")) {
-			fg = true;
+			r.fg = true;
 		} else if (!strcmp(arg, "-v")) {
-			verbose = true;
+			r.verbose = true;
 		} else if (!strcmp(arg, "-c") || !strcmp(arg, "-p") ||
-			   !strcmp(arg, "--rate") || !strcmp(arg, "--burst")) {
+			   !strcmp(arg, "-u") || !strcmp(arg, "-t") ||
+			   !strcmp(arg, "--rate") || !strcmp(arg, "--burst") ||
+			   !strcmp(arg, "--total")) {
 			if (i + 1 == argc) {
 				warnx("server: \"%s\" needs a value", arg);
 				return server_bad_usage();
 			}
 			if (!strcmp(arg, "-c")) {
-				conf_path = argv[++i];
+				r.conf_path = argv[++i];
 			} else if (!strcmp(arg, "-p")) {
-				pidfile = argv[++i];
-			} else if (!parse_u32(argv[++i], 1000000,
-					      arg[2] == 'r' ? &rate : &burst)) {
-				warnx("server: bad %s \"%s\"", arg, argv[i]);
+				pidpath = argv[++i];
+			} else if (!strcmp(arg, "-u")) {
+				user = argv[++i];
+			} else if (!strcmp(arg, "-t")) {
+				root = argv[++i];
+			} else if (!parse_u32(argv[i + 1], 1000000,
+					      arg[2] == 'r' ? &rate :
+					      arg[2] == 'b' ? &burst : &total) ||
+				   (arg[2] == 't' && !total)) {
+				warnx("server: bad %s \"%s\"", arg, argv[i + 1]);
 				return server_bad_usage();
+			} else {
+				i++;
 			}
 		} else {
 			warnx("server: unexpected argument \"%s\"", arg);
 			return server_bad_usage();
 		}
 	}
-	if (!conf_path)
-		conf_path = TEREDOD_CONF_SERVER;
+	if (!r.conf_path)
+		r.conf_path = TEREDOD_CONF_SERVER;
 
-	conf_defaults(&conf, CONF_SERVER);
-	if (conf_load(&conf, conf_path, false, ebuf, sizeof(ebuf))) {
+	conf_defaults(&r.conf, CONF_SERVER);
+	conf_set_warn(conf_warn_stderr);
+	if (conf_load(&r.conf, r.conf_path, false, ebuf, sizeof(ebuf))) {
 		warnx("%s", ebuf);
 		return 1;
 	}
-	primary = conf.server_bind.s_addr;
-	secondary = conf.server_bind2.s_addr;
-	if (!secondary)
-		secondary = htonl(ntohl(primary) + 1);
+	primary = r.conf.server_bind.s_addr;
+	secondary = r.conf.server_bind2.s_addr;
 	inet_ntop(AF_INET, &primary, a, sizeof(a));
 	inet_ntop(AF_INET, &secondary, b, sizeof(b));
-	if (!primary) {
-		warnx("%s: ServerBindAddress is required", conf_path);
-		return 1;
-	}
-	/* as Miredo: a server on private addresses serves nobody */
-	if (!ipv4_is_global(primary) || !ipv4_is_global(secondary) ||
-	    primary == secondary) {
-		warnx("%s and %s: two global unicast IPv4 addresses needed",
-		      a, b);
-		return 1;
-	}
-	if (conf.mtu && (conf.mtu < 1280 || conf.mtu > 65535)) {
-		warnx("%s: InterfaceMTU %u: out of 1280..65535", conf_path,
-		      conf.mtu);
+	if (open_conf_dir(&r)) {
+		warn("%s", r.conf_path);
 		return 1;
 	}
 
 	srandom((unsigned int)(now_ms() ^ (uint64_t)getpid() << 16));
-	if (srv_init(&s, primary, secondary, conf.mtu, rate, burst,
+	if (srv_init(&s, primary, secondary, r.conf.mtu, rate, burst, total,
 		     DEF_SLOTS)) {
 		warnx("out of memory");
-		return 1;
+		goto out;
+	}
+	if (!pidpath) {
+		char name[sizeof(SRV_CTL_PREFIX) + INET_ADDRSTRLEN];
+
+		snprintf(name, sizeof(name), SRV_CTL_PREFIX "%s", a);
+		pidpath = run_path(path, sizeof(path), name, ".pid");
+	}
+	if (pidfile_open(&pf, pidpath, ebuf, sizeof(ebuf))) {
+		warnx("server %s: %s", a, ebuf);
+		goto out;
 	}
 	io = calloc(1, sizeof(*io));
 	if (!io) {
@@ -401,18 +462,14 @@ int cmd_server(int argc, char **argv, const struct opts *opts)
 		io->q[i].fd = io->fd[i];
 	ctl = srv_ctl_listen(&s);
 	if (ctl < 0) {
-		warn("control socket @" SRV_CTL_PREFIX "%s", a);
-		goto out;
-	}
-	/* every socket is open: no privilege is needed any more */
-	if (caps_keep(0)) {
-		warn("dropping capabilities");
+		warn("control socket %s", srv_ctl_path(&s, path, sizeof(path)));
 		goto out;
 	}
 
 	sigemptyset(&sigs);
 	sigaddset(&sigs, SIGTERM);
 	sigaddset(&sigs, SIGINT);
+	sigaddset(&sigs, SIGQUIT);
 	sigaddset(&sigs, SIGHUP);
 	sigprocmask(SIG_BLOCK, &sigs, NULL);
 	signal(SIGPIPE, SIG_IGN);
@@ -422,21 +479,31 @@ int cmd_server(int argc, char **argv, const struct opts *opts)
 		goto out;
 	}
 
-	if (!fg && daemon(0, 0)) {
+	if (!r.fg && daemon(0, 0)) {
 		warn("daemon");
 		goto out;
 	}
-	log_open(fg, conf.facility, verbose);
-	if (pidfile && write_pidfile(pidfile))
-		log_warn("%s: %s", pidfile, strerror(errno));
+	/* syslog's socket is connected now: it stays usable in a chroot */
+	log_open(r.fg, r.conf.facility, r.verbose);
+	if (pidfile_update(&pf, ebuf, sizeof(ebuf)))
+		log_warn("%s", ebuf);
+	/* every socket is open and the PID file written: from here on, no
+	 * privilege (the files are left for the next start to take over)
+	 */
+	if (privs_drop(user, root, 0, ebuf, sizeof(ebuf))) {
+		log_err("%s", ebuf);
+		goto out;
+	}
 	log_notice("Teredo server on %s and %s, UDP %d, prefix 2001:0:%x:%x::/64, MTU %u",
 		   a, b, SRV_PORT, ntohl(primary) >> 16,
 		   ntohl(primary) & 0xffff, s.mtu);
-	rc = serve(&s, io, ctl, sfd);
-	if (pidfile)
-		unlink(pidfile);
+	rc = serve(&r, &s, io, ctl, sfd);
 	log_close();
 out:
+	if (pf.fd >= 0)
+		close(pf.fd);
+	if (r.conf_dir >= 0)
+		close(r.conf_dir);
 	if (sfd >= 0)
 		close(sfd);
 	if (ctl >= 0)

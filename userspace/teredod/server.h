@@ -56,22 +56,34 @@ enum srv_stat {
 	SRV_DROP_NO_NATIVE,	/* native IPv6 needed, no raw socket */
 	SRV_DROP_RATE_SRC,	/* over the rate of its IPv4 source */
 	SRV_DROP_RATE_DST,	/* over the rate of its IPv4 destination */
+	SRV_DROP_RATE_TOTAL,	/* RA over the server's total budget */
 	SRV_STAT_MAX,
 };
 
 extern const char *const srv_stat_names[SRV_STAT_MAX];
 
+/* A token bucket: its deficit in 1/1000 packet (0: full) at @last ms. */
+struct srv_bucket {
+	uint64_t last;
+	uint64_t deficit;
+};
+
+/*
+ * Take one packet from @b, refilled at @rate packets a second up to
+ * @burst: false if it is empty.
+ */
+bool srv_bucket_take(struct srv_bucket *b, uint32_t rate, uint32_t burst,
+		     uint64_t now);
+
 /*
  * Per-IPv4 token buckets in a fixed table (no allocation after init):
- * @rate packets per second, bursts of @burst; a new address takes a free
- * slot or the least recently used of its SRV_RL_WAYS slots.
+ * @rate packets per second, bursts of @burst; the slot of an address is
+ * a keyed hash of it, and addresses that share a slot share its bucket
+ * (never evicted: no address gets a new burst because others came).
  */
-#define SRV_RL_WAYS	4
-
 struct srv_rl_slot {
-	uint32_t addr;		/* network order; 0 = free */
-	uint32_t tokens;	/* in 1/1000 packet */
-	uint64_t last;		/* ms */
+	uint32_t addr;		/* the last address seen, network order */
+	struct srv_bucket b;
 };
 
 struct srv_rl {
@@ -80,15 +92,17 @@ struct srv_rl {
 	uint32_t seed;
 	uint32_t rate;		/* packets per second; 0: no limit */
 	uint32_t burst;
-	uint64_t evictions;
+	uint64_t shared;	/* an address found its slot last used by
+				 * another one (collisions, counted)
+				 */
 };
 
-/* @slots rounded up to a power of 2 (>= SRV_RL_WAYS). 0 or -1 (ENOMEM). */
+/* @slots rounded up to a power of 2. 0 or -1 (ENOMEM). */
 int srv_rl_init(struct srv_rl *rl, uint32_t slots, uint32_t rate,
 		uint32_t burst, uint32_t seed);
 void srv_rl_free(struct srv_rl *rl);
-/* May @addr send (or be sent) one more packet at @now_ms? Takes a token. */
-bool srv_rl_allow(struct srv_rl *rl, uint32_t addr, uint64_t now_ms);
+/* May @addr send (or be sent) one more packet at @now (ms)? Takes a token. */
+bool srv_rl_allow(struct srv_rl *rl, uint32_t addr, uint64_t now);
 /* Slots in use. */
 uint32_t srv_rl_used(const struct srv_rl *rl);
 
@@ -102,6 +116,8 @@ struct srv {
 	struct in6_addr ll;	/* our link-local address */
 	struct srv_rl rl_src;	/* per IPv4 source */
 	struct srv_rl rl_dst;	/* per IPv4 destination of relayed packets */
+	uint32_t ra_total;	/* RAs per second in all (bursts of as many) */
+	struct srv_bucket ra_all;
 	uint64_t stats[SRV_STAT_MAX];
 };
 
@@ -135,10 +151,13 @@ struct srv_tx {
 /*
  * Set up @s for @primary/@secondary (network order), @mtu (0: 1280), rate
  * limits of @rate packets per second per IPv4 address with bursts of
- * @burst (rate 0: none) in tables of @slots entries. 0 or -1 (ENOMEM).
+ * @burst (rate 0: none) in tables of @slots entries, and at most @total
+ * router advertisements per second in all (0: no limit). 0 or -1
+ * (ENOMEM).
  */
 int srv_init(struct srv *s, uint32_t primary, uint32_t secondary,
-	     unsigned int mtu, uint32_t rate, uint32_t burst, uint32_t slots);
+	     unsigned int mtu, uint32_t rate, uint32_t burst, uint32_t total,
+	     uint32_t slots);
 void srv_free(struct srv *s);
 
 /*
@@ -148,25 +167,25 @@ void srv_free(struct srv *s);
  * SRV_TX_RA on; SRV_TX_RA for both kinds of RA).
  */
 enum srv_stat srv_process(struct srv *s, const struct srv_rx *rx,
-			  struct srv_tx *tx, uint64_t now_ms);
+			  struct srv_tx *tx, uint64_t now);
 
 /* Building blocks, exposed for the unit tests. */
 void srv_origin_encode(uint8_t oi[8], uint32_t ip, uint16_t port);
-void srv_server_ll(struct in6_addr *a, uint32_t server);
 /* the RA for an RS: @nonce NULL for none; returns its length */
 size_t srv_ra_build(const struct srv *s, uint8_t *buf, const uint8_t *nonce,
 		    uint32_t client_ip, uint16_t client_port,
 		    const struct in6_addr *dst);
-uint16_t srv_icmp6_csum(const struct in6_addr *src,
-			const struct in6_addr *dst, const uint8_t *icmp,
-			size_t len);
 
-/* The control socket: abstract unix socket "\0teredod/server/PRIMARY" in
- * the server's network namespace, SOCK_SEQPACKET; on connect the server
- * sends its state as "KEY VALUE" lines (server_ctl.c).
+/* The control socket: unix socket /run/teredod/server-PRIMARY[@NETNS].sock,
+ * SOCK_SEQPACKET; on connect the server sends its state as "KEY VALUE"
+ * lines (server_ctl.c).
  */
-#define SRV_CTL_PREFIX	"teredod/server/"
+#define SRV_CTL_PREFIX	"server-"
+#define SRV_CTL_SUFFIX	".sock"
 #define SRV_CTL_MAX	8192
+
+/* Its path. */
+const char *srv_ctl_path(const struct srv *s, char *buf, size_t size);
 
 /* Listening socket for @s (non-blocking): fd, or -1 with errno. */
 int srv_ctl_listen(const struct srv *s);
@@ -175,7 +194,9 @@ void srv_ctl_serve(int lfd, const struct srv *s, uint64_t uptime_ms);
 /* The state message ("KEY VALUE" lines); its length, truncated to @size. */
 size_t srv_ctl_format(const struct srv *s, uint64_t uptime_ms, char *buf,
 		      size_t size);
-/* Print a state message as text or JSON. 0, or -1 if it is malformed. */
+/* Print a state message as text or JSON: 0, or -1 if it is malformed
+ * (and then nothing is printed).
+ */
 int srv_ctl_print(FILE *f, const char *msg, size_t len, bool json);
 
 /* teredod show server [ADDRESS] [-j]: argv[0] is "server". */

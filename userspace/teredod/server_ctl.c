@@ -2,13 +2,16 @@
 /*
  * teredod server's control socket, and "teredod show server".
  *
- * The server listens on the abstract unix socket "\0teredod/server/PRIMARY"
- * (SOCK_SEQPACKET): abstract names belong to the network namespace, so one
- * server per namespace and address, nothing in the file system to clean up,
- * and "ip netns exec NS teredod show server" finds the server of NS. To
- * each client that connects it sends one message and closes: its state as
- * "KEY VALUE" lines, counters as "stat NAME VALUE". The state holds no
- * secret (addresses, counters), so any local user may read it.
+ * The server listens on the unix socket /run/teredod/server-PRIMARY.sock
+ * (SOCK_SEQPACKET; server-PRIMARY@NETNS.sock outside PID 1's network
+ * namespace), created by root before the server drops its privileges: no
+ * other local user can take the name first (an abstract name could be,
+ * and the server would not start). /proc/net/unix lists the sockets bound
+ * in the reader's network namespace, so "ip netns exec NS teredod show
+ * server" finds the server of NS. To each client that connects it sends
+ * one message and closes: its state as "KEY VALUE" lines, counters as
+ * "stat NAME VALUE". The state holds no secret (addresses, counters), so
+ * the socket is mode 0666: any local user may read it.
  */
 #define _GNU_SOURCE
 #include <err.h>
@@ -19,40 +22,60 @@
 #include <unistd.h>
 #include <arpa/inet.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 #include <sys/un.h>
 
+#include "pidfile.h"
 #include "server.h"
 #include "util.h"
 
 #define CTL_MAX_SERVERS	16
 
-static socklen_t ctl_addr(struct sockaddr_un *sun, const char *primary)
+static int ctl_addr(struct sockaddr_un *sun, const char *path)
 {
-	int n;
-
 	memset(sun, 0, sizeof(*sun));
 	sun->sun_family = AF_UNIX;
-	n = snprintf(sun->sun_path + 1, sizeof(sun->sun_path) - 1, "%s%s",
-		     SRV_CTL_PREFIX, primary);
-	return (socklen_t)(offsetof(struct sockaddr_un, sun_path) + 1 + n);
+	if (strlen(path) >= sizeof(sun->sun_path)) {
+		errno = ENAMETOOLONG;
+		return -1;
+	}
+	strcpy(sun->sun_path, path);
+	return 0;
+}
+
+const char *srv_ctl_path(const struct srv *s, char *buf, size_t size)
+{
+	char name[INET_ADDRSTRLEN + sizeof(SRV_CTL_PREFIX)];
+	char ip[INET_ADDRSTRLEN];
+
+	inet_ntop(AF_INET, &s->primary, ip, sizeof(ip));
+	snprintf(name, sizeof(name), SRV_CTL_PREFIX "%s", ip);
+	return run_path(buf, size, name, SRV_CTL_SUFFIX);
 }
 
 int srv_ctl_listen(const struct srv *s)
 {
-	char ip[INET_ADDRSTRLEN];
+	char path[PIDFILE_PATHLEN];
 	struct sockaddr_un sun;
-	socklen_t len;
-	int fd;
+	struct stat st;
+	int fd, e;
 
-	inet_ntop(AF_INET, &s->primary, ip, sizeof(ip));
-	len = ctl_addr(&sun, ip);
+	if (ctl_addr(&sun, srv_ctl_path(s, path, sizeof(path))))
+		return -1;
+	if (mkdir(TEREDOD_RUN_DIR, 0755) && errno != EEXIST)
+		return -1;
+	/* a server of ours that is gone: our UDP sockets are bound, so no
+	 * other server of this address runs in this namespace
+	 */
+	if (!lstat(path, &st) && S_ISSOCK(st.st_mode))
+		unlink(path);
 	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (fd < 0)
 		return -1;
-	if (bind(fd, (struct sockaddr *)&sun, len) || listen(fd, 16)) {
-		int e = errno;
-
+	if (bind(fd, (struct sockaddr *)&sun, sizeof(sun)) ||
+	    chmod(path, 0666) || listen(fd, 16)) {
+		e = errno;
 		close(fd);
 		errno = e;
 		return -1;
@@ -80,14 +103,13 @@ size_t srv_ctl_format(const struct srv *s, uint64_t uptime_ms, char *buf,
 		s->native ? "true" : "false");
 	fprintf(f, "pid %d\nuptime_ms %llu\n", (int)getpid(),
 		(unsigned long long)uptime_ms);
-	fprintf(f, "rate_limit %u\nrate_burst %u\n", s->rl_src.rate,
-		s->rl_src.rate ? s->rl_src.burst : 0);
-	fprintf(f, "rate_sources %u\nrate_source_evictions %llu\n",
-		srv_rl_used(&s->rl_src),
-		(unsigned long long)s->rl_src.evictions);
-	fprintf(f, "rate_destinations %u\nrate_destination_evictions %llu\n",
-		srv_rl_used(&s->rl_dst),
-		(unsigned long long)s->rl_dst.evictions);
+	fprintf(f, "rate_limit %u\nrate_burst %u\nrate_total %u\n",
+		s->rl_src.rate, s->rl_src.rate ? s->rl_src.burst : 0,
+		s->ra_total);
+	fprintf(f, "rate_sources %u\nrate_source_shared %llu\n",
+		srv_rl_used(&s->rl_src), (unsigned long long)s->rl_src.shared);
+	fprintf(f, "rate_destinations %u\nrate_destination_shared %llu\n",
+		srv_rl_used(&s->rl_dst), (unsigned long long)s->rl_dst.shared);
 	for (i = 0; i < SRV_STAT_MAX; i++)
 		fprintf(f, "stat %s %llu\n", srv_stat_names[i],
 			(unsigned long long)s->stats[i]);
@@ -114,9 +136,10 @@ void srv_ctl_serve(int lfd, const struct srv *s, uint64_t uptime_ms)
 	}
 }
 
-static bool all_digits(const char *s)
+/* a JSON number (RFC 8259): digits, no leading zero but in "0" */
+static bool json_uint(const char *s)
 {
-	if (!*s)
+	if (!*s || (s[0] == '0' && s[1]))
 		return false;
 	for (; *s; s++)
 		if (*s < '0' || *s > '9')
@@ -129,7 +152,7 @@ static void put_value(FILE *f, const char *v, bool json)
 {
 	if (!json)
 		fputs(v, f);
-	else if (all_digits(v) || !strcmp(v, "true") || !strcmp(v, "false"))
+	else if (json_uint(v) || !strcmp(v, "true") || !strcmp(v, "false"))
 		fputs(v, f);
 	else
 		json_print_str(f, v);
@@ -143,7 +166,7 @@ static void put_value(FILE *f, const char *v, bool json)
  *	    rx_primary      12
  * JSON (one line): {"primary":"198.18.0.1",...,"stats":{"rx_primary":12}}
  */
-int srv_ctl_print(FILE *f, const char *msg, size_t len, bool json)
+static int ctl_print(FILE *f, const char *msg, size_t len, bool json)
 {
 	char *copy = strndup(msg, len), *line, *save = NULL, *key, *val;
 	size_t w = 0, i, n = 0, nstats = 0;
@@ -215,28 +238,73 @@ int srv_ctl_print(FILE *f, const char *msg, size_t len, bool json)
 	return 0;
 }
 
-/* The abstract names of the servers of this network namespace. */
-static size_t find_servers(char names[][INET_ADDRSTRLEN], size_t max)
+/* Printed only once the whole message is known to be well-formed. */
+int srv_ctl_print(FILE *f, const char *msg, size_t len, bool json)
 {
-	static const char want[] = "@" SRV_CTL_PREFIX;
+	char *out = NULL;
+	size_t n = 0;
+	FILE *m = open_memstream(&out, &n);
+	int rc;
+
+	if (!m)
+		return -1;
+	rc = ctl_print(m, msg, len, json);
+	if (fclose(m))
+		rc = -1;
+	if (!rc && fwrite(out, 1, n, f) != n)
+		rc = -1;
+	free(out);
+	return rc;
+}
+
+struct ctl_found {
+	char addr[INET_ADDRSTRLEN];
+	char path[sizeof(((struct sockaddr_un *)0)->sun_path)];
+};
+
+/*
+ * The control sockets bound in this network namespace (/proc/net/unix
+ * lists only those), of the server of @addr or of every server.
+ */
+static size_t find_servers(struct ctl_found *found, size_t max,
+			   const char *addr)
+{
+	static const char dir[] = TEREDOD_RUN_DIR "/" SRV_CTL_PREFIX;
 	FILE *f = fopen("/proc/net/unix", "r");
-	char line[512], *p;
-	size_t n = 0, i;
+	char line[512], a[INET_ADDRSTRLEN], *p;
+	size_t n = 0, i, len, alen;
 
 	if (!f)
 		return 0;
 	while (fgets(line, sizeof(line), f)) {
-		p = strstr(line, want);
+		p = strstr(line, " " TEREDOD_RUN_DIR "/");
 		if (!p)
 			continue;
-		p += strlen(want);
+		p++;
 		p[strcspn(p, " \n")] = '\0';
-		if (strlen(p) >= INET_ADDRSTRLEN)
+		len = strlen(p);
+		if (strncmp(p, dir, sizeof(dir) - 1) ||
+		    len < sizeof(dir) + sizeof(SRV_CTL_SUFFIX) ||
+		    strcmp(p + len - strlen(SRV_CTL_SUFFIX), SRV_CTL_SUFFIX) ||
+		    len >= sizeof(found->path))
 			continue;
-		for (i = 0; i < n && strcmp(names[i], p); i++)
+		/* server-ADDRESS[@NETNS].sock */
+		alen = strspn(p + sizeof(dir) - 1, "0123456789.");
+		if (p[sizeof(dir) - 1 + alen] != '@' &&
+		    strcmp(p + sizeof(dir) - 1 + alen, SRV_CTL_SUFFIX))
+			continue;
+		if (alen >= sizeof(a))
+			continue;
+		memcpy(a, p + sizeof(dir) - 1, alen);
+		a[alen] = '\0';
+		if (addr && strcmp(a, addr))
+			continue;
+		for (i = 0; i < n && strcmp(found[i].addr, a); i++)
 			;
-		if (i == n && n < max)
-			snprintf(names[n++], INET_ADDRSTRLEN, "%s", p);
+		if (i < n || n == max)
+			continue;
+		snprintf(found[n].addr, sizeof(found->addr), "%s", a);
+		snprintf(found[n++].path, sizeof(found->path), "%s", p);
 	}
 	fclose(f);
 	return n;
@@ -250,14 +318,13 @@ static int show_server_usage(void)
 
 int cmd_show_server(int argc, char **argv, const struct opts *opts)
 {
-	char names[CTL_MAX_SERVERS][INET_ADDRSTRLEN];
+	struct ctl_found found[CTL_MAX_SERVERS];
 	const char *addr = NULL, *arg;
 	static char buf[SRV_CTL_MAX];
 	struct timeval tmo = { .tv_sec = 5 };
 	bool json = opts->json;
 	struct sockaddr_un sun;
 	struct in_addr in;
-	socklen_t slen;
 	ssize_t len;
 	size_t n, i;
 	int i2, fd;
@@ -280,23 +347,28 @@ int cmd_show_server(int argc, char **argv, const struct opts *opts)
 			addr = arg;
 		}
 	}
-	if (!addr) {
-		n = find_servers(names, CTL_MAX_SERVERS);
-		if (!n) {
+	n = find_servers(found, CTL_MAX_SERVERS, addr);
+	if (!n) {
+		if (addr)
+			warnx("no teredod server on %s in this network namespace",
+			      addr);
+		else
 			warnx("no teredod server in this network namespace");
-			return 1;
-		}
-		if (n > 1) {
-			fputs("teredod: several servers, give the address of one:", stderr);
-			for (i = 0; i < n; i++)
-				fprintf(stderr, " %s", names[i]);
-			putc('\n', stderr);
-			return 1;
-		}
-		addr = names[0];
+		return 1;
 	}
-
-	slen = ctl_addr(&sun, addr);
+	if (n > 1) {
+		fputs("teredod: several servers, give the address of one:",
+		      stderr);
+		for (i = 0; i < n; i++)
+			fprintf(stderr, " %s", found[i].addr);
+		putc('\n', stderr);
+		return 1;
+	}
+	addr = found[0].addr;
+	if (ctl_addr(&sun, found[0].path)) {
+		warn("%s", found[0].path);
+		return 1;
+	}
 	fd = socket(AF_UNIX, SOCK_SEQPACKET | SOCK_CLOEXEC, 0);
 	if (fd < 0) {
 		warn("socket");
@@ -305,7 +377,7 @@ int cmd_show_server(int argc, char **argv, const struct opts *opts)
 	/* a server that does not answer (stopped) must not hang us */
 	setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &tmo, sizeof(tmo));
 	setsockopt(fd, SOL_SOCKET, SO_SNDTIMEO, &tmo, sizeof(tmo));
-	if (connect(fd, (struct sockaddr *)&sun, slen)) {
+	if (connect(fd, (struct sockaddr *)&sun, sizeof(sun))) {
 		if (errno == ECONNREFUSED || errno == ENOENT)
 			warnx("no teredod server on %s in this network namespace",
 			      addr);

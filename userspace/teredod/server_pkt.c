@@ -9,6 +9,7 @@
 #include <arpa/inet.h>
 
 #include "conf.h"
+#include "proto.h"
 #include "server.h"
 
 #define IPV6_HLEN	40
@@ -43,6 +44,7 @@ const char *const srv_stat_names[SRV_STAT_MAX] = {
 	[SRV_DROP_NO_NATIVE]		= "drop_no_native",
 	[SRV_DROP_RATE_SRC]		= "drop_rate_source",
 	[SRV_DROP_RATE_DST]		= "drop_rate_destination",
+	[SRV_DROP_RATE_TOTAL]		= "drop_rate_total",
 };
 
 static const uint8_t all_routers[16] = {
@@ -86,45 +88,6 @@ void srv_origin_encode(uint8_t oi[8], uint32_t ip, uint16_t port)
 		oi[2 + i] = ~pp[i];
 	for (i = 0; i < 4; i++)
 		oi[4 + i] = ~ipp[i];
-}
-
-/* fe80::8000:<~3544>:<~server>: cone bit, port 3544, our IPv4 */
-void srv_server_ll(struct in6_addr *a, uint32_t server)
-{
-	uint8_t *b = a->s6_addr;
-	const uint8_t *s = (const uint8_t *)&server;
-	int i;
-
-	memset(b, 0, 16);
-	b[0] = 0xfe;
-	b[1] = 0x80;
-	b[8] = 0x80;
-	put16(b + 10, (uint16_t)~SRV_PORT);
-	for (i = 0; i < 4; i++)
-		b[12 + i] = ~s[i];
-}
-
-/* Internet checksum of the pseudo-header and @len bytes of ICMPv6: 0 when
- * @icmp carries a correct checksum, the value to store when its checksum
- * field is zero.
- */
-uint16_t srv_icmp6_csum(const struct in6_addr *src,
-			const struct in6_addr *dst, const uint8_t *icmp,
-			size_t len)
-{
-	uint32_t sum = 0;
-	size_t i;
-
-	for (i = 0; i < 16; i += 2)
-		sum += get16(src->s6_addr + i) + get16(dst->s6_addr + i);
-	sum += (uint32_t)(len >> 16) + (uint32_t)(len & 0xffff) + NH_ICMPV6;
-	for (i = 0; i + 1 < len; i += 2)
-		sum += get16(icmp + i);
-	if (len & 1)
-		sum += (uint32_t)icmp[len - 1] << 8;
-	while (sum >> 16)
-		sum = (sum & 0xffff) + (sum >> 16);
-	return (uint16_t)~sum;
 }
 
 /*
@@ -177,12 +140,13 @@ size_t srv_ra_build(const struct srv *s, uint8_t *buf, const uint8_t *nonce,
 	ra[48] = 5;			/* MTU */
 	ra[49] = 1;
 	put32(ra + 52, s->mtu);
-	put16(ra + 2, srv_icmp6_csum(&src, dst, ra, 56));
+	put16(ra + 2, teredo_icmp6_csum(&src, dst, ra, 56));
 	return (size_t)(ra + 56 - buf);
 }
 
 int srv_init(struct srv *s, uint32_t primary, uint32_t secondary,
-	     unsigned int mtu, uint32_t rate, uint32_t burst, uint32_t slots)
+	     unsigned int mtu, uint32_t rate, uint32_t burst, uint32_t total,
+	     uint32_t slots)
 {
 	uint32_t seed = (uint32_t)random();
 
@@ -190,8 +154,9 @@ int srv_init(struct srv *s, uint32_t primary, uint32_t secondary,
 	s->primary = primary;
 	s->secondary = secondary;
 	s->prefix = 0x20010000;
-	s->mtu = mtu ? mtu : 1280;
-	srv_server_ll(&s->ll, primary);
+	s->mtu = mtu ? mtu : TEREDO_MIN_MTU;
+	s->ra_total = total;
+	teredo_server_ll(&s->ll, primary);
 	if (srv_rl_init(&s->rl_src, slots, rate, burst, seed) ||
 	    srv_rl_init(&s->rl_dst, slots, rate, burst, seed ^ 0x5bd1e995)) {
 		srv_free(s);
@@ -236,7 +201,8 @@ static enum srv_stat result(struct srv *s, enum srv_stat st)
 /* The RS part of srv_process(): checks, then the RA. */
 static enum srv_stat answer_rs(struct srv *s, const struct srv_rx *rx,
 			       struct srv_tx *tx, const uint8_t *ip6,
-			       size_t plen, const uint8_t *nonce)
+			       size_t plen, const uint8_t *nonce,
+			       uint64_t now)
 {
 	struct in6_addr src, dst;
 	bool other;
@@ -245,13 +211,17 @@ static enum srv_stat answer_rs(struct srv *s, const struct srv_rx *rx,
 	memcpy(&dst, ip6 + 24, 16);
 	/* RFC 4861 6.1.1: code 0, hop limit 255, valid checksum */
 	if (ip6[IPV6_HLEN + 1] != 0 || ip6[7] != 255 ||
-	    srv_icmp6_csum(&src, &dst, ip6 + IPV6_HLEN, plen) != 0)
+	    teredo_icmp6_csum(&src, &dst, ip6 + IPV6_HLEN, plen) != 0)
 		return result(s, SRV_DROP_BAD_RS);
 	/* checked again right before the send (RFC 4380 5.3.1) */
 	if (!ipv4_is_global(rx->src_ip) || !rx->src_port)
 		return result(s, SRV_DROP_DST_NOT_GLOBAL);
 	if (own_ip(s, rx->src_ip))
 		return result(s, SRV_DROP_DST_OWN);
+	/* what spoofed sources, each within its own rate, add up to */
+	if (s->ra_total &&
+	    !srv_bucket_take(&s->ra_all, s->ra_total, s->ra_total, now))
+		return result(s, SRV_DROP_RATE_TOTAL);
 
 	/* cone bit in the RS source: from the other address */
 	other = src.s6_addr[8] & 0x80;
@@ -266,7 +236,7 @@ static enum srv_stat answer_rs(struct srv *s, const struct srv_rx *rx,
 }
 
 enum srv_stat srv_process(struct srv *s, const struct srv_rx *rx,
-			  struct srv_tx *tx, uint64_t now_ms)
+			  struct srv_tx *tx, uint64_t now)
 {
 	const uint8_t *p = rx->buf, *nonce = NULL, *ip6, *src, *dst;
 	size_t len = rx->len, n, plen, total;
@@ -351,9 +321,9 @@ enum srv_stat srv_process(struct srv *s, const struct srv_rx *rx,
 	if (!memcmp(dst, all_routers, 16) || !memcmp(dst, &s->ll, 16)) {
 		if (nh != NH_ICMPV6 || plen < 8 || ip6[IPV6_HLEN] != ICMP_RS)
 			return result(s, SRV_DROP_LOCAL);
-		if (!srv_rl_allow(&s->rl_src, rx->src_ip, now_ms))
+		if (!srv_rl_allow(&s->rl_src, rx->src_ip, now))
 			return result(s, SRV_DROP_RATE_SRC);
-		return answer_rs(s, rx, tx, ip6, plen, nonce);
+		return answer_rs(s, rx, tx, ip6, plen, nonce, now);
 	}
 
 	if (!ip6_is_global(dst))
@@ -369,7 +339,7 @@ enum srv_stat srv_process(struct srv *s, const struct srv_rx *rx,
 			return result(s, SRV_DROP_NO_NATIVE);
 		if (ip6[7] == 0)
 			return result(s, SRV_DROP_HOP_LIMIT);
-		if (!srv_rl_allow(&s->rl_src, rx->src_ip, now_ms))
+		if (!srv_rl_allow(&s->rl_src, rx->src_ip, now))
 			return result(s, SRV_DROP_RATE_SRC);
 		memcpy(tx->buf, ip6, IPV6_HLEN + plen);
 		tx->len = IPV6_HLEN + plen;
@@ -387,9 +357,9 @@ enum srv_stat srv_process(struct srv *s, const struct srv_rx *rx,
 		return result(s, SRV_DROP_DST_NOT_GLOBAL);
 	if (own_ip(s, ip))
 		return result(s, SRV_DROP_DST_OWN);
-	if (!srv_rl_allow(&s->rl_src, rx->src_ip, now_ms))
+	if (!srv_rl_allow(&s->rl_src, rx->src_ip, now))
 		return result(s, SRV_DROP_RATE_SRC);
-	if (!srv_rl_allow(&s->rl_dst, ip, now_ms))
+	if (!srv_rl_allow(&s->rl_dst, ip, now))
 		return result(s, SRV_DROP_RATE_DST);
 
 	ours = !memcmp(dst + 4, &s->primary, 4);

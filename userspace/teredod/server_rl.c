@@ -2,13 +2,15 @@
 /*
  * teredod server: per-IPv4 rate limits, so that the server can be used
  * neither to flood a victim (its replies go where the UDP source or the
- * Teredo destination says) nor as a cheap amplifier.
+ * Teredo destination says) nor as a cheap amplifier, and a budget of
+ * router advertisements for the whole server.
  *
- * A token bucket per address in a fixed table: SRV_RL_WAYS consecutive
- * slots from a keyed hash of the address; a new address takes a free slot
- * or evicts the least recently used of those. Memory is bounded whatever
- * the number of sources; an evicted address starts again with a full
- * bucket, which only matters when more addresses than slots are active.
+ * A token bucket per slot of a fixed table, indexed by a keyed hash of
+ * the address. Addresses that share a slot share its bucket: nothing is
+ * ever evicted, so no number of sources, spoofed or not, gives an address
+ * a fresh burst (as the kernel's budget.c does). Memory is bounded
+ * whatever the number of sources. A bucket holds its deficit (0: full),
+ * so a table fresh from calloc() is full.
  */
 #include <stdlib.h>
 
@@ -20,7 +22,7 @@
 int srv_rl_init(struct srv_rl *rl, uint32_t slots, uint32_t rate,
 		uint32_t burst, uint32_t seed)
 {
-	uint32_t n = SRV_RL_WAYS;
+	uint32_t n = 1;
 
 	while (n < slots && n < RL_MAX_SLOTS)
 		n <<= 1;
@@ -31,7 +33,7 @@ int srv_rl_init(struct srv_rl *rl, uint32_t slots, uint32_t rate,
 	rl->seed = seed;
 	rl->rate = rate;
 	rl->burst = burst ? burst : 1;
-	rl->evictions = 0;
+	rl->shared = 0;
 	return 0;
 }
 
@@ -52,40 +54,35 @@ static uint32_t rl_hash(uint32_t x, uint32_t seed)
 	return x;
 }
 
-bool srv_rl_allow(struct srv_rl *rl, uint32_t addr, uint64_t now_ms)
+bool srv_bucket_take(struct srv_bucket *b, uint32_t rate, uint32_t burst,
+		     uint64_t now)
 {
-	uint32_t base, i, full = rl->burst * RL_UNIT;
-	struct srv_rl_slot *sl, *victim = NULL;
-	uint64_t t;
+	uint64_t full = (uint64_t)(burst ? burst : 1) * RL_UNIT, refill;
+
+	if (now > b->last) {
+		refill = (now - b->last) * rate;
+		b->deficit = refill >= b->deficit ? 0 : b->deficit - refill;
+		b->last = now;
+	}
+	if (b->deficit + RL_UNIT > full)
+		return false;
+	b->deficit += RL_UNIT;
+	return true;
+}
+
+bool srv_rl_allow(struct srv_rl *rl, uint32_t addr, uint64_t now)
+{
+	struct srv_rl_slot *sl;
 
 	if (!rl->rate)
 		return true;
-	base = rl_hash(addr, rl->seed);
-	for (i = 0; i < SRV_RL_WAYS; i++) {
-		sl = &rl->slots[(base + i) & rl->mask];
-		if (sl->addr == addr && addr)
-			goto found;
-		if (!victim || (victim->addr && (!sl->addr ||
-						 sl->last < victim->last)))
-			victim = sl;
+	sl = &rl->slots[rl_hash(addr, rl->seed) & rl->mask];
+	if (sl->addr != addr) {
+		if (sl->addr)
+			rl->shared++;
+		sl->addr = addr;
 	}
-	if (victim->addr)
-		rl->evictions++;
-	victim->addr = addr;
-	victim->tokens = full - RL_UNIT;
-	victim->last = now_ms;
-	return true;
-
-found:
-	if (now_ms > sl->last) {
-		t = (now_ms - sl->last) * rl->rate + sl->tokens;
-		sl->tokens = t > full ? full : (uint32_t)t;
-		sl->last = now_ms;
-	}
-	if (sl->tokens < RL_UNIT)
-		return false;
-	sl->tokens -= RL_UNIT;
-	return true;
+	return srv_bucket_take(&sl->b, rl->rate, rl->burst, now);
 }
 
 uint32_t srv_rl_used(const struct srv_rl *rl)

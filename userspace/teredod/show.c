@@ -16,6 +16,7 @@
 #include <linux/teredo.h>
 
 #include "genl.h"
+#include "rtnl.h"
 #include "server.h"
 #include "teredod.h"
 #include "util.h"
@@ -143,6 +144,9 @@ int teredo_dev_parse(const struct nlmsghdr *nlh, struct teredo_dev *d)
 			break;
 		case TEREDO_A_PEER_SIZE:
 			ok = attr_uint(a, &d->peer_size);
+			break;
+		case TEREDO_A_QUEUED:
+			ok = attr_uint(a, &d->queued);
 			break;
 		case TEREDO_A_QUALIFIED:
 			ok = attr_uint(a, &d->qualified);
@@ -298,12 +302,12 @@ static void put_client_text(FILE *f, const struct teredo_dev *d)
 
 /*
  * text:
- *	teredo0: mode relay, peers 3/1048576, 312 bytes per peer
+ *	teredo0: mode relay, peers 3/1048576, 312 bytes per peer, 0 queued
  *	    rx_drop_no_datapath 0
  *	    ...
  * JSON (one line):
  *	{"ifname":"teredo0","mode":"relay","peers":3,"max_peers":1048576,
- *	 "peer_size":312,"stats":{"rx_drop_no_datapath":0,...}}
+ *	 "peer_size":312,"queued":0,"stats":{"rx_drop_no_datapath":0,...}}
  */
 void teredo_dev_print(FILE *f, const struct teredo_dev *d, bool json)
 {
@@ -321,6 +325,8 @@ void teredo_dev_print(FILE *f, const struct teredo_dev *d, bool json)
 		put_num(f, HAVE(d, TEREDO_A_MAX_PEERS), d->max_peers, true);
 		fputs(",\"peer_size\":", f);
 		put_num(f, HAVE(d, TEREDO_A_PEER_SIZE), d->peer_size, true);
+		fputs(",\"queued\":", f);
+		put_num(f, HAVE(d, TEREDO_A_QUEUED), d->queued, true);
 		put_client_json(f, d);
 		fputs(",\"stats\":{", f);
 		for (i = 0; i < d->nstats; i++) {
@@ -341,7 +347,9 @@ void teredo_dev_print(FILE *f, const struct teredo_dev *d, bool json)
 	put_num(f, HAVE(d, TEREDO_A_MAX_PEERS), d->max_peers, false);
 	fputs(", ", f);
 	put_num(f, HAVE(d, TEREDO_A_PEER_SIZE), d->peer_size, false);
-	fputs(" bytes per peer\n", f);
+	fputs(" bytes per peer, ", f);
+	put_num(f, HAVE(d, TEREDO_A_QUEUED), d->queued, false);
+	fputs(" queued\n", f);
 	put_client_text(f, d);
 
 	for (i = 0; i < d->nstats; i++)
@@ -536,14 +544,104 @@ static int show_bad_usage(void)
 	return 2;
 }
 
+/* One device: its state, or its peers. 0 or a negative errno (printed). */
+static int show_one(struct genl *g, const char *dev, int ifindex, bool peers,
+		    bool json)
+{
+	struct show_ctx c = { .f = stdout, .json = json, .ifindex = ifindex };
+	struct nlmsghdr *nlh;
+	int err;
+
+	if (peers) {
+		nlh = genl_request(g, TEREDO_CMD_GET_PEER, NLM_F_DUMP);
+		mnl_attr_put_u32(nlh, TEREDO_A_IFINDEX, c.ifindex);
+		err = genl_run(g, nlh, peer_cb, &c);
+		/* keep stdout valid JSON, even after an error mid-dump */
+		if (c.json && c.count)
+			fputs("]", stdout);
+		else if (c.json && !err)
+			fputs("[]", stdout);
+	} else {
+		snprintf(c.dev.ifname, sizeof(c.dev.ifname), "%s", dev);
+		nlh = genl_request(g, TEREDO_CMD_GET_DEV, 0);
+		mnl_attr_put_u32(nlh, TEREDO_A_IFINDEX, c.ifindex);
+		err = genl_run(g, nlh, dev_cb, &c);
+		if (!err && c.got)
+			teredo_dev_print(stdout, &c.dev, c.json);
+		teredo_dev_free(&c.dev);
+	}
+	if (err == -EPERM) {
+		warnx("%s: %s (CAP_NET_ADMIN is needed)", dev, strerror(-err));
+	} else if (err) {
+		genl_perror(g, dev, err);
+	} else if (!peers && !c.got) {
+		warnx("%s: no reply from the kernel", dev);
+		err = -EPROTO;
+	}
+	return err;
+}
+
+/* Without a device: every Teredo device of the namespace, as wg show. */
+static int show_all(bool peers, bool json)
+{
+	struct rtnl_link links[256];
+	struct rtnl r;
+	struct genl g;
+	int n, i, err, rc = 0;
+
+	err = rtnl_open(&r);
+	if (!err) {
+		n = rtnl_links_of_kind(&r, "teredo", links,
+				       ARRAY_SIZE(links));
+		rtnl_close(&r);
+		err = n < 0 ? n : 0;
+	}
+	if (err) {
+		warnx("rtnetlink: %s", strerror(-err));
+		return 1;
+	}
+	if (json)
+		putc('[', stdout);
+	if (n && genl_open(&g, TEREDO_GENL_NAME, TEREDO_GENL_VERSION)) {
+		if (json)
+			fputs("]\n", stdout);
+		return 1;
+	}
+	for (i = 0; i < n; i++) {
+		if (json && peers) {
+			fputs(i ? ",{\"ifname\":" : "{\"ifname\":", stdout);
+			json_print_str(stdout, links[i].name);
+			fputs(",\"peers\":", stdout);
+		} else if (json) {
+			if (i)
+				putc(',', stdout);
+		} else if (peers) {
+			printf("%s%s:\n", i ? "\n" : "", links[i].name);
+		} else if (i) {
+			putc('\n', stdout);
+		}
+		if (show_one(&g, links[i].name, links[i].ifindex, peers,
+			     json)) {
+			rc = 1;
+			if (json)
+				fputs(peers ? "[]" : "null", stdout);
+		}
+		if (json && peers)
+			putc('}', stdout);
+	}
+	if (json)
+		fputs("]\n", stdout);
+	if (n)
+		genl_close(&g);
+	return rc;
+}
+
 int cmd_show(int argc, char **argv, const struct opts *opts)
 {
-	struct show_ctx c = { .f = stdout, .json = opts->json };
 	const char *dev = NULL, *arg;
-	struct nlmsghdr *nlh;
-	bool peers = false;
+	bool peers = false, json = opts->json;
 	struct genl g;
-	int i, err;
+	int i, err, ifindex;
 
 	/* the server answers on its own socket (server_ctl.c) */
 	if (argc > 1 && !strcmp(argv[1], "server"))
@@ -552,12 +650,13 @@ int cmd_show(int argc, char **argv, const struct opts *opts)
 	for (i = 1; i < argc; i++) {
 		arg = argv[i];
 		if (!strcmp(arg, "-j") || !strcmp(arg, "--json")) {
-			c.json = true;
+			json = true;
 		} else if (!strcmp(arg, "-h") || !strcmp(arg, "--help")) {
 			fputs("Usage:\n", stdout);
 			show_usage(stdout);
-			fputs("DEV defaults to " TEREDOD_DEFAULT_DEV
-			      "; -j, --json: print JSON.\n", stdout);
+			fputs("Without DEV: every Teredo device of the network namespace; -j, --json:\n"
+			      "print JSON (an array of them without DEV).\n",
+			      stdout);
 			return 0;
 		} else if (arg[0] == '-' && arg[1]) {
 			warnx("show: unknown option \"%s\"", arg);
@@ -577,50 +676,25 @@ int cmd_show(int argc, char **argv, const struct opts *opts)
 			dev = arg;
 		}
 	}
-	if (!dev)
-		dev = TEREDOD_DEFAULT_DEV;
-
-	if (genl_open(&g, TEREDO_GENL_NAME, TEREDO_GENL_VERSION))
-		return 1;
-
-	c.ifindex = if_nametoindex(dev);
-	if (!c.ifindex) {
-		if (errno == ENODEV || errno == ENXIO)
-			warnx("%s: no such device", dev);
-		else
-			warn("%s", dev);
-		genl_close(&g);
-		return 1;
-	}
-
-	if (peers) {
-		nlh = genl_request(&g, TEREDO_CMD_GET_PEER, NLM_F_DUMP);
-		mnl_attr_put_u32(nlh, TEREDO_A_IFINDEX, c.ifindex);
-		err = genl_run(&g, nlh, peer_cb, &c);
-		/* keep stdout valid JSON, even after an error mid-dump */
-		if (c.json && c.count)
-			fputs("]\n", stdout);
-		else if (c.json && !err)
-			fputs("[]\n", stdout);
+	if (!dev) {
+		err = show_all(peers, json);
 	} else {
-		snprintf(c.dev.ifname, sizeof(c.dev.ifname), "%s", dev);
-		nlh = genl_request(&g, TEREDO_CMD_GET_DEV, 0);
-		mnl_attr_put_u32(nlh, TEREDO_A_IFINDEX, c.ifindex);
-		err = genl_run(&g, nlh, dev_cb, &c);
-		if (!err && c.got)
-			teredo_dev_print(stdout, &c.dev, c.json);
-		teredo_dev_free(&c.dev);
+		if (genl_open(&g, TEREDO_GENL_NAME, TEREDO_GENL_VERSION))
+			return 1;
+		ifindex = if_nametoindex(dev);
+		if (!ifindex) {
+			if (errno == ENODEV || errno == ENXIO)
+				warnx("%s: no such device", dev);
+			else
+				warn("%s", dev);
+			genl_close(&g);
+			return 1;
+		}
+		err = show_one(&g, dev, ifindex, peers, json);
+		if (json && peers && !err)
+			putc('\n', stdout);
+		genl_close(&g);
 	}
-	if (err == -EPERM) {
-		warnx("%s: %s (CAP_NET_ADMIN is needed)", dev, strerror(-err));
-	} else if (err) {
-		genl_perror(&g, dev, err);
-	} else if (!peers && !c.got) {
-		warnx("%s: no reply from the kernel", dev);
-		err = -EPROTO;
-	}
-	genl_close(&g);
-
 	if (fflush(stdout) || ferror(stdout)) {
 		warnx("write error on standard output");
 		return 1;

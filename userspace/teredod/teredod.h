@@ -15,6 +15,7 @@
 #include <libmnl/libmnl.h>
 
 #define TEREDOD_DEFAULT_DEV	"teredo0"
+#define TEREDOD_VERSION		"0.1"
 
 /* options given before the subcommand */
 struct opts {
@@ -22,7 +23,9 @@ struct opts {
 	const char *conf;		/* -c FILE, or NULL for the default */
 	bool foreground;		/* -f: stay in the foreground, log to stderr */
 	bool verbose;			/* -v: log debug messages */
-	const char *pidfile;		/* -p FILE, or NULL: none */
+	const char *pidfile;		/* -p FILE, or NULL: the default */
+	const char *user;		/* -u USER: run as USER */
+	const char *chroot;		/* -t DIR: chroot (server) */
 };
 
 /*
@@ -42,6 +45,9 @@ int cmd_client(int argc, char **argv, const struct opts *opts);
 void client_usage(FILE *f);
 int cmd_server(int argc, char **argv, const struct opts *opts);
 void server_usage(FILE *f);
+/* teredod checkconf: as miredo-checkconf */
+int cmd_checkconf(int argc, char **argv, const struct opts *opts);
+void checkconf_usage(FILE *f);
 
 /* TEREDO_CMD_GET_DEV reply; have: 1 << TEREDO_A_* of the attributes seen */
 struct teredo_stat {
@@ -57,6 +63,7 @@ struct teredo_dev {
 	uint64_t peers;
 	uint64_t max_peers;
 	uint64_t peer_size;
+	uint64_t queued;		/* bytes the queues hold */
 	uint64_t qualified;		/* client mode */
 	struct in6_addr addr;		/* TEREDO_A_ADDR */
 	uint64_t nat;			/* enum teredo_nat */

@@ -28,27 +28,11 @@
 #include "hook.h"
 #include "log.h"
 #include "util.h"
+#include "test_lib.h"
 
 #define PATH	"test.conf"
 
-static int failed;
 static char tmpdir[256];
-
-static void result(bool ok, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static void result(bool ok, const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("%s ", ok ? "ok" : "not ok");
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	putchar('\n');
-	if (!ok)
-		failed = 1;
-}
 
 static void detail(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
@@ -116,6 +100,37 @@ static void fails(enum conf_kind kind, const char *desc, const char *text,
 		detail("status %d, error: %s", rc, err);
 }
 
+/* the warnings of the last parse, one a line */
+static char warned[4096];
+
+static void catch_warning(const char *msg)
+{
+	size_t n = strlen(warned);
+
+	snprintf(warned + n, sizeof(warned) - n, "%s\n", msg);
+}
+
+/* @text parses, with a warning (as Miredo) starting with @want */
+static bool warns(enum conf_kind kind, const char *desc, const char *text,
+		  const char *want)
+{
+	int rc;
+	bool ok;
+	char *line;
+
+	warned[0] = '\0';
+	conf_set_warn(catch_warning);
+	rc = parse(kind, text, given(text));
+	conf_set_warn(NULL);
+	line = strstr(warned, want);
+	ok = !rc && conf.warnings && line &&
+	     (line == warned || line[-1] == '\n');
+	result(ok, "conf: %s -> warning %s", desc, want);
+	if (!ok)
+		detail("status %d, error: %s, warnings: %s", rc, err, warned);
+	return ok;
+}
+
 static void check_addr(const char *desc, struct in_addr got,
 		       const char *want)
 {
@@ -169,24 +184,30 @@ static void test_defaults(void)
 
 static void test_syntax(void)
 {
-	fails(CONF_CLIENT, "unknown directive", "# x\nBogus 1\n",
-	      PATH ":2: unknown directive \"Bogus\"");
-	fails(CONF_CLIENT, "missing value", "\n\nInterfaceName   # x\n",
-	      PATH ":3: InterfaceName: missing value");
-	fails(CONF_CLIENT, "extra value", "InterfaceName a b\n",
-	      PATH ":1: InterfaceName: unexpected \"b\" after the value");
-	fails(CONF_CLIENT, "duplicate single-valued directive",
-	      "InterfaceName a\n# x\ninterfacename b\n",
-	      PATH ":3: InterfaceName: given twice (first on line 1)");
-	fails(CONF_CLIENT, "duplicate BindPort", "BindPort 1\nBindPort 1\n",
-	      PATH ":2: BindPort: given twice (first on line 1)");
-	fails(CONF_SERVER, "duplicate ServerBindAddress",
+	/* what Miredo 1.2.6 ignores with a warning */
+	warns(CONF_CLIENT, "unknown directive", "# x\nBogus 1\n",
+	      PATH ":2: unknown directive \"Bogus\": ignored");
+	warns(CONF_CLIENT, "missing value", "\n\nInterfaceName   # x\n",
+	      PATH ":3: InterfaceName: missing value: line ignored");
+	if (warns(CONF_CLIENT, "extra value", "InterfaceName a b\n",
+		  PATH ":1: InterfaceName: \"b\" after the value: ignored"))
+		result(!strcmp(conf.ifname, "a"), "conf: ... the value is used");
+	if (warns(CONF_CLIENT, "duplicate single-valued directive",
+		  "InterfaceName a\n# x\ninterfacename b\n",
+		  PATH ":3: InterfaceName: given twice (first on line 1): ignored"))
+		result(!strcmp(conf.ifname, "a"),
+		       "conf: ... the first one counts, as Miredo");
+	warns(CONF_CLIENT, "duplicate BindPort", "BindPort 1\nBindPort 1\n",
+	      PATH ":2: BindPort: given twice (first on line 1): ignored");
+	warns(CONF_SERVER, "duplicate ServerBindAddress",
 	      "ServerBindAddress 198.18.0.1\nServerBindAddress 198.18.0.1\n",
-	      PATH ":2: ServerBindAddress: given twice (first on line 1)");
+	      PATH ":2: ServerBindAddress: given twice (first on line 1): ignored");
+	result(good(CONF_CLIENT, "a clean file", "InterfaceName x\n") &&
+	       !conf.warnings, "conf: ... no warning counted");
 
 	conf_defaults(&conf, CONF_CLIENT);
-	conf_parse(&conf, PATH, "InterfaceName changed\nBogus\n", true, err,
-		   sizeof(err));
+	conf_parse(&conf, PATH, "InterfaceName changed\nBindPort x\n", true,
+		   err, sizeof(err));
 	result(!strcmp(conf.ifname, "teredo0"),
 	       "conf: a failed parse leaves the configuration unchanged");
 }
@@ -208,16 +229,16 @@ static void test_kinds(void)
 
 	for (i = 0; i < ARRAY_SIZE(server_only); i++) {
 		snprintf(text, sizeof(text), "%s\n", server_only[i]);
-		snprintf(want, sizeof(want), PATH ":1: %.*s: a server directive, not valid in a client configuration",
+		snprintf(want, sizeof(want), PATH ":1: %.*s: a server directive, not used in a client configuration: ignored",
 			 (int)strcspn(text, " "), text);
-		fails(CONF_CLIENT, server_only[i], text, want);
+		warns(CONF_CLIENT, server_only[i], text, want);
 	}
 	for (i = 0; i < ARRAY_SIZE(client_only); i++) {
 		snprintf(text, sizeof(text),
 			 "ServerBindAddress 198.18.0.1\n%s\n", client_only[i]);
-		snprintf(want, sizeof(want), PATH ":2: %.*s: a client directive, not valid in a server configuration",
+		snprintf(want, sizeof(want), PATH ":2: %.*s: a client directive, not used in a server configuration: ignored",
 			 (int)strcspn(client_only[i], " "), client_only[i]);
-		fails(CONF_SERVER, client_only[i], text, want);
+		warns(CONF_SERVER, client_only[i], text, want);
 	}
 }
 
@@ -232,10 +253,16 @@ static void test_relay_type(void)
 	good(CONF_CLIENT, "RelayType CLIENT", "RelayType CLIENT\n");
 	for (i = 0; i < ARRAY_SIZE(relays); i++) {
 		snprintf(text, sizeof(text), "RelayType %s\n", relays[i]);
-		snprintf(want, sizeof(want), PATH ":1: RelayType: %s: teredod is a Teredo client; a relay is a kernel device: ip link add NAME type teredo mode relay",
+		snprintf(want, sizeof(want), PATH ":1: RelayType: %s: teredod is a Teredo client; a relay is a kernel device: ip link add teredo0 type teredo mode relay",
 			 relays[i]);
 		fails(CONF_CLIENT, relays[i], text, want);
 	}
+	/* one line to run instead, from the file's own settings */
+	fails(CONF_CLIENT, "RelayType relay with an address and a port",
+	      "RelayType relay\nInterfaceName teredo\n"
+	      "BindAddress 198.18.0.10\nBindPort 3545\n",
+	      PATH ":1: RelayType: relay: teredod is a Teredo client; a relay is a kernel device: ip link add teredo type teredo mode relay local 198.18.0.10 port 3545");
+	result(!strchr(err, '\n'), "conf: ... in one line");
 	fails(CONF_CLIENT, "RelayType server", "RelayType server\n",
 	      PATH ":1: RelayType: \"server\": expected client or autoclient");
 }
@@ -266,18 +293,25 @@ static void test_servers(void)
 	}
 	fails(CONF_CLIENT, "private ServerAddress", "ServerAddress 10.1.2.3\n",
 	      PATH ":1: ServerAddress: 10.1.2.3 is not a global unicast IPv4 address");
-	fails(CONF_CLIENT, "ServerAddress localhost",
-	      "ServerAddress localhost\n", PATH ":1: ServerAddress: \"localhost\"");
-	fails(CONF_CLIENT, "the same server twice",
+	/* a name that does not resolve (to a global address) now: not
+	 * fatal, the daemon looks it up again
+	 */
+	if (warns(CONF_CLIENT, "ServerAddress localhost",
+		  "ServerAddress localhost\n",
+		  PATH ":1: ServerAddress: \"localhost\" (127.0.0.1) is not a global unicast IPv4 address (looked up again later)"))
+		result(conf.nservers == 1 && !conf.servers[0].primary.s_addr &&
+		       !strcmp(conf.servers[0].name, "localhost"),
+		       "conf: ... kept, not resolved");
+	warns(CONF_CLIENT, "the same server twice",
 	      "ServerAddress 198.18.0.1\nServerAddress 198.18.0.1\n",
-	      PATH ":2: ServerAddress: \"198.18.0.1\": the same server as \"198.18.0.1\"");
-	fails(CONF_CLIENT, "ServerAddress2 first",
+	      PATH ":2: ServerAddress: \"198.18.0.1\": given twice, ignored");
+	warns(CONF_CLIENT, "ServerAddress2 first",
 	      "ServerAddress2 198.18.0.2\nServerAddress 198.18.0.1\n",
-	      PATH ":1: ServerAddress2: no ServerAddress before it");
-	fails(CONF_CLIENT, "ServerAddress2 twice for one server",
+	      PATH ":1: ServerAddress2: no ServerAddress before it: ignored");
+	warns(CONF_CLIENT, "ServerAddress2 twice for one server",
 	      "ServerAddress 198.18.0.1\nServerAddress2 198.18.0.2\n"
 	      "ServerAddress2 198.18.0.3\n",
-	      PATH ":3: ServerAddress2: given twice (line 2) for the ServerAddress of line 1");
+	      PATH ":3: ServerAddress2: given twice (line 2) for the ServerAddress of line 1: ignored");
 	fails(CONF_CLIENT, "ServerAddress2 = ServerAddress",
 	      "ServerAddress 198.18.0.1\nServerAddress2 198.18.0.1\n",
 	      PATH ":2: ServerAddress2: \"198.18.0.1\": the same address as ServerAddress");
@@ -308,15 +342,13 @@ static void test_servers_given(void)
 	if (rc)
 		detail("error: %s", err);
 	conf_defaults(&conf, CONF_CLIENT);
+	conf_set_warn(catch_warning);
+	warned[0] = '\0';
 	rc = conf_parse(&conf, PATH, "ServerAddress2 198.18.0.2\n", true, err,
 			sizeof(err));
-	result(rc == -1 && !strcmp(err, PATH ":1: ServerAddress2: no ServerAddress before it"),
+	conf_set_warn(NULL);
+	result(!rc && !strcmp(warned, PATH ":1: ServerAddress2: no ServerAddress before it: ignored\n"),
 	       "conf: servers given: ServerAddress2 still checked");
-	conf_defaults(&conf, CONF_CLIENT);
-	rc = conf_parse(&conf, PATH, "ServerAddress\n", true, err,
-			sizeof(err));
-	result(rc == -1 && !strcmp(err, PATH ":1: ServerAddress: missing value"),
-	       "conf: servers given: ServerAddress syntax still checked");
 }
 
 static void test_add_server(void)
@@ -370,18 +402,24 @@ static void test_bind(void)
 		 "BindAddress 192.168.1.2\n"))
 		check_addr("BindAddress", conf.bind_addr, "192.168.1.2");
 	good(CONF_CLIENT, "BindAddress 0.0.0.0", "BindAddress 0.0.0.0\n");
-	fails(CONF_CLIENT, "BindAddress 1.2.3", "BindAddress 1.2.3\n",
-	      PATH ":1: BindAddress: \"1.2.3\": not an IPv4 address");
+	fails(CONF_CLIENT, "BindAddress 1.2.3.4.5", "BindAddress 1.2.3.4.5\n",
+	      PATH ":1: BindAddress: \"1.2.3.4.5\": no IPv4 address");
 	fails(CONF_CLIENT, "BindAddress 2001:db8::1", "BindAddress 2001:db8::1\n",
-	      PATH ":1: BindAddress: \"2001:db8::1\": not an IPv4 address");
+	      PATH ":1: BindAddress: \"2001:db8::1\": no IPv4 address");
+	if (good(CONF_CLIENT, "BindAddress localhost (a name, as Miredo)",
+		 "BindAddress localhost\n"))
+		check_addr("BindAddress", conf.bind_addr, "127.0.0.1");
 	fails(CONF_CLIENT, "BindAddress 224.0.0.1", "BindAddress 224.0.0.1\n",
 	      PATH ":1: BindAddress: 224.0.0.1 is not a unicast address");
 	if (good(CONF_CLIENT, "BindPort 1", "BindPort 1\n"))
 		result(conf.bind_port == 1, "conf: BindPort = 1");
 	if (good(CONF_CLIENT, "BindPort 65535", "BindPort 65535\n"))
 		result(conf.bind_port == 65535, "conf: BindPort = 65535");
-	fails(CONF_CLIENT, "BindPort 0", "BindPort 0\n",
-	      PATH ":1: BindPort: \"0\": expected a UDP port, 1 to 65535");
+	/* as Miredo: 0 is any port, C notation */
+	if (good(CONF_CLIENT, "BindPort 0", "BindPort 0\n"))
+		result(conf.bind_port == 0, "conf: BindPort 0 = a random port");
+	if (good(CONF_CLIENT, "BindPort 0x0dd9", "BindPort 0x0dd9\n"))
+		result(conf.bind_port == 3545, "conf: BindPort 0x0dd9 = 3545");
 	fails(CONF_CLIENT, "BindPort 65536", "BindPort 65536\n",
 	      PATH ":1: BindPort: \"65536\": expected");
 	fails(CONF_CLIENT, "BindPort -1", "BindPort -1\n",
@@ -402,8 +440,13 @@ static void test_mtu(void)
 	if (good(CONF_SERVER, "server InterfaceMTU 65535",
 		 "ServerBindAddress 198.18.0.1\nInterfaceMTU 65535\n"))
 		result(conf.mtu == 65535, "conf: server InterfaceMTU = 65535");
-	fails(CONF_CLIENT, "InterfaceMTU 1279", "InterfaceMTU 1279\n",
-	      PATH ":1: InterfaceMTU: \"1279\": expected an MTU, 1280 to 65535");
+	/* Miredo's client ignores it; its server takes it */
+	if (warns(CONF_CLIENT, "InterfaceMTU 1279", "InterfaceMTU 1279\n",
+		  PATH ":1: InterfaceMTU: \"1279\": not an MTU from 1280 to 65535, ignored"))
+		result(!conf.mtu, "conf: ... the server's MTU is used");
+	fails(CONF_SERVER, "server InterfaceMTU 1279",
+	      "ServerBindAddress 198.18.0.1\nInterfaceMTU 1279\n",
+	      PATH ":2: InterfaceMTU: \"1279\": expected an MTU, 1280 to 65535");
 	fails(CONF_SERVER, "server InterfaceMTU 65536",
 	      "InterfaceMTU 65536\nServerBindAddress 198.18.0.1\n",
 	      PATH ":1: InterfaceMTU: \"65536\": expected an MTU");
@@ -420,7 +463,11 @@ static void test_hook_facility(void)
 		{ "local1", LOG_LOCAL1 }, { "local2", LOG_LOCAL2 },
 		{ "local3", LOG_LOCAL3 }, { "local4", LOG_LOCAL4 },
 		{ "local5", LOG_LOCAL5 }, { "local6", LOG_LOCAL6 },
-		{ "Local7", LOG_LOCAL7 },
+		{ "Local7", LOG_LOCAL7 }, { "auth", LOG_AUTH },
+		{ "authpriv", LOG_AUTHPRIV }, { "cron", LOG_CRON },
+		{ "ftp", LOG_FTP }, { "lpr", LOG_LPR }, { "mail", LOG_MAIL },
+		{ "news", LOG_NEWS }, { "syslog", LOG_SYSLOG },
+		{ "uucp", LOG_UUCP },
 	};
 	char text[64];
 	size_t i;
@@ -445,19 +492,19 @@ static void test_hook_facility(void)
 			ok = false;
 		}
 	}
-	result(ok, "conf: SyslogFacility daemon, kern, user, local0-7 (client and server)");
-	fails(CONF_CLIENT, "SyslogFacility mail", "SyslogFacility mail\n",
-	      PATH ":1: SyslogFacility: \"mail\": expected daemon, local0 to local7, kern or user");
+	result(ok, "conf: SyslogFacility: every name Miredo knows (client and server)");
+	fails(CONF_CLIENT, "SyslogFacility bogus", "SyslogFacility bogus\n",
+	      PATH ":1: SyslogFacility: \"bogus\": not a syslog facility");
 }
 
 static void test_discovery(void)
 {
 	good(CONF_CLIENT, "LocalDiscovery disabled",
 	     "LocalDiscovery disabled\n");
-	fails(CONF_CLIENT, "LocalDiscovery enabled", "LocalDiscovery enabled\n",
-	      PATH ":1: LocalDiscovery: enabled: local client discovery is not supported");
-	fails(CONF_CLIENT, "LocalDiscovery maybe", "LocalDiscovery maybe\n",
-	      PATH ":1: LocalDiscovery: \"maybe\": expected disabled");
+	warns(CONF_CLIENT, "LocalDiscovery enabled", "LocalDiscovery enabled\n",
+	      PATH ":1: LocalDiscovery: enabled: local client discovery is not supported, ignored");
+	warns(CONF_CLIENT, "LocalDiscovery maybe", "LocalDiscovery maybe\n",
+	      PATH ":1: LocalDiscovery: \"maybe\": expected disabled, ignored");
 }
 
 static void test_server_conf(void)
@@ -528,6 +575,46 @@ static void write_file(const char *path, const char *text, mode_t mode)
 	close(fd);
 }
 
+/* the reading buffer grows with the file; 1 MB at most, no NUL */
+static void test_load_sizes(const char *path)
+{
+	static const char tail[] = "\nInterfaceName big\n";
+	static const char nul[] = "InterfaceName t2\n";	/* and its NUL */
+	size_t size = 1 << 20;
+	char *text = malloc(size + 2);
+	int rc, fd;
+
+	if (!text)
+		exit(2);
+	memset(text, '#', size + 1);
+	text[size + 1] = '\0';
+	memcpy(text + size - strlen(tail), tail, strlen(tail));
+	write_file(path, text + size - 5000, 0600);
+	conf_defaults(&conf, CONF_CLIENT);
+	rc = conf_load(&conf, path, true, err, sizeof(err));
+	result(!rc && !strcmp(conf.ifname, "big"),
+	       "conf_load: a 5000-byte file is read to its end");
+	text[size] = '\0';
+	write_file(path, text, 0600);
+	conf_defaults(&conf, CONF_CLIENT);
+	rc = conf_load(&conf, path, true, err, sizeof(err));
+	result(!rc && !strcmp(conf.ifname, "big"),
+	       "conf_load: a file of 1 MB is read to its end");
+	text[size] = '#';
+	write_file(path, text, 0600);
+	rc = conf_load(&conf, path, true, err, sizeof(err));
+	result(rc == -1 && strstr(err, ": not a configuration file"),
+	       "conf_load: 1 MB and 1 byte -> not a configuration file");
+	free(text);
+	fd = open(path, O_WRONLY | O_TRUNC | O_CLOEXEC);
+	if (fd < 0 || write(fd, nul, sizeof(nul)) != sizeof(nul))
+		exit(2);
+	close(fd);
+	rc = conf_load(&conf, path, true, err, sizeof(err));
+	result(rc == -1 && strstr(err, ": not a configuration file"),
+	       "conf_load: a NUL byte -> not a configuration file");
+}
+
 static void test_load(void)
 {
 	char path[320], want[512];
@@ -547,6 +634,7 @@ static void test_load(void)
 	       "conf_load: error names the file and line");
 	if (rc != -1 || strncmp(err, want, strlen(want)))
 		detail("error: %s", err);
+	test_load_sizes(path);
 	snprintf(path, sizeof(path), "%s/nosuch.conf", tmpdir);
 	rc = conf_load(&conf, path, true, err, sizeof(err));
 	snprintf(want, sizeof(want), "%s: No such file or directory", path);
@@ -780,6 +868,40 @@ static void test_hook_env(void)
 		      "SigBlk:\t0000000000000000\nSigIgn:\t0000000000000000\n");
 }
 
+/* Miredo's privproc: OLD_* from the last "up", unset after a "down" */
+static void test_hook_sequence(void)
+{
+	struct in6_addr a = in6("2001:0:c612:1:8000:f227:3fff:fdfe");
+	struct in6_addr b = in6("2001:0:c612:1::2");
+	struct hook_old old = { .state = "" };
+	struct hook_env e;
+	char bufs[4][46];
+
+	hook_env_next(&old, &e, "up", "teredo0", 7, &a, 1400, bufs);
+	result(!strcmp(e.old_state, "down") && !e.old_address &&
+	       !strcmp(e.address, "2001:0:c612:1:8000:f227:3fff:fdfe") &&
+	       e.mtu == 1400 && !strcmp(e.lladdress, "fe80::ffff:ffff:ffff"),
+	       "hook env: first up: OLD_STATE=down, no OLD_ADDRESS");
+	hook_env_next(&old, &e, "up", "teredo0", 7, &b, 0, bufs);
+	result(!strcmp(e.old_state, "up") && e.old_address &&
+	       !strcmp(e.old_address, "2001:0:c612:1:8000:f227:3fff:fdfe") &&
+	       e.old_mtu == 1400 && e.mtu == 1280,
+	       "hook env: a new address: OLD_ADDRESS, OLD_MTU of the last up");
+	hook_env_next(&old, &e, "down", "teredo0", 7, &b, 0, bufs);
+	result(!strcmp(e.state, "down") && !strcmp(e.old_state, "up") &&
+	       !e.address && !e.mtu && e.old_address &&
+	       !strcmp(e.old_address, "2001:0:c612:1::2"),
+	       "hook env: down: no ADDRESS, OLD_ADDRESS the last one");
+	hook_env_next(&old, &e, "up", "teredo0", 7, &b, 0, bufs);
+	result(!strcmp(e.old_state, "down") && !e.old_address &&
+	       !e.old_lladdress && !e.old_mtu,
+	       "hook env: up after a down: OLD_STATE=down, OLD_* unset (as Miredo)");
+	hook_env_next(&old, &e, "down", "teredo0", 7, &b, 0, bufs);
+	hook_env_next(&old, &e, "destroy", "teredo0", 7, &b, 0, bufs);
+	result(!strcmp(e.old_state, "down") && !e.old_address,
+	       "hook env: destroy after the last down");
+}
+
 static void test_hook_partial(void)
 {
 	const struct hook_env down = {
@@ -1002,10 +1124,12 @@ int main(void)
 	test_global();
 	test_log();
 	test_hook_env();
+	test_hook_sequence();
 	test_hook_partial();
 	test_hook_errors();
 	test_hook_timeout();
 	test_caps();
 	nftw(tmpdir, rm_entry, 16, FTW_DEPTH | FTW_PHYS);
+	puts("# end of the tests");	/* check.sh: it ran to its end */
 	return failed;
 }

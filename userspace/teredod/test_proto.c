@@ -12,26 +12,8 @@
 #include <arpa/inet.h>
 
 #include "proto.h"
+#include "test_lib.h"
 
-static int failed;
-
-static void result(bool ok, const char *desc)
-{
-	printf("%s %s\n", ok ? "ok" : "not ok", desc);
-	if (!ok)
-		failed = 1;
-}
-
-static struct in6_addr in6(const char *s)
-{
-	struct in6_addr a;
-
-	if (inet_pton(AF_INET6, s, &a) != 1) {
-		fprintf(stderr, "bad test address %s\n", s);
-		exit(2);
-	}
-	return a;
-}
 
 static uint32_t in4(const char *s)
 {
@@ -51,7 +33,7 @@ static void check_in6(const char *desc, const struct in6_addr *got,
 	char s[INET6_ADDRSTRLEN];
 	bool ok = !memcmp(got, &w, sizeof(w));
 
-	result(ok, desc);
+	result(ok, "%s", desc);
 	if (!ok)
 		printf("#   got:  %s\n#   want: %s\n",
 		       inet_ntop(AF_INET6, got, s, sizeof(s)), want);
@@ -63,7 +45,7 @@ static void check_bytes(const char *desc, const uint8_t *got,
 	bool ok = !memcmp(got, want, len);
 	size_t i;
 
-	result(ok, desc);
+	result(ok, "%s", desc);
 	for (i = 0; !ok && i < len; i++)
 		if (got[i] != want[i])
 			printf("#   byte %zu: got 0x%02x, want 0x%02x\n", i,
@@ -83,13 +65,13 @@ static void check_addr(const char *addr, const char *server, uint16_t flags,
 	bool ok;
 
 	snprintf(desc, sizeof(desc), "addr %s is Teredo", addr);
-	result(teredo_is_teredo(&a), desc);
+	result(teredo_is_teredo(&a), "%s", desc);
 	teredo_addr_split(&a, &p);
 	ok = p.server == w.server && p.flags == w.flags &&
 	     p.port == w.port && p.ip == w.ip;
 	snprintf(desc, sizeof(desc), "addr %s -> server %s, flags 0x%04x, "
 		 "%s:%u", addr, server, flags, ip, port);
-	result(ok, desc);
+	result(ok, "%s", desc);
 	if (!ok)
 		printf("#   got: server %08x flags %04x port %u ip %08x\n",
 		       ntohl(p.server), p.flags, ntohs(p.port), ntohl(p.ip));
@@ -301,7 +283,7 @@ static void check_ra(const char *desc, const uint8_t *b, size_t len,
 		ok = ret == 0;
 		snprintf(what, sizeof(what), "RA %s: accepted", desc);
 	}
-	result(ok, what);
+	result(ok, "%s", what);
 	if (!ok)
 		printf("#   got: %d, \"%s\"\n", ret, why ? why : "(null)");
 }
@@ -319,7 +301,7 @@ static void check_ra_fields(const char *desc, const struct teredo_ra *ra,
 
 	snprintf(what, sizeof(what), "RA %s: server %s, 192.0.2.45:40000, "
 		 "mtu %u, %s", desc, server, mtu, cone ? "cone" : "not cone");
-	result(ok, what);
+	result(ok, "%s", what);
 	if (!ok)
 		printf("#   got: server %08x, %08x:%u, mtu %u, cone %d\n",
 		       ntohl(ra->server), ntohl(ra->mapped_ip),
@@ -510,5 +492,6 @@ int main(void)
 	test_ra_cut();
 	test_ra_bad_headers();
 	test_ra_bad_options();
+	puts("# end of the tests");	/* check.sh: it ran to its end */
 	return failed;
 }

@@ -24,6 +24,7 @@
 
 #include "rtnl.h"
 #include "util.h"
+#include "test_lib.h"
 
 #ifndef __aligned
 #define __aligned(x)	__attribute__((aligned(x)))
@@ -32,35 +33,16 @@
 #define RX_SIZE		32768
 #define METRIC		1029
 
-static int failed;
 static struct mnl_socket *tnl;		/* the tests' own socket */
 static unsigned int tseq;
 
-static void result(bool ok, const char *desc)
-{
-	printf("%s %s\n", ok ? "ok" : "not ok", desc);
-	if (!ok)
-		failed = 1;
-}
-
 static void check_err(const char *desc, int got, int want)
 {
-	result(got == want, desc);
+	result(got == want, "%s", desc);
 	if (got != want)
 		printf("#   got %d (%s), want %d (%s)\n", got,
 		       got < 0 ? strerror(-got) : "-", want,
 		       want < 0 ? strerror(-want) : "-");
-}
-
-static struct in6_addr in6(const char *s)
-{
-	struct in6_addr a;
-
-	if (inet_pton(AF_INET6, s, &a) != 1) {
-		fprintf(stderr, "bad test address %s\n", s);
-		exit(2);
-	}
-	return a;
 }
 
 /* a request on tnl, @cb for each reply; 0 or a negative errno */
@@ -129,6 +111,16 @@ static int raw_addr4_add(int ifindex, const char *a)
 	ifa->ifa_index = ifindex;
 	mnl_attr_put(nlh, IFA_LOCAL, sizeof(ip), &ip);
 	mnl_attr_put(nlh, IFA_ADDRESS, sizeof(ip), &ip);
+	return raw_run(nlh, NULL, NULL);
+}
+
+static int raw_link_del(int ifindex)
+{
+	char buf[512] __aligned(4);
+	struct nlmsghdr *nlh = raw_msg(buf, sizeof(buf), RTM_DELLINK, 0);
+	struct ifinfomsg *ifi = mnl_nlmsg_put_extra_header(nlh, sizeof(*ifi));
+
+	ifi->ifi_index = ifindex;
 	return raw_run(nlh, NULL, NULL);
 }
 
@@ -335,14 +327,14 @@ static void check_addr(int dev, const char *a, unsigned int plen,
 	if (want) {
 		snprintf(desc, sizeof(desc), "rtnl: %s/%u found, flag 0x%x",
 			 a, plen, flag);
-		result(f.found && f.plen == plen && (f.flags & flag), desc);
+		result(f.found && f.plen == plen && (f.flags & flag), "%s", desc);
 		if (!f.found)
 			printf("#   not found\n");
 		else if (f.plen != plen || !(f.flags & flag))
 			printf("#   /%u flags 0x%x\n", f.plen, f.flags);
 	} else {
 		snprintf(desc, sizeof(desc), "rtnl: %s gone", a);
-		result(!f.found, desc);
+		result(!f.found, "%s", desc);
 	}
 }
 
@@ -370,9 +362,6 @@ static void test_addr(struct rtnl *r, int dev)
 	check_addr(dev, "2001:0:c612:1:0:f227:3fff:fdfe", 32, 0, false);
 	check_err("rtnl: delete it again: -EADDRNOTAVAIL",
 		  rtnl_addr6(r, false, dev, &ta, 32, 0), -EADDRNOTAVAIL);
-	check_err("rtnl: flush", rtnl_addr6_flush(r, dev), 0);
-	result(!find_addr6(dev, "::").count, "rtnl: no IPv6 address left");
-	check_err("rtnl: flush without addresses", rtnl_addr6_flush(r, dev), 0);
 }
 
 static void check_route(int dev, const char *dst, unsigned int plen,
@@ -384,11 +373,11 @@ static void check_route(int dev, const char *dst, unsigned int plen,
 	if (want) {
 		snprintf(desc, sizeof(desc), "rtnl: route %s/%u metric %u, "
 			 "proto static, found", dst, plen, METRIC);
-		result(f.found && f.proto == RTPROT_STATIC, desc);
+		result(f.found && f.proto == RTPROT_STATIC, "%s", desc);
 	} else {
 		snprintf(desc, sizeof(desc), "rtnl: route %s/%u gone", dst,
 			 plen);
-		result(!f.found, desc);
+		result(!f.found, "%s", desc);
 	}
 }
 
@@ -433,7 +422,7 @@ static void test_watch(struct rtnl *r, struct rtnl *w, int dev)
 		  rtnl_watch_read(w, dev == 1 ? 0 : dev), 1);
 	check_err("rtnl: watch: quiet again", rtnl_watch_read(w, 0), 0);
 	if (dev != 1) {
-		check_err("rtnl: delete d0", rtnl_link_del(r, dev), 0);
+		check_err("rtnl: delete d0", raw_link_del(dev), 0);
 		check_err("rtnl: index of d0 deleted: -ENODEV",
 			  rtnl_link_index(r, "d0"), -ENODEV);
 		check_err("rtnl: watch: d0 deleted, d0 ignored",
@@ -462,7 +451,7 @@ static void test_create(struct rtnl *r)
 		printf("# the teredo module is there\n");
 		result(err == rtnl_link_index(r, "teredo9"),
 		       "rtnl: create a teredo client link");
-		check_err("rtnl: delete it", rtnl_link_del(r, err), 0);
+		check_err("rtnl: delete it", raw_link_del(err), 0);
 		return;
 	}
 	check_err("rtnl: create a teredo link without the module: "
@@ -502,6 +491,7 @@ int main(void)
 
 	if (geteuid()) {
 		puts("ok rtnl: tests in a network namespace # SKIP not root");
+		puts("# end of the tests");
 		return 0;
 	}
 	fflush(stdout);
@@ -514,10 +504,12 @@ int main(void)
 		if (unshare(CLONE_NEWNET)) {
 			printf("ok rtnl: tests in a network namespace "
 			       "# SKIP unshare: %s\n", strerror(errno));
+			puts("# end of the tests");
 			exit(0);
 		}
 		alarm(60);	/* a request left without answer fails */
 		run_tests();
+		puts("# end of the tests");	/* check.sh: it ran to its end */
 		fflush(stdout);
 		_exit(failed);
 	}

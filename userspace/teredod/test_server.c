@@ -15,24 +15,8 @@
 
 #include "proto.h"
 #include "server.h"
+#include "test_lib.h"
 
-static int failed;
-
-static void result(bool ok, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
-
-static void result(bool ok, const char *fmt, ...)
-{
-	va_list ap;
-
-	printf("%s ", ok ? "ok" : "not ok");
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	putchar('\n');
-	if (!ok)
-		failed = 1;
-}
 
 static void hexdump(const char *what, const uint8_t *p, size_t len)
 {
@@ -51,15 +35,6 @@ static uint32_t ip4(const char *s)
 	if (inet_pton(AF_INET, s, &a) != 1)
 		abort();
 	return a.s_addr;
-}
-
-static struct in6_addr ip6a(const char *s)
-{
-	struct in6_addr a;
-
-	if (inet_pton(AF_INET6, s, &a) != 1)
-		abort();
-	return a;
 }
 
 /* the test network: server 192.0.2.1 and .2, two clients */
@@ -135,7 +110,7 @@ static uint8_t *dg_icmp(struct dg *d, const struct in6_addr *src,
 	icmp[0] = type;
 	for (i = 0; i < body_len; i++)
 		icmp[4 + i] = (uint8_t)i;
-	c = srv_icmp6_csum(src, dst, icmp, 4 + body_len);
+	c = teredo_icmp6_csum(src, dst, icmp, 4 + body_len);
 	icmp[2] = c >> 8;
 	icmp[3] = c & 0xff;
 	return ip6;
@@ -146,7 +121,7 @@ static const uint8_t NONCE[8] = { 1, 2, 3, 4, 5, 6, 7, 8 };
 /* an RS as Miredo sends it: auth, link-local (cone or not) to ff02::2 */
 static uint8_t *dg_rs(struct dg *d, bool auth, bool cone)
 {
-	struct in6_addr ff02_2 = ip6a("ff02::2");
+	struct in6_addr ff02_2 = in6("ff02::2");
 
 	d->len = 0;
 	if (auth)
@@ -179,12 +154,18 @@ static void expect(const char *desc, enum srv_stat got, enum srv_stat want)
 		printf("#   got %s\n", srv_stat_names[got]);
 }
 
-static void setup(uint32_t rate, uint32_t burst)
+static void setup_total(uint32_t rate, uint32_t burst, uint32_t total)
 {
 	srv_free(&S);
-	if (srv_init(&S, ip4(PRIMARY), ip4(SECONDARY), 0, rate, burst, 64))
+	if (srv_init(&S, ip4(PRIMARY), ip4(SECONDARY), 0, rate, burst, total,
+		     65536))
 		abort();
 	S.native = true;
+}
+
+static void setup(uint32_t rate, uint32_t burst)
+{
+	setup_total(rate, burst, 0);
 }
 
 static void test_vectors(void)
@@ -192,19 +173,19 @@ static void test_vectors(void)
 	static const uint8_t oi_want[8] = {
 		0, 0, 0xfe, 0xae, 0xfe, 0xfd, 0xfc, 0xfb
 	};
-	struct in6_addr ll, want = ip6a("fe80::8000:f227:3fff:fdfe");
-	struct in6_addr ff02_2 = ip6a("ff02::2");
+	struct in6_addr ll, want = in6("fe80::8000:f227:3fff:fdfe");
+	struct in6_addr ff02_2 = in6("ff02::2");
 	uint8_t oi[8], rs[8] = { 133 };
 
 	srv_origin_encode(oi, ip4("1.2.3.4"), htons(337));
 	result(!memcmp(oi, oi_want, 8),
 	       "origin indication of 1.2.3.4:337 is 0000feaefefdfcfb");
-	srv_server_ll(&ll, ip4("192.0.2.1"));
+	teredo_server_ll(&ll, ip4("192.0.2.1"));
 	result(!memcmp(&ll, &want, 16),
 	       "link-local of server 192.0.2.1 is fe80::8000:f227:3fff:fdfe");
-	result(srv_icmp6_csum(&teredo_ll_restricted, &ff02_2, rs, 8) == 0x7d37,
+	result(teredo_icmp6_csum(&teredo_ll_restricted, &ff02_2, rs, 8) == 0x7d37,
 	       "RS checksum from fe80::ffff:ffff:ffff is 0x7d37");
-	result(srv_icmp6_csum(&teredo_ll_cone, &ff02_2, rs, 8) == 0x125d,
+	result(teredo_icmp6_csum(&teredo_ll_cone, &ff02_2, rs, 8) == 0x125d,
 	       "RS checksum from the cone link-local is 0x125d");
 }
 
@@ -242,7 +223,7 @@ static void test_ra_bytes(void)
 
 	setup(0, 0);
 	memcpy(exp, want, sizeof(exp));
-	c = srv_icmp6_csum(&S.ll, &dst, exp + 61, 56);
+	c = teredo_icmp6_csum(&S.ll, &dst, exp + 61, 56);
 	exp[63] = c >> 8;
 	exp[64] = c & 0xff;
 	len = srv_ra_build(&S, buf, NONCE, ip4(A_IP), htons(A_PORT), &dst);
@@ -252,7 +233,7 @@ static void test_ra_bytes(void)
 		hexdump("got", buf, len);
 		hexdump("want", exp, sizeof(exp));
 	}
-	result(srv_icmp6_csum(&S.ll, &dst, buf + 61, 56) == 0,
+	result(teredo_icmp6_csum(&S.ll, &dst, buf + 61, 56) == 0,
 	       "RA: ICMPv6 checksum valid");
 	len = srv_ra_build(&S, buf, NULL, ip4(A_IP), htons(A_PORT), &dst);
 	result(len == SRV_RA_LEN - 13 && !memcmp(buf, want + 13, 8),
@@ -269,7 +250,7 @@ static void test_ra_bytes(void)
 		printf("#   teredo_ra_parse: %s\n", why);
 
 	srv_free(&S);
-	if (srv_init(&S, ip4(PRIMARY), ip4(SECONDARY), 1400, 0, 0, 64))
+	if (srv_init(&S, ip4(PRIMARY), ip4(SECONDARY), 1400, 0, 0, 0, 64))
 		abort();
 	len = srv_ra_build(&S, buf, NONCE, ip4(A_IP), htons(A_PORT), &dst);
 	result(buf[len - 2] == 0x05 && buf[len - 1] == 0x78,
@@ -372,7 +353,7 @@ static void test_rs(void)
 /* RFC 4380 5.3.1, cases 1 to 7, in that order */
 static void test_checks(void)
 {
-	struct in6_addr ff02_2 = ip6a("ff02::2");
+	struct in6_addr ff02_2 = in6("ff02::2");
 	static const char *const local4[] = {
 		"0.1.2.3", "10.1.2.3", "127.0.0.1", "169.254.1.1",
 		"172.16.0.1", "172.31.255.255", "192.168.1.1", "192.88.99.1",
@@ -461,8 +442,8 @@ static void test_checks(void)
 
 	/* case 6: a native source only to a client of ours */
 	{
-		struct in6_addr relay_ll = ip6a("fe80::1234:5678");
-		struct in6_addr native = ip6a("2001:db8::1");
+		struct in6_addr relay_ll = in6("fe80::1234:5678");
+		struct in6_addr native = in6("2001:db8::1");
 
 		d.len = 0;
 		dg_ip6(&d, &relay_ll, &A6, 59, 0, 0);
@@ -487,7 +468,7 @@ static void test_checks(void)
 
 static void test_forwarding(void)
 {
-	struct in6_addr native = ip6a("2001:db8::100");
+	struct in6_addr native = in6("2001:db8::100");
 	struct dg d;
 	uint8_t oi[8], *ip6;
 	size_t blen;
@@ -562,7 +543,7 @@ static void test_forwarding(void)
 		size_t i;
 
 		for (i = 0; i < sizeof(scope) / sizeof(scope[0]); i++) {
-			struct in6_addr dst = ip6a(scope[i]);
+			struct in6_addr dst = in6(scope[i]);
 			char desc[80];
 
 			d.len = 0;
@@ -661,23 +642,17 @@ static void test_rate(void)
 	result(sum == 5 + 1 + 1 + 1 + 1 + 6 + 8,
 	       "every datagram counted once, in one result");
 
-	/* the table: bounded, least recently used evicted */
-	if (srv_rl_init(&rl, 1, 1, 1, 42))
+	/* the table: addresses that share a slot share its bucket */
+	if (srv_rl_init(&rl, 1, 1, 2, 42))
 		abort();
-	result(rl.mask == SRV_RL_WAYS - 1, "a table of 1 slot has %d",
-	       SRV_RL_WAYS);
-	for (i = 0; i < SRV_RL_WAYS; i++)
-		srv_rl_allow(&rl, htonl(0x0a000001 + i), 1000 + i);
-	result(srv_rl_used(&rl) == SRV_RL_WAYS && rl.evictions == 0,
-	       "%d addresses fill it, no eviction", SRV_RL_WAYS);
-	result(srv_rl_allow(&rl, htonl(0x0a0000ff), 2000) &&
-	       rl.evictions == 1 && srv_rl_used(&rl) == SRV_RL_WAYS,
-	       "one more evicts one, the table stays bounded");
-	result(!srv_rl_allow(&rl, htonl(0x0a000002 + SRV_RL_WAYS - 2), 2000),
-	       "the most recent one is still there (and limited)");
-	result(srv_rl_allow(&rl, htonl(0x0a000001), 2000) &&
-	       rl.evictions == 2,
-	       "the least recent one was the one evicted");
+	result(rl.mask == 0, "a table of 1 slot has 1");
+	result(srv_rl_allow(&rl, htonl(0x0a000001), 1000) &&
+	       srv_rl_allow(&rl, htonl(0x0a000002), 1000) &&
+	       !srv_rl_allow(&rl, htonl(0x0a000003), 1000) &&
+	       !srv_rl_allow(&rl, htonl(0x0a000001), 1000),
+	       "3 addresses in one slot of burst 2: 2 packets in all");
+	result(rl.shared == 3 && srv_rl_used(&rl) == 1,
+	       "... the sharing counted, the table bounded");
 	srv_rl_free(&rl);
 	if (srv_rl_init(&rl, 16, 0, 0, 1))
 		abort();
@@ -685,6 +660,66 @@ static void test_rate(void)
 		ok += srv_rl_allow(&rl, htonl(0xc6120001), 5);
 	result(ok == 1000 && srv_rl_used(&rl) == 0, "rate 0: no limit");
 	srv_rl_free(&rl);
+}
+
+/*
+ * A victim's address spoofed in RSs: its burst, then its rate, whatever
+ * else comes. 300 000 other sources must not give it a new burst (with
+ * eviction they did: its slot went to another address and came back
+ * full). RS 48 bytes of UDP payload (no authentication), RA 104 bytes.
+ */
+static void test_spray(void)
+{
+	struct dg d;
+	unsigned int ra_victim = 0, bytes_in = 0, bytes_out = 0, i;
+	char src[32];
+
+	setup(100, 200);
+	dg_rs(&d, false, false);
+	for (i = 0; i < 300; i++)
+		if (run(&d, A_IP, A_PORT, false) == SRV_TX_RA) {
+			ra_victim++;
+			bytes_in += d.len;
+			bytes_out += TX.len;
+		}
+	result(ra_victim == 200, "victim: 300 RS, 200 RAs (its burst)");
+	result(d.len == 48 && bytes_out == 200 * 104,
+	       "... RS of 48 bytes, RA of 104 (2.2x, as RFC 4380 5.3.1 has it)");
+	for (i = 0; i < 300000; i++) {
+		snprintf(src, sizeof(src), "100.%u.%u.%u", 64 + (i >> 16),
+			 (i >> 8) & 0xff, i & 0xff);
+		run(&d, src, 1000, false);
+	}
+	result(S.rl_src.shared > 0,
+	       "300 000 other sources: they share slots (%llu times)",
+	       (unsigned long long)S.rl_src.shared);
+	for (i = 0; i < 300; i++)
+		ra_victim += run(&d, A_IP, A_PORT, false) == SRV_TX_RA;
+	result(ra_victim == 200,
+	       "... the victim gets no new burst: still 200 RAs (got %u)",
+	       ra_victim);
+	NOW += 1000;
+	for (i = 0; i < 300; i++)
+		ra_victim += run(&d, A_IP, A_PORT, false) == SRV_TX_RA;
+	result(ra_victim <= 300,
+	       "... a second later, at most its rate more: %u <= 300",
+	       ra_victim);
+
+	/* the whole server: at most --total RAs a second */
+	setup_total(100, 200, 50);
+	for (i = ra_victim = 0; i < 100; i++) {
+		snprintf(src, sizeof(src), "198.18.%u.%u", i >> 8, i & 0xff);
+		ra_victim += run(&d, src, 1000, false) == SRV_TX_RA;
+	}
+	result(ra_victim == 50 && S.stats[SRV_DROP_RATE_TOTAL] == 50,
+	       "total 50/s: 100 sources, 50 RAs, 50 drop_rate_total");
+	NOW += 1000;
+	for (i = 0; i < 100; i++) {
+		snprintf(src, sizeof(src), "198.18.%u.%u", i >> 8, i & 0xff);
+		ra_victim += run(&d, src, 1000, false) == SRV_TX_RA;
+	}
+	result(ra_victim == 100, "... a second later, 50 more");
+	(void)bytes_in;
 }
 
 static void test_ctl(void)
@@ -720,6 +755,17 @@ static void test_ctl(void)
 	result(srv_ctl_print(f, "garbage", 7, true) == -1 && !fclose(f),
 	       "a malformed message is refused");
 	free(out);
+	f = open_memstream(&out, &olen);
+	result(!srv_ctl_print(f, "mtu 01280\nstat tx_ra 0\n", 23, true) &&
+	       !fclose(f) && !strcmp(out, "{\"mtu\":\"01280\",\"stats\":{\"tx_ra\":0}}\n"),
+	       "JSON: a number with a leading zero is a string (RFC 8259)");
+	free(out);
+	/* a line without a value after good ones: no half JSON object */
+	f = open_memstream(&out, &olen);
+	result(srv_ctl_print(f, "primary 192.0.2.1\nmtu", 21, true) == -1 &&
+	       !fclose(f) && olen == 0,
+	       "a malformed message prints nothing, even after good lines");
+	free(out);
 }
 
 int main(void)
@@ -735,7 +781,9 @@ int main(void)
 	test_forwarding();
 	test_loops();
 	test_rate();
+	test_spray();
 	test_ctl();
 	srv_free(&S);
+	puts("# end of the tests");	/* check.sh: it ran to its end */
 	return failed;
 }

@@ -3,8 +3,17 @@
  * Pure helpers of teredod (no netlink), unit-tested by test_teredod.
  */
 #include <stdio.h>
+#include <time.h>
 
 #include "util.h"
+
+int64_t now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
 
 /*
  * An age in milliseconds as seconds with one decimal, rounded to the

@@ -14,6 +14,9 @@
 /* "18446744073709551.6" and its NUL fit */
 #define AGE_BUFSZ	24
 
+/* CLOCK_MONOTONIC in milliseconds */
+int64_t now_ms(void);
+
 const char *fmt_age(char *buf, size_t size, uint64_t ms);
 void json_print_str(FILE *f, const char *s);
 

@@ -10,6 +10,7 @@
 
 #define TEREDO_PORT		3544	/* the Teredo server port */
 #define TEREDO_MIN_MTU		1280	/* IPv6 minimum, Teredo's default */
+#define TEREDO_MAX_MTU		65507	/* the largest UDP payload over IPv4 */
 #define TEREDO_DEFAULT_MAX_PEERS	(1U << 20)
 #define TEREDO_DEFAULT_PROBE_RATE	1000
 #define TEREDO_DEFAULT_PROBE_TOTAL	10000
@@ -30,7 +31,10 @@ enum {
 	IFLA_TEREDO_LOCAL,	/* be32, IPv4 address the socket binds to */
 	IFLA_TEREDO_PORT,	/* be16, UDP port the socket binds to */
 	IFLA_TEREDO_LINK,	/* u32, ifindex of the underlay device */
-	IFLA_TEREDO_MTU,	/* u32, set the device MTU (ip's "mtu") */
+	/* u32, the device MTU: IFLA_MTU, the same setting, checked and
+	 * applied alike (ip's "mtu" after "type teredo")
+	 */
+	IFLA_TEREDO_MTU,
 	IFLA_TEREDO_MAX_PEERS,	/* u32, bound of the peer list */
 	/* u8, 0 or 1, relay mode: take Teredo datagrams off the underlay
 	 * device (IFLA_TEREDO_LINK) as it receives them, before IPv4
@@ -130,6 +134,7 @@ enum {
 				 */
 	TEREDO_A_LOCAL_IP,	/* be32, bound address of the socket */
 	TEREDO_A_LOCAL_PORT,	/* be16, bound port of the socket */
+	TEREDO_A_QUEUED,	/* u32, bytes (truesize) the queues hold */
 	__TEREDO_A_MAX,
 };
 
