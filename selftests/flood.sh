@@ -12,9 +12,9 @@
 # here into /tmp when bench/flood.sh has not built them.
 source "$(dirname "$0")/hostile.sh"
 REPO=$(cd "$(dirname "$0")/.." && pwd)
-FLOOD_SPOOF=${FLOOD_SPOOF:-300000}	# (a) spoofed sources, each another
-FLOOD_DESTS=${FLOOD_DESTS:-100000}	# (b) new destinations, each another
-FLOOD_AUTH_SECONDS=${FLOOD_AUTH_SECONDS:-12}	# (c) each of its two floods
+FLOOD_SPOOF=${FLOOD_SPOOF:-100000}	# (a) spoofed sources, each another
+FLOOD_DESTS=${FLOOD_DESTS:-30000}	# (b) new destinations, each another
+FLOOD_AUTH_SECONDS=${FLOOD_AUTH_SECONDS:-4}	# (c) each of its two floods
 FLOOD_OUT=${FLOOD_OUT:-}		# a file for the figures (bench/flood.sh)
 
 tool() {	# NAME: bench/NAME.c's binary
@@ -27,7 +27,17 @@ tool() {	# NAME: bench/NAME.c's binary
 	echo "$bin"
 }
 
-mac_of() { link_json -n "$1" "$2" 'L["address"]'; }
+mac_of() { "$IP" netns exec "$1" cat "/sys/class/net/$2/address"; }
+
+# A command's output once it stays put for a second (times SLOW): what
+# was in flight has arrived (hostile.sh's waits twice as long).
+settled() {	# COMMAND...
+	local a b
+
+	b=$("$@")
+	while sleep "$SLOW"; a=$b; b=$("$@"); [ "$a" != "$b" ]; do :; done
+	echo "$b"
+}
 
 figure() {	# KEY VALUE: one figure of the run (log, and FLOOD_OUT)
 	log "figure $1 = $2"
@@ -67,9 +77,8 @@ mem_watch() {	# NS DEV: start; mem_watched prints "PEERS QUEUED SLAB MEMAVAIL_DR
 	        d = json.loads(subprocess.run([teredod, "show", "dev", dev, "--json"],
 	                                      capture_output=True, text=True).stdout)
 	        top["peers"] = max(top["peers"], d["peers"])
-	        p = json.loads(subprocess.run([teredod, "show", "peers", "dev", dev, "--json"],
-	                                      capture_output=True, text=True).stdout or "[]")
-	        top["queued"] = max(top["queued"], sum(x["queue"] or 0 for x in p))
+	        # the device's own sum: a dump of the peers moves as it is read
+	        top["queued"] = max(top["queued"], d["queued"])
 	    except (ValueError, KeyError):
 	        pass
 	    top["slab"] = max(top["slab"], slab() - slab0)
@@ -92,14 +101,6 @@ dmesg_clean() {
 		'WARNING:|BUG:|Oops|KASAN:|soft lockup|hard LOCKUP|RCU stall|detected stall|hung_task|blocked for more than|refcount_t:|leaked reference'
 }
 
-rx_of() { "$IP" netns exec "$1" cat "/sys/class/net/$2/statistics/rx_packets"; }
-softnet_drops() {	# backlog drops, all CPUs (softnet_stat column 2)
-	local d s=0
-
-	while read -r _ d _; do s=$((s + 16#$d)); done </proc/net/softnet_stat
-	echo "$s"
-}
-
 # The ping of the trusted client while COMMAND floods: "LOSS%" in PING_LOSS.
 ping_during() {	# PING_NS DST COMMAND...
 	local ns=$1 dst=$2 pf=/run/flood-ping.out pid
@@ -118,48 +119,20 @@ ping_during() {	# PING_NS DST COMMAND...
 
 loss_under_1() { awk -v l="${PING_LOSS:-100}" 'BEGIN { exit !(l < 1) }'; }
 
-# --- (a) spoofed Teredo sources at a relay ---------------------------------
+# --- (a) spoofed Teredo sources, (b) new destinations, at one relay -------
 
 # What the relay sends out of eth0 to anyone but the trusted client
-# (netdev egress: whatever path it takes).
-egress_count() {	# NS DEV RULE
-	"$IP" netns exec "$1" nft -f - <<-EOF
+# (netdev egress: whatever path it takes), and the flood's datagrams that
+# reach eth0 (netdev ingress).
+flood_counters() {
+	"$IP" netns exec relay nft -f - <<-EOF
 	table netdev flood_eg {
 		counter c {}
 		chain out {
-			type filter hook egress device $2 priority 0; policy accept;
-			$3 counter name c
+			type filter hook egress device eth0 priority 0; policy accept;
+			meta protocol ip ip daddr != 198.18.0.21 counter name c
 		}
 	}
-	EOF
-}
-egress_of() {	# NS
-	"$IP" netns exec "$1" nft -j list counter netdev flood_eg c |
-		python3 -c 'import json,sys
-for o in json.load(sys.stdin)["nftables"]:
-    if "counter" in o: print(o["counter"]["packets"])'
-}
-
-# tsend, its "sent N packets in T s (R pps)" in TSEND_N, TSEND_S, TSEND_PPS
-run_tsend() {
-	"$TSEND" "$@" 2>/run/flood-tsend.out
-	read -r TSEND_N TSEND_S TSEND_PPS <<<"$(sed -n 's/.*sent \([0-9]*\) packets in \([0-9.]*\) s (\([0-9]*\) pps).*/\1 \2 \3/p' /run/flood-tsend.out)"
-}
-
-# tsend's peers: N distinct Teredo sources, each from the mapping its
-# address embeds (198.18.1.0 and on, ports 1024 and on): a bubble from
-# each, none of them a peer of the relay. The relay must not make state
-# for them, nor send anything, and keep forwarding for its trusted client.
-flood_spoof() {	# TAG [ip link options]
-	local tag=$1 before after rx0 rx1 sn0 sn1 peers queued slab drop out
-
-	shift
-	TSEND=$(tool tsend) || { check "bench/tsend.c builds" false; return; }
-	relay_with_client "$@"
-	"$IP" -n relay link set teredo0 type teredo maxpeers 1048576
-	check "the trusted client answers" ping_client 1
-	egress_count relay eth0 "meta protocol ip ip daddr != 198.18.0.21"
-	"$IP" netns exec relay nft -f - <<-EOF
 	table netdev flood_in {
 		counter c {}
 		chain in {
@@ -168,69 +141,88 @@ flood_spoof() {	# TAG [ip link options]
 		}
 	}
 	EOF
-	before=$(counter -n relay teredo0 rx_drop_unknown_peer)
-	rx0=$(rx_of relay eth0) sn0=$(softnet_drops)
+}
+nft_packets() {	# TABLE: its counter c in the relay's netdev family
+	"$IP" netns exec relay nft -j list counter netdev "$1" c |
+		python3 -c 'import json,sys
+print([o["counter"]["packets"] for o in json.load(sys.stdin)["nftables"] if "counter" in o][0])'
+}
+
+# tsend, its "sent N packets in T s (R pps)" in TSEND_N, TSEND_S, TSEND_PPS
+run_tsend() {
+	"$TSEND" "$@" 2>/run/flood-tsend.out
+	read -r TSEND_N TSEND_S TSEND_PPS <<<"$(sed -n 's/.*sent \([0-9]*\) packets in \([0-9.]*\) s (\([0-9]*\) pps).*/\1 \2 \3/p' /run/flood-tsend.out)"
+}
+
+rctr() { counter -n relay teredo0 "$1"; }
+
+# (a) tsend's peers FIRST.. as sources: a bubble from each, from the
+# mapping its address embeds (198.18.1.0 and on, ports 1024 and on), none
+# of them a peer of the relay. The relay must not make state for them,
+# nor send anything, and keep forwarding for its trusted client.
+flood_spoof() {	# TAG FIRST
+	local tag=$1 first=$2 before after new0 new1 fast0 fast1 eg0 eg1 in0 in1
+	local peers queued slab drop
+
+	# the client fresh: a ping after a silence has its trust checked
+	# again, with a bubble to its server (not the flood's doing)
+	fresh
+	before=$(rctr rx_drop_unknown_peer) new0=$(rctr peer_new) fast0=$(rctr rx_fastpath)
+	eg0=$(nft_packets flood_eg) in0=$(nft_packets flood_in)
 	mem_watch relay teredo0
 	dmesg_mark
 	ping_during host6 "$CLIENT" run_tsend bubbles -t "client:eth0:$(mac_of relay eth0):$(mac_of client eth0)" \
-		-n "$FLOOD_SPOOF" -c "$FLOOD_SPOOF"
+		-o "$first" -n "$FLOOD_SPOOF" -c "$FLOOD_SPOOF"
 	read -r peers queued slab drop <<<"$(mem_watched)"
-	after=$(settled counter -n relay teredo0 rx_drop_unknown_peer)
-	rx1=$(rx_of relay eth0) sn1=$(softnet_drops)
-	arrived=$("$IP" netns exec relay nft -j list counter netdev flood_in c |
-		python3 -c 'import json,sys; print([o["counter"]["packets"] for o in json.load(sys.stdin)["nftables"] if "counter" in o][0])')
-	out=$(egress_of relay)
+	after=$(settled rctr rx_drop_unknown_peer)
+	new1=$(rctr peer_new) fast1=$(rctr rx_fastpath)
+	eg1=$(nft_packets flood_eg) in1=$(nft_packets flood_in)
 	figure "$tag.sources" "$TSEND_N"
 	figure "$tag.seconds" "$TSEND_S"
 	figure "$tag.sent_pps" "$TSEND_PPS"
-	figure "$tag.arrived" "$arrived"
+	figure "$tag.arrived" "$((in1 - in0))"
 	figure "$tag.dropped_unknown_peer" "$((after - before))"
-	figure "$tag.softnet_drops" "$((sn1 - sn0))"
-	figure "$tag.sent_to_others" "$out"
+	figure "$tag.fastpath" "$((fast1 - fast0))"
+	figure "$tag.sent_to_others" "$((eg1 - eg0))"
+	figure "$tag.peers_made" "$((new1 - new0))"
 	figure "$tag.ping_loss_pct" "$PING_LOSS"
 	figure "$tag.ping_sent" "$PING_SENT"
-	figure "$tag.max_peers" "$peers"
 	figure "$tag.max_queued_bytes" "$queued"
 	figure "$tag.slab_growth_bytes" "$slab"
 	figure "$tag.memavailable_drop_kb" "$drop"
-	check "(a) $TSEND_N spoofed sources in ${TSEND_S}s ($TSEND_PPS/s): every one that arrived ($arrived) dropped as an unknown peer" \
-		test "$((after - before))" -eq "$arrived"
-	check "no peer made for them (the client is the only one: $peers)" test "$peers" -le 1
-	check "nothing queued ($queued bytes at most), nothing sent to anyone but the client ($out)" \
-		eval '[ "$queued" = 0 ] && [ "$out" = 0 ]'
-	check "the trusted client kept its ping through the relay: ${PING_LOSS}% lost of $PING_SENT" \
+	check "(a, $tag) $TSEND_N spoofed sources in ${TSEND_S}s ($TSEND_PPS/s): every one that arrived ($((in1 - in0))) dropped as an unknown peer ($((after - before)))" \
+		test "$((after - before))" -eq "$((in1 - in0))" -a "$((in1 - in0))" -gt 0
+	check "(a, $tag) no peer made for them ($((new1 - new0))), nothing queued ($queued bytes at most)" \
+		test "$((new1 - new0))" = 0 -a "$queued" = 0
+	check "(a, $tag) nothing sent to anyone but the client ($((eg1 - eg0)))" \
+		test "$((eg1 - eg0))" = 0
+	check "(a, $tag) the trusted client kept its ping through the relay: ${PING_LOSS}% lost of $PING_SENT" \
 		loss_under_1
-	check "no soft lockup, RCU stall or other complaint" dmesg_clean
-	stop_daemons
+	check "(a, $tag) no soft lockup, RCU stall or other complaint" dmesg_clean
+	SPOOF_FAST=$((fast1 - fast0)) SPOOF_IN=$((in1 - in0))
 }
 
-test_spoofed_sources() { flood_spoof spoof; }
-test_spoofed_sources_fastpath() { flood_spoof spoof-fastpath dev eth0 fastpath on; }
-
-# --- (b) new Teredo destinations from the native side -----------------------
-
-# tsend's peers again, as destinations: each packet (88 bytes of IPv6, as
-# much as a bubble: it pays for one) to another one. The relay makes a
-# peer and a queue only for what its queues (1 MiB) and its probe budgets
-# take; the rest is refused without state. The trusted client is reached
-# meanwhile, and the flood's peers expire.
-test_new_destinations() {
+# (b) tsend's peers FIRST.. as destinations: each packet (88 bytes of
+# IPv6, as much as a bubble: it pays for one) to another one. The relay
+# makes a peer and a queue only for what its queues (1 MiB) and its probe
+# budgets take; the rest is refused without state. The trusted client is
+# reached meanwhile.
+flood_dests() {	# FIRST
 	local q0 q1 full0 full1 lim0 lim1 new0 new1 peers queued slab drop bubbles
 
-	TSEND=$(tool tsend) || { check "bench/tsend.c builds" false; return; }
-	relay_with_client
-	"$IP" -n relay link set teredo0 type teredo maxpeers 1048576
-	check "the trusted client answers" ping_client 1
 	count_start srv b 'udp dport 3544 ip saddr 198.18.0.10'
-	q0=$(counter -n relay teredo0 tx_queued) full0=$(counter -n relay teredo0 tx_drop_queue_full)
-	lim0=$(counter -n relay teredo0 tx_probe_limited) new0=$(counter -n relay teredo0 peer_new)
+	q0=$(rctr tx_queued) full0=$(rctr tx_drop_queue_full)
+	lim0=$(rctr tx_probe_limited) new0=$(rctr peer_new)
 	mem_watch relay teredo0
 	dmesg_mark
 	ping_during host6 "$CLIENT" run_tsend native -i "host6:eth0:$(mac_of relay eth1):$(mac_of host6 eth0)" \
-		-n "$FLOOD_DESTS" -c "$FLOOD_DESTS" -o 1000 -l 102
+		-o "$1" -n "$FLOOD_DESTS" -c "$FLOOD_DESTS" -l 102
 	read -r peers queued slab drop <<<"$(mem_watched)"
-	q1=$(settled counter -n relay teredo0 tx_queued) full1=$(counter -n relay teredo0 tx_drop_queue_full)
-	lim1=$(counter -n relay teredo0 tx_probe_limited) new1=$(counter -n relay teredo0 peer_new)
+	# no probe is sent once the queues are gone
+	check "(b) the flood's queues are let go once their probes are over" \
+		wait_for 30 eval '[ "$(queued_bytes)" = 0 ]'
+	q1=$(settled rctr tx_queued) full1=$(rctr tx_drop_queue_full)
+	lim1=$(rctr tx_probe_limited) new1=$(rctr peer_new)
 	bubbles=$(settled count_of srv b)
 	figure dests.destinations "$TSEND_N"
 	figure dests.seconds "$TSEND_S"
@@ -247,14 +239,38 @@ test_new_destinations() {
 	figure dests.slab_growth_bytes "$slab"
 	figure dests.memavailable_drop_kb "$drop"
 	check "(b) $TSEND_N new destinations in ${TSEND_S}s ($TSEND_PPS/s): peers made only for what was queued ($((new1 - new0)) for $((q1 - q0)))" \
-		test "$((new1 - new0))" -le "$((q1 - q0))"
-	check "the queues stayed within 1 MiB (at most $queued bytes seen)" test "$queued" -le 1048576
-	check "the server got no more bubbles than packets queued ($bubbles), within the budget" \
+		test "$((new1 - new0))" -le "$((q1 - q0))" -a "$((q1 - q0))" -gt 0
+	check "(b) the queues filled ($queued bytes at most) and stayed within 1 MiB, the rest refused ($((full1 - full0)))" \
+		test "$queued" -le 1048576 -a "$queued" -gt 0 -a "$((full1 - full0))" -gt 0
+	check "(b) the server got no more bubbles than packets queued ($bubbles), within the budget" \
 		eval '[ "$bubbles" -le "$((q1 - q0))" ] && [ "$bubbles" -le $(( (${TSEND_S%.*} + 12) * 1000 + 1000 )) ]'
-	check "the trusted client kept its ping through the relay: ${PING_LOSS}% lost of $PING_SENT" \
+	check "(b) the trusted client kept its ping through the relay: ${PING_LOSS}% lost of $PING_SENT" \
 		loss_under_1
-	check "no soft lockup, RCU stall or other complaint" dmesg_clean
-	check "the flood's peers expire: only the client is left" \
+	check "(b) no soft lockup, RCU stall or other complaint" dmesg_clean
+	DESTS_PEAK=$peers
+}
+
+# One relay for (b), then (a) through its socket path and (a) again
+# through its fast path (switched on), while (b)'s peers wait and expire.
+# (a)'s sources are disjoint from (b)'s destinations (a bubble from a
+# waiting peer's mapping would be no spoof).
+test_spoof_and_dests() {
+	local first=$((1000 + FLOOD_DESTS))
+
+	TSEND=$(tool tsend) || { check "bench/tsend.c builds" false; return; }
+	relay_with_client
+	"$IP" -n relay link set teredo0 type teredo maxpeers 1048576
+	check "the trusted client answers" ping_client 1
+	flood_counters
+	flood_dests 1000
+	flood_spoof spoof "$first"
+	"$IP" -n relay link set teredo0 type teredo dev eth0 fastpath on
+	check "the trusted client answers through the fast path" \
+		eval 'f=$(rctr rx_fastpath); ping_client 1 && [ "$(rctr rx_fastpath)" -gt "$f" ]'
+	flood_spoof spoof-fastpath "$first"
+	check "(a, spoof-fastpath) the fast path took them ($SPOOF_FAST of $SPOOF_IN)" \
+		test "$SPOOF_FAST" -ge "$SPOOF_IN" -a "$SPOOF_IN" -gt 0
+	check "(b) the flood's peers ($DESTS_PEAK at most) expire: only the client is left" \
 		wait_for 60 eval '[ "$(peer_count)" -le 1 ]'
 	stop_daemons
 }
@@ -347,4 +363,4 @@ test_auth_flood() {
 
 [ "${BASH_SOURCE[0]}" = "$0" ] || return 0
 trap stop_daemons EXIT
-run_tests test_spoofed_sources test_spoofed_sources_fastpath test_new_destinations test_auth_flood
+run_tests test_spoof_and_dests test_auth_flood
