@@ -9,10 +9,11 @@
 # ratio is at most 1 where the RFCs allow it; where they ask for more (an
 # RA answers an RS, an ICMPv6 error quotes the packet, a relayed bubble
 # carries an origin indication), the rate limit that bounds it.
-# AMP_SECONDS: each spray (default 4), AMP_OUT: a file for the table.
+# AMP_SECONDS: each spray (default 2; bench/amplification.sh: 4), AMP_OUT:
+# a file for the table.
 source "$(dirname "$0")/hostile.sh"
 REPO=$(cd "$(dirname "$0")/.." && pwd)
-AMP_SECONDS=${AMP_SECONDS:-4}
+AMP_SECONDS=${AMP_SECONDS:-2}
 AMP_OUT=${AMP_OUT:-/run/amplification.md}
 AMP_MAC=02:61:6d:70:00:01	# the sprayer's frames
 VICTIM=198.18.0.50		# a third party on the IPv4 side
@@ -32,7 +33,7 @@ tool() {	# NAME: bench/NAME.c's binary
 }
 FSEND=$(tool fsend)
 
-mac_of() { link_json -n "$1" "$2" 'L["address"]'; }
+mac_of() { "$IP" netns exec "$1" cat "/sys/class/net/$2/address"; }
 
 # nftables counters (packets and bytes of the IP packets) in a namespace:
 # "in" (netdev ingress of DEV: what the device under test receives) and
@@ -76,10 +77,8 @@ third_party() {	# NS NAME RULE: a counter at a third party
 }
 # "PACKETS BYTES" of counter NAME in NS
 nread() {	# NS NAME
-	"$IP" netns exec "$1" nft -j list counters | python3 -c 'import json,sys
-for o in json.load(sys.stdin)["nftables"]:
-    c = o.get("counter")
-    if c and c["name"] == sys.argv[1]: print(c["packets"], c["bytes"])' "$2"
+	"$IP" netns exec "$1" nft list counters |
+		awk -v n="$2" '$1 == "counter" && $2 == n { f = 1 } f && $1 == "packets" { print $2, $4; exit }'
 }
 nreset() { "$IP" netns exec "$1" nft reset counters >/dev/null; }
 
@@ -94,14 +93,15 @@ sum_of() {	# NS:NAME...
 	echo "$sp $sb"
 }
 
-# One row of the table, and its check. IN and OUT are "PACKETS BYTES";
+# One row of the table, and its checks. IN and OUT are "PACKETS BYTES";
 # RATE: the most one third-party IPv4 address received a second in the
-# flood, BUDGET what bounds it; KIND: le1 (the RFC allows no more: both
-# ratios at most 1), rfc (the RFC asks for more: the rate is checked
-# against the budget), bug (more than the RFC allows, a known kernel bug:
-# marked TODO).
-row() {	# CLASS INPUT THIRD_PARTY IN OUT RATE BUDGET KIND NOTE
-	local cls=$1 input=$2 tp=$3 rate=$6 budget=$7 kind=$8 note=$9 ip ib op ob rp rb
+# flood, BUDGET what bounds it. CAP: the most bytes to third parties per
+# byte received: 1, or where the RFC asks for more (an RA answers an RS,
+# an ICMPv6 error quotes the packet, a relayed bubble carries an origin
+# indication) that answer's own ratio, the rate then bounded by BUDGET.
+# At most one packet to third parties per packet received, always.
+row() {	# CLASS INPUT THIRD_PARTY IN OUT RATE BUDGET CAP NOTE
+	local cls=$1 input=$2 tp=$3 rate=$6 budget=$7 cap=$8 note=$9 ip ib op ob rp rb
 
 	read -r ip ib <<<"$4"
 	read -r op ob <<<"$5"
@@ -109,22 +109,8 @@ row() {	# CLASS INPUT THIRD_PARTY IN OUT RATE BUDGET KIND NOTE
 	rb=$(awk -v o="$ob" -v i="$ib" 'BEGIN { printf "%.3f", i ? o / i : 0 }')
 	echo "| $cls | $input | $tp | $ip / $ib | $op / $ob | $rp | $rb | $rate | $budget | $note |" >>"$AMP_OUT"
 	log "$cls: in $ip packets $ib bytes, out $op packets $ob bytes: $rp per packet, $rb per byte; flood: $rate/s at one address, budget $budget"
-	check "[$cls] some input was received" test "${ip:-0}" -gt 0
-	case $kind in
-	le1)
-		check "[$cls] at most one packet and one byte to third parties per packet and byte received ($rp, $rb)" \
-			awk -v a="$rp" -v b="$rb" 'BEGIN { exit !(a <= 1 && b <= 1) }' ;;
-	rfc)
-		check "[$cls] at most one packet per packet received ($rp); the bytes ($rb) as the RFC asks, bounded by $budget" \
-			awk -v a="$rp" 'BEGIN { exit !(a <= 1) }' ;;
-	bug)
-		if awk -v a="$rp" 'BEGIN { exit !(a > 0) }'; then
-			TESTS_RUN=$((TESTS_RUN + 1))
-			echo "not ok $TESTS_RUN - [$cls] nothing to third parties: $rp packets per packet # TODO kernel: $note"
-		else
-			check "[$cls] nothing to third parties" true
-		fi ;;
-	esac
+	check "[$cls] input received ($ip packets), at most one packet to third parties per packet ($rp) and $cap byte per byte ($rb)" \
+		awk -v i="${ip:-0}" -v a="$rp" -v b="$rb" -v c="$cap" 'BEGIN { exit !(i > 0 && a <= 1 && b <= c) }'
 }
 # "RATE" of a counter over a flood: its packets per second
 per_second() { awk -v p="$1" -v s="$2" 'BEGIN { printf "%.0f", p / s }'; }
@@ -221,8 +207,11 @@ fsend() {	# NS TO_NS TO_DEV ARGS...
 	"$FSEND" -i "$ns:eth0:$(mac_of "$to" "$dev"):$AMP_MAC" "$@"
 }
 
-settle_ns() {	# NS:NAME...: wait until the counters stop moving
-	settled sum_of "$@" >/dev/null
+settle_ns() {	# NS:NAME...: wait until the counters stop moving (1 s apart, times SLOW)
+	local a b
+
+	b=$(sum_of "$@")
+	while sleep "$SLOW"; a=$b; b=$(sum_of "$@"); [ "$a" != "$b" ]; do :; done
 }
 
 # --- a relay ------------------------------------------------------------------
@@ -249,16 +238,8 @@ amp_relay_setup() {
 	third_party host6 tp "ip6 daddr $VICTIM6 meta l4proto ipv6-icmp"
 }
 
-# from the victim's address to new destinations, until their queues go
-spray_unreachable() {	# PPS
-	spray6 $VICTIM6 198.18.0.1 40 "$AMP_SECONDS" "$1" new
-	wait_for 20 eval '[ "$(queued_bytes)" = 0 ]'
-}
-
-test_relay_native() {
-	local n out in rate srvb
-
-	amp_relay_setup
+amp_relay_native() {
+	local n t out
 	# a new Teredo address per packet (88 bytes: it pays for a bubble)
 	# as fast as it goes first: the server's rate against the budget
 	flood srv:tp "$AMP_SECONDS" spray6 $HOST 198.18.0.1 40 "$AMP_SECONDS" 0 new
@@ -269,43 +250,50 @@ test_relay_native() {
 	n=$(spray6 $HOST 198.18.0.1 40 "$AMP_SECONDS" 50 new)
 	settle_ns srv:tp
 	row "native, to a new Teredo address" "IPv6, 88 B, to another address each ($n at 50/s)" \
-		"its server" "$(nread relay c_in)" "$(nread srv tp)" "$FLOOD_RATE" "$RELAY_RATE/s (proberate), burst as much" le1 ""
+		"its server" "$(nread relay c_in)" "$(nread srv tp)" "$FLOOD_RATE" "$RELAY_RATE/s (proberate), burst as much" 1 ""
 	# shorter than a bubble: it pays for none
 	nreset relay; nreset srv
 	n=$(spray6 $HOST 198.18.0.1 0 "$AMP_SECONDS" 50 new)
 	settle_ns srv:tp
 	row "native, to a new Teredo address, shorter than a bubble" "IPv6, 48 B ($n)" \
-		"its server" "$(nread relay c_in)" "$(nread srv tp)" "0" "" le1 ""
+		"its server" "$(nread relay c_in)" "$(nread srv tp)" "0" "" 1 ""
 	# one waiting peer: its bubbles (4 at most) whatever the packets
 	nreset relay; nreset srv
 	n=$(spray6 $HOST 198.18.0.1 40 "$AMP_SECONDS" 50 one)
 	settle_ns srv:tp
 	row "native, to a waiting peer" "IPv6, 88 B, all to one address ($n)" \
-		"its server" "$(nread relay c_in)" "$(nread srv tp)" "" "4 bubbles a peer, 2 s apart" le1 ""
+		"its server" "$(nread relay c_in)" "$(nread srv tp)" "" "4 bubbles a peer, 2 s apart" 1 ""
 	# unreachable peers: once their bubbles are over, what waited is
 	# answered with ICMPv6 address unreachable, to a spoofed source
-	flood host6:tp "$((AMP_SECONDS + 8))" spray_unreachable 0
 	nreset relay; nreset host6; nreset srv
+	t=$(date +%s)
 	n=$(spray6 $VICTIM6 198.18.0.1 40 "$AMP_SECONDS" 50 new)
 	wait_for 20 eval '[ "$(queued_bytes)" = 0 ]'
 	settle_ns host6:tp
-	row "native, to unreachable peers (ICMPv6 errors to the source)" "IPv6, 88 B, from a third party's address ($n)" \
-		"the (spoofed) source" "$(nread relay c_in)" "$(nread host6 tp)" "$FLOOD_RATE" \
-		"ICMPv6 rate limit (icmp/ratelimit $("$IP" netns exec relay sysctl -n net.ipv6.icmp.ratelimit) ms)" rfc \
-		"an ICMPv6 error quotes the packet (RFC 4443): more bytes than it"
+	t=$(($(date +%s) - t + 1))
+	read -r out _ <<<"$(nread host6 tp)"
+	# icmpv6_xrlim_allow(): ratelimit ms a destination, shifted by the
+	# route's prefix (/64 here: a quarter of it), a burst of 6; without
+	# it, one error for each of the $n packets
+	check "the spoofed source got at most 4 ICMPv6 errors a second and a burst (${out:-?} in ${t}s, for $n packets)" \
+		test "${out:-999999}" -le $((4 * t + 6))
+	row "native, to unreachable peers (ICMPv6 errors to the source)" "IPv6, 88 B, from a third party's address ($n at 50/s)" \
+		"the (spoofed) source" "$(nread relay c_in)" "$(nread host6 tp)" "$(per_second "${out:-0}" "$t")" \
+		"ICMPv6 rate limit (icmp/ratelimit $("$IP" netns exec relay sysctl -n net.ipv6.icmp.ratelimit) ms)" 2 \
+		"an ICMPv6 error quotes the packet (RFC 4443): 48 B more than it"
 	# a Teredo address whose server is the relay's subnet broadcast
 	nreset relay; nreset srv; nreset vic; nreset client
 	n=$(spray6 $HOST 198.18.0.255 40 "$AMP_SECONDS" 50 new)
 	settle_ns srv:tp vic:tp client:tp
 	row "native, to a Teredo address whose server is the relay's subnet broadcast" "IPv6, 88 B ($n)" \
-		"every host of the relay's subnet" "$(nread relay c_in)" "$(sum_of srv:tp vic:tp client:tp)" "" "" bug \
-		"bubbles to a directed broadcast (RFC 4380 5.2.4 excludes them); every host of the subnet receives each"
+		"every host of the relay's subnet" "$(nread relay c_in)" "$(sum_of srv:tp vic:tp client:tp)" "" "" 1 \
+		"not global: dropped (tx_drop_not_global), no bubble to a directed broadcast"
 }
 
-test_relay_teredo() {
-	local n hex p
+amp_relay_teredo() {
+	local hex p
 
-	amp_relay_setup
+	wait_for 20 eval '[ "$(queued_bytes)" = 0 ]'
 	# spoofed sources: consistent (unknown peers) and not (bad mapping),
 	# some of them the victim's address
 	hex=$(dgram $VICTIM 4000 198.18.0.10 3544 "$(pkt6 echo "$(taddr 198.18.0.1 $VICTIM 4000)" $HOST)")
@@ -314,7 +302,7 @@ test_relay_teredo() {
 	fsend client relay eth0 -f "$hex" -s 198.18.1.0/24 -P 1024-65535 -t "$AMP_SECONDS" -p 200 >/dev/null
 	settle_ns vic:tp srv:tp
 	row "Teredo side, from spoofed sources" "echo requests from Teredo sources that are no peer" \
-		"the sources, the servers" "$(nread relay c_in4)" "$(sum_of vic:tp srv:tp)" "0" "" le1 ""
+		"the sources, the servers" "$(nread relay c_in4)" "$(sum_of vic:tp srv:tp)" "0" "" 1 ""
 	# bubbles from a waiting peer's mapping: what host6 sent it goes there
 	p=$(taddr 198.18.0.1 $VICTIM 4444)
 	nreset relay; nreset vic; nreset srv
@@ -325,7 +313,7 @@ for _ in range(8): s.sendto(b"x" * 100, (sys.argv[1], 9))' "$p"
 	fsend client relay eth0 -f "$hex" -c 20 -p 10 >/dev/null
 	settle_ns vic:tp
 	row "Teredo side, bubbles from a waiting peer's mapping" "8 native packets of 148 B to it, then 20 bubbles" \
-		"the mapping" "$(sum_of relay:c_in relay:c_in4)" "$(nread vic tp)" "" "the queue, 8 KiB a peer" le1 \
+		"the mapping" "$(sum_of relay:c_in relay:c_in4)" "$(nread vic tp)" "" "the queue, 8 KiB a peer" 1 \
 		"what waited goes, encapsulated (28 B more each); the bubbles add nothing"
 	# control packets at a relay
 	hex=$(dgram $VICTIM 3544 198.18.0.10 3544 "000100000102030405060708 00$(pkt6 rs fe80::1 ff02::2)")
@@ -334,7 +322,13 @@ for _ in range(8): s.sendto(b"x" * 100, (sys.argv[1], 9))' "$p"
 	fsend client relay eth0 -f "$hex" -s 198.18.0.0/24 -P 3544-3544 -t "$AMP_SECONDS" -p 200 >/dev/null
 	settle_ns vic:tp srv:tp
 	row "Teredo side, control packets (authentication headers)" "RS with an authentication header" \
-		"the sources, the servers" "$(nread relay c_in4)" "$(sum_of vic:tp srv:tp)" "0" "" le1 ""
+		"the sources, the servers" "$(nread relay c_in4)" "$(sum_of vic:tp srv:tp)" "0" "" 1 ""
+}
+
+test_relay() {
+	amp_relay_setup
+	amp_relay_native
+	amp_relay_teredo
 }
 
 # --- a client -----------------------------------------------------------------
@@ -352,10 +346,9 @@ amp_client_setup() {
 	third_party srv tp "ip saddr 198.18.0.21 udp dport 3544 ip length 84"
 }
 
-test_client() {
-	local hex out rate peer
+amp_client() {
+	local hex out peer
 
-	amp_client_setup
 	# bubbles relayed by "our server", with an origin indication: a
 	# direct bubble to the origin, at most proberate a second to one
 	hex=$(dgram 198.18.0.1 3544 198.18.0.21 "$MYPORT" \
@@ -369,7 +362,7 @@ test_client() {
 	settle_ns vic:tp
 	row "client, relayed bubbles with an origin indication" "bubbles from its server's address, each from another peer" \
 		"the origin" "$(nread client c_in)" "$(nread vic tp)" "$FLOOD_RATE" \
-		"$CLIENT_RATE/s (proberate), burst as much; 200/s in all" le1 ""
+		"$CLIENT_RATE/s (proberate), burst as much; 200/s in all" 1 ""
 	# native sources through a relay it has not verified: held, an echo
 	# test to its server for each (at most), 84 bytes
 	hex=$(dgram 198.18.0.10 3545 198.18.0.21 "$MYPORT" "$(echo6 2001:db8:5::1 "$ME" 56)")
@@ -377,14 +370,14 @@ test_client() {
 	fsend relay client eth0 -f "$hex" -R 8 -t "$AMP_SECONDS" -p 20 >/dev/null
 	settle_ns srv:tp
 	row "client, native sources through an unverified relay" "echo requests of 104 B, each from another source" \
-		"its server (the echo test)" "$(nread client c_in)" "$(nread srv tp)" "" "$CLIENT_RATE/s to the server" le1 ""
+		"its server (the echo test)" "$(nread client c_in)" "$(nread srv tp)" "" "$CLIENT_RATE/s to the server" 1 ""
 	# control packets from anywhere
 	hex=$(dgram $VICTIM 3544 198.18.0.21 "$MYPORT" "00010000010203040506070800$(pkt6 rs fe80::1 ff02::2)")
 	nreset client; nreset vic; nreset srv
 	fsend relay client eth0 -f "$hex" -s 198.18.0.0/24 -P 3544-3544 -t "$AMP_SECONDS" -p 200 >/dev/null
 	settle_ns vic:tp srv:tp
 	row "client, control packets" "authentication headers from anywhere" \
-		"the sources, its server" "$(nread client c_in)" "$(sum_of vic:tp srv:tp)" "0" "" le1 ""
+		"the sources, its server" "$(nread client c_in)" "$(sum_of vic:tp srv:tp)" "0" "" 1 ""
 	# direct bubbles from Teredo peers at their mappings (the victim's)
 	peer=$(taddr 198.18.0.1 $VICTIM 4000)
 	hex=$(dgram $VICTIM 4000 198.18.0.21 "$MYPORT" "$(pkt6 bubble "$peer" "$ME")")
@@ -392,14 +385,14 @@ test_client() {
 	fsend relay client eth0 -f "$hex" -s $VICTIM/32 -P 1024-65535 -m 8 -t "$AMP_SECONDS" -p 200 >/dev/null
 	settle_ns vic:tp
 	row "client, direct bubbles" "bubbles from Teredo peers at their mappings" \
-		"the mappings" "$(nread client c_in)" "$(nread vic tp)" "0" "" le1 ""
+		"the mappings" "$(nread client c_in)" "$(nread vic tp)" "0" "" 1 ""
 	# echo requests from them: the stack answers, one for one
 	hex=$(dgram $VICTIM 4000 198.18.0.21 "$MYPORT" "$(echo6 "$peer" "$ME" 56)")
 	nreset client; nreset vic
 	fsend relay client eth0 -f "$hex" -t "$AMP_SECONDS" -p 50 >/dev/null
 	settle_ns vic:tp
 	row "client, echo requests from a Teredo peer" "echo requests of 104 B from one peer" \
-		"the peer's mapping" "$(nread client c_in)" "$(nread vic tp)" "" "" le1 \
+		"the peer's mapping" "$(nread client c_in)" "$(nread vic tp)" "" "" 1 \
 		"the stack's echo replies, one for one (a reflection, not an amplification)"
 	# UDP to a closed port: ICMPv6 port unreachable quotes it
 	hex=$(dgram $VICTIM 4000 198.18.0.21 "$MYPORT" "$(udp6 "$peer" "$ME" 9 8)")
@@ -409,17 +402,15 @@ test_client() {
 	read -r out _ <<<"$(nread vic tp)"
 	row "client, UDP to a closed port from a Teredo peer" "UDP of 56 B from one peer ($AMP_SECONDS s at 50/s)" \
 		"the peer's mapping" "$(nread client c_in)" "$(nread vic tp)" "$(per_second "$out" "$AMP_SECONDS")" \
-		"ICMPv6 rate limit (icmp/ratelimit $("$IP" netns exec client sysctl -n net.ipv6.icmp.ratelimit) ms)" rfc \
+		"ICMPv6 rate limit (icmp/ratelimit $("$IP" netns exec client sysctl -n net.ipv6.icmp.ratelimit) ms)" 2 \
 		"the stack's port unreachable quotes the packet (RFC 4443)"
-	stop_daemons
 }
 
 # --- the server ---------------------------------------------------------------
 
-test_server() {
-	local hex out rate
+amp_server() {
+	local hex
 
-	amp_client_setup
 	counters srv eth0 "ether saddr $AMP_MAC"
 	"$IP" netns exec vic nft delete table inet amp_tp
 	third_party vic tp "ip saddr { 198.18.0.1, 198.18.0.2 }"
@@ -433,7 +424,7 @@ test_server() {
 	fsend relay srv eth0 -f "$hex" -P 1024-65535 -t "$AMP_SECONDS" -p 50 >/dev/null
 	settle_ns vic:tp
 	row "server, router solicitations" "RS of 61 B (UDP payload) from a spoofed source" "the source" \
-		"$(nread srv c_in)" "$(nread vic tp)" "$FLOOD_RATE" "100/s a source, burst 200 (--rate, --burst)" rfc \
+		"$(nread srv c_in)" "$(nread vic tp)" "$FLOOD_RATE" "100/s a source, burst 200 (--rate, --burst)" 2 \
 		"an RA answers an RS (RFC 4380 5.3.1): 117 B for 61"
 	# bubbles to one of its clients: relayed with an origin indication
 	hex=$(dgram 198.18.1.1 4000 198.18.0.1 3544 "$(pkt6 bubble "$(taddr 198.18.0.1 198.18.1.1 4000)" "$(taddr 198.18.0.1 $VICTIM 5555)")")
@@ -445,8 +436,16 @@ test_server() {
 	fsend relay srv eth0 -f "$hex" -s 198.18.1.0/24 -P 1024-65535 -m 8 -t "$AMP_SECONDS" -p 50 >/dev/null
 	settle_ns vic:tp
 	row "server, bubbles for a client of its own" "bubbles from Teredo peers at their mappings" "the client" \
-		"$(nread srv c_in)" "$(nread vic tp)" "$FLOOD_RATE" "100/s a destination, burst 200" rfc \
+		"$(nread srv c_in)" "$(nread vic tp)" "$FLOOD_RATE" "100/s a destination, burst 200" 1.2 \
 		"relayed with an origin indication (RFC 4380 5.3.1): 8 B more"
+}
+
+# The client's classes, then the server's, on one setup (teredod's
+# qualification is slow under emulation).
+test_client_server() {
+	amp_client_setup
+	amp_client
+	amp_server
 	stop_daemons
 }
 
@@ -460,4 +459,4 @@ print_table() {
 
 [ "${BASH_SOURCE[0]}" = "$0" ] || return 0
 trap 'stop_daemons; print_table' EXIT
-run_tests test_relay_native test_relay_teredo test_client test_server
+run_tests test_relay test_client_server
