@@ -15,16 +15,19 @@ cd "$(dirname "$0")" || exit 1
 # The suite, in order; a test joins it once it passes reliably.
 SUITE=(link.sh control.sh relay.sh fastpath.sh miredo.sh miredo-relay.sh
 	miredo-relay-fastpath.sh server.sh client.sh client-events.sh nat.sh
-	hostile.sh teredod.sh teredod-server.sh coverage.sh)
+	hostile.sh fuzz.sh flood.sh amplification.sh teredod.sh
+	teredod-server.sh coverage.sh)
 # Scripts with tests (they call run_tests) that are not in the suite yet,
 # each with its reason; a script in neither list fails the run.
-NOT_IN_SUITE=()
+NOT_IN_SUITE=(
+	known-bugs.sh	# two counting bugs of the module, reported, not fixed yet: its checks fail until they are
+)
 declare -A MIN_CHECKS=(
 	[link.sh]=1 [relay.sh]=1 [fastpath.sh]=1 [miredo.sh]=1
 	[miredo-relay.sh]=1 [miredo-relay-fastpath.sh]=1 [server.sh]=1
 	[client.sh]=1 [client-events.sh]=1 [nat.sh]=1 [control.sh]=1
 	[hostile.sh]=1 [teredod.sh]=1 [teredod-server.sh]=1
-	[coverage.sh]=1
+	[coverage.sh]=1 [fuzz.sh]=95 [flood.sh]=30 [amplification.sh]=22
 )
 tests=("$@")
 [ ${#tests[@]} -gt 0 ] || tests=("${SUITE[@]}")
