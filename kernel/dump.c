@@ -24,22 +24,28 @@ struct teredo_dump {
 	struct list_head list;		/* in td->dumps */
 	struct teredo_dev *td;		/* NULL once ended */
 	struct rhashtable_iter iter;
+	int err;			/* refused at the start */
+	const char *msg;		/* and why */
 };
 
+/* A refusal is reported by the dump's first call, with its message: a
+ * ->start() has no extack to write to on Linux 6.1 (cb->extack is NULL).
+ */
 int teredo_dump_start(struct netlink_callback *cb)
 {
+	struct netlink_ext_ack ext = {};
 	struct teredo_dump *st;
 	struct net_device *dev;
-	int err = 0;
 
-	dev = teredo_nl_dev(sock_net(cb->skb->sk), teredo_dump_attrs(cb),
-			    cb->extack);
-	if (IS_ERR(dev))
-		return PTR_ERR(dev);
 	st = kzalloc(sizeof(*st), GFP_KERNEL);
-	if (!st) {
-		dev_put(dev);
+	if (!st)
 		return -ENOMEM;
+	cb->args[0] = (long)st;
+	dev = teredo_nl_dev(sock_net(cb->skb->sk), teredo_dump_attrs(cb), &ext);
+	if (IS_ERR(dev)) {
+		st->err = PTR_ERR(dev);
+		st->msg = ext._msg;
+		return 0;
 	}
 	mutex_lock(&teredo_dumps_lock);
 	/* once unregistering, it has ended its dumps or is about to */
@@ -48,16 +54,11 @@ int teredo_dump_start(struct netlink_callback *cb)
 		rhashtable_walk_enter(&st->td->peers, &st->iter);
 		list_add(&st->list, &st->td->dumps);
 	} else {
-		NL_SET_ERR_MSG(cb->extack, "no such device");
-		err = -ENODEV;
+		st->err = -ENODEV;
+		st->msg = "no such device";
 	}
 	mutex_unlock(&teredo_dumps_lock);
 	dev_put(dev);
-	if (err) {
-		kfree(st);
-		return err;
-	}
-	cb->args[0] = (long)st;
 	return 0;
 }
 
@@ -115,6 +116,11 @@ int teredo_dump_peers(struct sk_buff *skb, struct netlink_callback *cb)
 	u32 now = teredo_now();
 	int ret;
 
+	if (st->err) {
+		if (cb->extack)
+			cb->extack->_msg = st->msg;
+		return st->err;
+	}
 	mutex_lock(&teredo_dumps_lock);
 	if (!st->td) {
 		NL_SET_ERR_MSG(cb->extack, "the device went away");

@@ -349,7 +349,7 @@ for i in range(int(sys.argv[1])):
 
 # A relay in namespace NS with N peers (untrusted, queued), as relay.sh's
 # test_neighbour_trap makes them.
-npeers=5000
+npeers=1200
 peers_in() {	# NS
 	if ! "$IP" -n "$1" link show d0 >/dev/null 2>&1; then
 		"$IP" -n "$1" link add d0 type dummy
@@ -357,17 +357,20 @@ peers_in() {	# NS
 		"$IP" -n "$1" addr add 198.18.0.10/24 dev d0
 		"$IP" -n "$1" addr add 2001:db8:1::1/64 dev d0 nodad
 	fi
-	"$IP" -n "$1" link add t0 type teredo local 198.18.0.10 maxpeers 10000
+	"$IP" -n "$1" link add t0 type teredo local 198.18.0.10 maxpeers 10000 \
+		proberate 1000000 probetotal 1000000
 	"$IP" -n "$1" link set t0 up
 	"$IP" -n "$1" route add 2001::/32 via fe80::1 dev t0
 	"$IP" netns exec "$1" python3 -c '
 import socket
 s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
 for i in range('$npeers'):
-    s.sendto(b"x", ("2001:0:c612:1:0:63bf:%x:%x" % (0x3900 + (i >> 16), i & 0xffff), 9))'
+    s.sendto(bytes(100), ("2001:0:c612:1:0:63bf:%x:%x" % (0x3900 + (i >> 16), i & 0xffff), 9))'
 	check "$npeers peers" counter_ge -n "$1" t0 peer_new $npeers
-	# untrusted peers expire 30 s after their last packet: a slow spray
-	# (a loaded machine, a debug kernel) leaves fewer in the table
+	# packets big enough to pay for a bubble each: an untrusted peer
+	# stays 30 s after its last bubble (one that sent none goes with its
+	# queue, after 8 s); a slow spray (a loaded machine, a debug kernel)
+	# leaves fewer in the table
 	log "the table holds $(peer_count "$1") of them"
 }
 
@@ -469,6 +472,7 @@ test_policy() {
 }
 
 # usage: control.sh [TEST_FUNCTION ...] (default: all of them)
+[ "${BASH_SOURCE[0]}" = "$0" ] || return 0	# sourced for its helpers
 [ $# -gt 0 ] || set -- test_container_underlay test_fastpath_no_rx_handler \
 	test_changelink_atomic test_rebind_under_traffic test_dump_open \
 	test_policy

@@ -243,16 +243,18 @@ bubbles_between() {	# MIN MAX: tx_bubble, once it stays put for 3 s
 	b=$(counter -n relay teredo0 tx_bubble)
 	while sleep $((3 * SLOW)); a=$b; b=$(counter -n relay teredo0 tx_bubble); [ "$a" != "$b" ]; do :; done
 	[ "$b" -ge "$1" ] && [ "$b" -le "$2" ] && return 0
-	echo "tx_bubble = $b, want $1 to $2"
+	echo "tx_bubble = $b, want $1 to $2; the counters that moved:"
+	"$IP" netns exec relay ethtool -S teredo0 | awk '$2 != 0'
 	return 1
 }
 
 test_unreachable() {
 	setup
-	# a client that never answers: a bubble, then address unreachable
+	# a client that never answers (mapped to 198.18.0.95, where nobody
+	# is): a bubble, then address unreachable
 	check "ping to a silent Teredo client: address unreachable" \
 		fails_with "Address unreachable" \
-		"$IP" netns exec host6 ping -6 -c 1 -W 15 2001:0:c612:1:0:63bf:39ed:ff00
+		"$IP" netns exec host6 ping -6 -c 1 -W 15 2001:0:c612:1:0:63bf:39ed:ffa0
 	check "one packet paid for one bubble, no retry; its queue dropped, counted" \
 		eval 'bubbles_between 1 1 &&
 		      counter_ge -n relay teredo0 tx_drop_unreachable 1'

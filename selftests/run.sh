@@ -4,6 +4,8 @@
 # passed through, then what run.sh found wrong with the script as a whole,
 # then a summary line per script and for the run.
 # usage: selftests/run.sh [TEST.sh ...]   (default: all of them)
+#        selftests/run.sh --part K/N         (the K-th of N parts of the
+#                                             suite, for N VMs side by side)
 #
 # A script passes only if it ran to its end: lib.sh's run_tests prints a TAP
 # plan and a "# selftest end:" line last; the plan must match the checks
@@ -15,7 +17,7 @@ cd "$(dirname "$0")" || exit 1
 # The suite, in order; a test joins it once it passes reliably.
 SUITE=(link.sh control.sh relay.sh fastpath.sh miredo.sh miredo-relay.sh
 	miredo-relay-fastpath.sh server.sh client.sh client-events.sh nat.sh
-	hostile.sh fuzz.sh flood.sh amplification.sh teredod.sh
+	hostile.sh nlfuzz.sh fuzz.sh flood.sh amplification.sh teredod.sh
 	teredod-server.sh coverage.sh)
 # Scripts with tests (they call run_tests) that are not in the suite yet,
 # each with its reason; a script in neither list fails the run.
@@ -27,10 +29,47 @@ declare -A MIN_CHECKS=(
 	[miredo-relay.sh]=1 [miredo-relay-fastpath.sh]=1 [server.sh]=1
 	[client.sh]=1 [client-events.sh]=1 [nat.sh]=1 [control.sh]=1
 	[hostile.sh]=1 [teredod.sh]=1 [teredod-server.sh]=1
-	[coverage.sh]=1 [fuzz.sh]=95 [flood.sh]=30 [amplification.sh]=22
+	[coverage.sh]=1 [nlfuzz.sh]=29 [fuzz.sh]=95 [flood.sh]=30
+	[amplification.sh]=22
 )
+# Seconds each script took in a VM under TCG with another VM beside it,
+# roughly: what --part balances (a script not listed counts 120).
+declare -A WEIGHT=(
+	[link.sh]=100 [control.sh]=250 [relay.sh]=400 [fastpath.sh]=450
+	[miredo.sh]=150 [miredo-relay.sh]=250 [miredo-relay-fastpath.sh]=250
+	[server.sh]=150 [client.sh]=250 [client-events.sh]=300 [nat.sh]=200
+	[hostile.sh]=300 [nlfuzz.sh]=300 [teredod.sh]=350
+	[teredod-server.sh]=250 [coverage.sh]=450 [fuzz.sh]=170 [flood.sh]=140
+	[amplification.sh]=320
+)
+part=""
+if [ "${1:-}" = --part ]; then
+	part=$2
+	shift 2
+	[[ $part =~ ^([0-9]+)/([0-9]+)$ ]] && [ "${BASH_REMATCH[1]}" -ge 1 ] &&
+		[ "${BASH_REMATCH[1]}" -le "${BASH_REMATCH[2]}" ] ||
+		{ echo "run.sh: --part K/N, 1 <= K <= N" >&2; exit 2; }
+fi
 tests=("$@")
-[ ${#tests[@]} -gt 0 ] || tests=("${SUITE[@]}")
+if [ -n "$part" ]; then
+	# longest first, each to the part with the least so far
+	k=${part%/*} n=${part#*/}
+	declare -a load
+	for ((i = 1; i <= n; i++)); do load[i]=0; done
+	while read -r w t; do
+		best=1
+		for ((i = 2; i <= n; i++)); do
+			[ "${load[i]}" -lt "${load[best]}" ] && best=$i
+		done
+		load[best]=$((load[best] + w))
+		[ "$best" = "$k" ] && tests+=("$t")
+	done < <(for t in "${SUITE[@]}"; do echo "${WEIGHT[$t]:-120} $t"; done |
+		 sort -k1,1nr -k2,2)
+	# in the suite's order
+	mapfile -t tests < <(for t in "${SUITE[@]}"; do
+		[[ " ${tests[*]} " == *" $t "* ]] && echo "$t"; done)
+fi
+[ ${#tests[@]} -gt 0 ] || [ -n "$part" ] || tests=("${SUITE[@]}")
 passed=0 failed=0 skipped=0
 limit=900
 [ "${TEREDO_SLOW:-0}" = 1 ] && limit=3600	# debug kernel: KASAN, lockdep
@@ -38,7 +77,7 @@ limit=900
 # A failure of the run itself (not of one check)
 run_fail() { echo "not ok - $*"; failed=$((failed + 1)); }
 
-if [ $# = 0 ]; then
+if [ $# = 0 ] && { [ -z "$part" ] || [ "${part%/*}" = 1 ]; }; then
 	for f in *.sh; do
 		grep -qE '^run_tests( |$)' "$f" || continue
 		[[ " ${SUITE[*]} ${NOT_IN_SUITE[*]} " == *" $f "* ]] ||
