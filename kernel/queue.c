@@ -214,7 +214,7 @@ static bool teredo_queue_room(struct teredo_dev *td, unsigned int truesize,
 static bool teredo_queue_admit(struct teredo_dev *td, struct sk_buff *skb,
 			       const struct in6_addr *addr,
 			       struct teredo_peer *p, unsigned int wire_len,
-			       u32 now)
+			       bool inbound, u32 now)
 {
 	struct teredo_peer fresh = { .addr = *addr,
 				     .last_tx = now - TEREDO_PEER_TTL };
@@ -225,8 +225,11 @@ static bool teredo_queue_admit(struct teredo_dev *td, struct sk_buff *skb,
 	}
 	/* if this packet's probe would go at once, it must be allowed */
 	if (teredo_probe_may(td, p ?: &fresh, now, 1, wire_len, false) ==
-	    TEREDO_PROBE_REFUSED)
+	    TEREDO_PROBE_REFUSED) {
+		teredo_stat_inc(td, inbound ? TEREDO_STAT_RX_UNVERIFIED :
+				TEREDO_STAT_TX_PROBE_REFUSED);
 		return false;
+	}
 	if (!teredo_queue_room(td, skb->truesize, NULL)) {
 		teredo_stat_inc(td, TEREDO_STAT_TX_QUEUE_FULL);
 		return false;
@@ -270,7 +273,8 @@ static void teredo_queue_skb(struct teredo_dev *td, struct sk_buff *skb,
 
 	q = p ? p->queue : NULL;
 	if (!q) {
-		if (!teredo_queue_admit(td, skb, addr, p, wire_len, now))
+		if (!teredo_queue_admit(td, skb, addr, p, wire_len, inbound,
+					now))
 			goto drop;
 		if (!p) {
 			p = teredo_peer_new(td, addr,

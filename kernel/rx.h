@@ -153,13 +153,14 @@ static inline void teredo_rx_prepare(struct teredo_dev *td, struct sk_buff *skb)
 	skb->mac_len = 0;
 }
 
+/* netif_rx() and gro_cells_receive() count their own refusals in the
+ * device's rx_dropped.
+ */
 static inline void teredo_rx_count(struct net_device *dev, int ret,
 				   unsigned int len)
 {
 	if (likely(ret == NET_RX_SUCCESS))
 		dev_sw_netstats_rx_add(dev, len);
-	else
-		dev_core_stats_rx_dropped_inc(dev);
 }
 
 /* A relay's rules (RFC 4380 5.4.2) for the datagram at skb->data (its UDP

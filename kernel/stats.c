@@ -38,6 +38,7 @@ const char teredo_stat_names[TEREDO_STAT_MAX][ETH_GSTRING_LEN] = {
 	[TEREDO_STAT_TX_NOMEM]		= "tx_drop_nomem",
 	[TEREDO_STAT_TX_OFFLINE]	= "tx_drop_offline",
 	[TEREDO_STAT_TX_BAD_SOURCE]	= "tx_drop_bad_source",
+	[TEREDO_STAT_TX_PROBE_REFUSED]	= "tx_drop_probe_limited",
 	[TEREDO_STAT_TX_QUEUED]		= "tx_queued",
 	[TEREDO_STAT_TX_BUBBLE]		= "tx_bubble",
 	[TEREDO_STAT_TX_PING]		= "tx_ping",

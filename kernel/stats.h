@@ -45,6 +45,7 @@ enum teredo_stat {
 	TEREDO_STAT_TX_NOMEM,		/* allocation failure */
 	TEREDO_STAT_TX_OFFLINE,		/* client not qualified */
 	TEREDO_STAT_TX_BAD_SOURCE,	/* source not our Teredo address */
+	TEREDO_STAT_TX_PROBE_REFUSED,	/* its probe over a budget */
 	/* transmit: events */
 	TEREDO_STAT_TX_QUEUED,		/* packets queued for a bubble answer */
 	TEREDO_STAT_TX_BUBBLE,		/* bubbles sent */
