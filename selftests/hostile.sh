@@ -233,7 +233,7 @@ test_local_source() {
 	"$IP" -n relay addr add 198.18.0.21/32 dev lo
 	# packets to the client keep its entry (with a queue) however
 	# long the checks take
-	"$IP" netns exec host6 ping -6 -q -i 0.5 -w 120 $CLIENT >/dev/null 2>&1 &
+	"$IP" netns exec host6 ping -6 -q -i 0.5 -w $((120 * SLOW)) $CLIENT >/dev/null 2>&1 &
 	PIDS+=($!)
 	before=$(counter -n relay teredo0 rx_drop_loop)
 	fwd=$(count_of host6 e)
