@@ -31,7 +31,7 @@ mac_of() { "$IP" netns exec "$1" cat "/sys/class/net/$2/address"; }
 
 # A command's output once it stays put for a second (times SLOW): what
 # was in flight has arrived (hostile.sh's waits twice as long).
-settled() {	# COMMAND...
+steady() {	# COMMAND...
 	local a b
 
 	b=$("$@")
@@ -174,7 +174,7 @@ flood_spoof() {	# TAG FIRST
 	ping_during host6 "$CLIENT" run_tsend bubbles -t "client:eth0:$(mac_of relay eth0):$(mac_of client eth0)" \
 		-o "$first" -n "$FLOOD_SPOOF" -c "$FLOOD_SPOOF"
 	read -r peers queued slab drop <<<"$(mem_watched)"
-	after=$(settled rctr rx_drop_unknown_peer)
+	after=$(steady rctr rx_drop_unknown_peer)
 	new1=$(rctr peer_new) fast1=$(rctr rx_fastpath)
 	eg1=$(nft_packets flood_eg) in1=$(nft_packets flood_in)
 	figure "$tag.sources" "$TSEND_N"
@@ -221,9 +221,9 @@ flood_dests() {	# FIRST
 	# no probe is sent once the queues are gone
 	check "(b) the flood's queues are let go once their probes are over" \
 		wait_for 30 eval '[ "$(queued_bytes)" = 0 ]'
-	q1=$(settled rctr tx_queued) full1=$(rctr tx_drop_queue_full)
+	q1=$(steady rctr tx_queued) full1=$(rctr tx_drop_queue_full)
 	lim1=$(rctr tx_probe_limited) new1=$(rctr peer_new)
-	bubbles=$(settled count_of srv b)
+	bubbles=$(steady count_of srv b)
 	figure dests.destinations "$TSEND_N"
 	figure dests.seconds "$TSEND_S"
 	figure dests.sent_pps "$TSEND_PPS"
@@ -338,7 +338,7 @@ test_auth_flood() {
 		dmesg_mark
 		ping_during client "$HOST" eval "out=\$(\"$fsend\" -i relay:eth0:$(mac_of client eth0):$(mac_of relay eth0) -t $FLOOD_AUTH_SECONDS ${args[*]})"
 		read -r peers queued slab drop <<<"$(mem_watched)"
-		c1=$(settled cctr rx_control) d1=$(cctr rx_drop_control)
+		c1=$(steady cctr rx_control) d1=$(cctr rx_drop_control)
 		log "fsend: $out"
 		secs=$(echo "$out" | awk '{ print $5 }')
 		figure "auth-$from.frames" "$(echo "$out" | awk '{ print $2 }')"

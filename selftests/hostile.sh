@@ -32,7 +32,7 @@ for o in json.load(sys.stdin)["nftables"]:
 }
 
 # A counter that stays put for 2 s (what was in flight has arrived).
-settled() {	# COMMAND...: prints its output once stable
+steady() {	# COMMAND...: prints its output once stable
 	local a b
 
 	b=$("$@")
@@ -123,7 +123,7 @@ test_spray_one_server() {
 	spray_watched 5 40
 	sent=$SENT secs=$SECS bytes=$MAXQ
 	wait $pinger 2>/dev/null
-	got=$(settled count_of srv b)
+	got=$(steady count_of srv b)
 	limited=$(counter -n relay teredo0 tx_probe_limited)
 	log "sprayed $sent packets of 88 bytes in $secs s: the server got $got bubbles, $limited probes refused"
 	check "the sprayer sent packets" test "${sent:-0}" -gt 100
@@ -148,7 +148,7 @@ test_spray_default_budget() {
 	relay_with_client
 	count_start srv b 'udp dport 3544 ip saddr 198.18.0.10'
 	read -r sent secs < <(spray 3 40)
-	got=$(settled count_of srv b)
+	got=$(steady count_of srv b)
 	log "sprayed $sent packets in $secs s: the server got $got bubbles ($(awk -v g="$got" -v s="$sent" 'BEGIN { printf "%.2f", g / s }') per packet)"
 	check "at most one bubble per packet sprayed" test "$got" -le "$sent"
 	stop_daemons
@@ -182,10 +182,10 @@ test_tiny_packets() {
 		sleep 0.3
 	done
 	read -r SENT SECS </run/hostile-spray.out
-	q=$(settled counter -n relay teredo0 tx_queued)
+	q=$(steady counter -n relay teredo0 tx_queued)
 	evicted=$(counter -n relay teredo0 tx_drop_queue_full)
 	log "$SENT packets of 48 bytes in $SECS s: tx_queued $q, tx_drop_queue_full $evicted, at most $MAXQ bytes queued, one packet's queue $minq bytes"
-	b=$(settled 10 count_of srv b)
+	b=$(steady count_of srv b)
 	check "48-byte packets: a bubble each at most, 1000 a second ($b)" \
 		test "$b" -le "$SENT" -a "$b" -le "$(awk -v s="$SECS" 'BEGIN { printf "%d", 1000 * (s + 2) }')"
 	check "queued memory within 1 MiB (at most $MAXQ bytes seen, some)" \
@@ -213,7 +213,7 @@ test_broadcast() {
 	check "server 198.18.0.255 embedded: dropped as not global, counted" \
 		counter_ge -n relay teredo0 tx_drop_not_global $((before + 2))
 	check "no bubble broadcast on the relay's subnet" \
-		expect_eq "$(settled count_of client b) $(count_of srv b)" "0 0"
+		expect_eq "$(steady count_of client b) $(count_of srv b)" "0 0"
 	check "and no peer made for it" \
 		expect_eq "$(counter -n relay teredo0 peer_new)" 0
 }
@@ -242,7 +242,7 @@ test_local_source() {
 	raw "$(pkt echo $CLIENT $HOST)" 5
 	check "datagrams from an address of the relay's own: dropped as a loop" \
 		wait_for 5 counter_ge -n relay teredo0 rx_drop_loop $((before + 5))
-	check "none forwarded" expect_eq "$(settled count_of host6 e)" "$fwd"
+	check "none forwarded" expect_eq "$(steady count_of host6 e)" "$fwd"
 	check "the peer is still not trusted" \
 		expect_eq "$(peer_json 'P is not None and not P["trusted"]')" True
 	"$IP" -n relay addr del 198.18.0.21/32 dev lo
@@ -352,12 +352,12 @@ test_client_held() {
 	"$IP" netns exec relay "$PEER" send 198.18.0.10:3545 198.18.0.21:$MYPORT "${srcs[@]}"
 	check "$n datagrams from unverified native sources: held" \
 		wait_for 10 eval '[ $(($(cctr rx_held))) -ge '$n' ]'
-	after=$(settled cctr tx_ping)
+	after=$(steady cctr tx_ping)
 	log "echo tests sent: $((after - before)) for $n held packets"
 	check "at most one echo test per held packet" \
 		test $((after - before)) -le $n
 	check "and none retried once they were paid for (the server got no more)" \
-		eval 'got=$(settled count_of srv p); echo "server got $got"; test "$got" -le '$n''
+		eval 'got=$(steady count_of srv p); echo "server got $got"; test "$got" -le '$n''
 	check "held packets dropped when no answer came" \
 		wait_for 15 counter_ge -n client teredo0 rx_drop_unverified $n
 	# a source already waiting, then its datagrams in two IPv4
@@ -406,7 +406,7 @@ test_client_punch() {
 	                     0, socket.inet_aton("198.18.0.1"), socket.inet_aton(dip))
 	    s.sendto(ip + udp, (dip, 0))
 	EOF
-	got=$(settled count_of relay v)
+	got=$(steady count_of relay v)
 	ours=$(counter -n client teredo0 tx_probe_limited)
 	log "$sent forged relayed bubbles: $got bubbles to 198.18.0.10:40000, $ours refused"
 	check "no more bubbles to the origin than forgeries" test "$got" -le "$sent"

@@ -304,10 +304,13 @@ for i in range('$NPEERS'):
 	log "ndisc_cache allocs: $before before, $after after $NPEERS peers"
 	# the queues take what fits in their 1 MiB, peers are made for that
 	# only; the rest is refused, no state made for it
-	quiet_counters tx_queued tx_drop_queue_full peer_new
+	quiet_counters tx_queued tx_drop_queue_full tx_drop_probe_limited \
+		tx_drop_table_full peer_new
 	check "$NPEERS packets to as many destinations reached teredo0" \
 		eval 'test $(($(counter -n relay teredo0 tx_queued) +
-			      $(counter -n relay teredo0 tx_drop_queue_full))) -ge $NPEERS'
+			      $(counter -n relay teredo0 tx_drop_queue_full) +
+			      $(counter -n relay teredo0 tx_drop_probe_limited) +
+			      $(counter -n relay teredo0 tx_drop_table_full))) -ge $NPEERS'
 	check "peers made only for what was queued" \
 		eval 'test "$(counter -n relay teredo0 peer_new)" -le \
 			   "$(counter -n relay teredo0 tx_queued)"'
