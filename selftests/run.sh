@@ -33,11 +33,11 @@ declare -A MIN_CHECKS=(
 # Seconds each script took in a VM under TCG with another VM beside it,
 # roughly: what --part balances (a script not listed counts 120).
 declare -A WEIGHT=(
-	[link.sh]=100 [control.sh]=250 [relay.sh]=400 [fastpath.sh]=450
-	[miredo.sh]=150 [miredo-relay.sh]=250 [miredo-relay-fastpath.sh]=250
-	[server.sh]=150 [client.sh]=250 [client-events.sh]=300 [nat.sh]=200
-	[hostile.sh]=300 [nlfuzz.sh]=300 [teredod.sh]=350
-	[teredod-server.sh]=250 [coverage.sh]=450 [fuzz.sh]=170 [flood.sh]=140
+	[link.sh]=100 [control.sh]=280 [relay.sh]=410 [fastpath.sh]=540
+	[miredo.sh]=50 [miredo-relay.sh]=80 [miredo-relay-fastpath.sh]=90
+	[server.sh]=280 [client.sh]=160 [client-events.sh]=190 [nat.sh]=100
+	[hostile.sh]=400 [nlfuzz.sh]=300 [teredod.sh]=210
+	[teredod-server.sh]=90 [coverage.sh]=450 [fuzz.sh]=170 [flood.sh]=140
 	[amplification.sh]=320 [accounting.sh]=120
 )
 part=""
