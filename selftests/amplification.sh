@@ -252,12 +252,16 @@ amp_relay_native() {
 	settle_ns srv:tp
 	row "native, to a new Teredo address" "IPv6, 88 B, to another address each ($n at 50/s)" \
 		"its server" "$(nread relay c_in)" "$(nread srv tp)" "$FLOOD_RATE" "$RELAY_RATE/s (proberate), burst as much" 1 ""
-	# shorter than a bubble: it pays for none
+	# the smallest packets: a bubble is paid in IPv6 bytes (40, no more
+	# than any IPv6 packet), the 28 bytes of IPv4 and UDP every datagram
+	# carries on top: 68 on the wire for 48
 	nreset relay; nreset srv
 	n=$(spray6 $HOST 198.18.0.1 0 "$AMP_SECONDS" 50 new 2000000)
 	settle_ns srv:tp
-	row "native, to a new Teredo address, shorter than a bubble" "IPv6, 48 B ($n)" \
-		"its server" "$(nread relay c_in)" "$(nread srv tp)" "0" "" 1 ""
+	row "native, to a new Teredo address, 48 bytes" "IPv6, 48 B ($n)" \
+		"its server" "$(nread relay c_in)" "$(nread srv tp)" "" \
+		"$RELAY_RATE/s (proberate)" 1.42 \
+		"one bubble a packet: 40 B of IPv6 for 48, 68 B on the wire (the tunnel's 28 B)"
 	# one waiting peer: its bubbles (4 at most) whatever the packets
 	nreset relay; nreset srv
 	n=$(spray6 $HOST 198.18.0.1 40 "$AMP_SECONDS" 50 one 3000000)
