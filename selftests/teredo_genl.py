@@ -8,7 +8,7 @@ device, and what it must not be able to do without privileges.
       TEREDO_CMD_GET_DEV: prints "qualified Q local IP:PORT peers N".
   teredo_genl.py set-client IFNAME ADDR|none [NAT]
       TEREDO_CMD_SET_CLIENT: qualified with the Teredo address ADDR, or
-      not qualified (none); prints "ok".
+      not qualified (none).
   teredo_genl.py unset-client IFNAME
       TEREDO_CMD_SET_CLIENT: not qualified.
   teredo_genl.py send IFNAME IP HEX [PORT]
@@ -168,7 +168,6 @@ def get(ifname):
 def set_client(ifname, addr, nat="0"):
     if addr == "none":
         unset_client(ifname)
-        print("ok")
         return
     g = Genl()
     fid, _ = g.family("teredo")
@@ -176,7 +175,6 @@ def set_client(ifname, addr, nat="0"):
     body += attr(A_ADDR, socket.inet_pton(socket.AF_INET6, addr))
     body += attr(A_NAT, struct.pack("B", int(nat)))
     g.request(fid, TEREDO_CMD_SET_CLIENT, body)
-    print("ok")
 
 
 def unset_client(ifname):
