@@ -22,15 +22,6 @@ RELAY_RATE=100			# the relay's proberate, per IPv4 address
 CLIENT_RATE=20			# the client's
 : >"$AMP_OUT"
 
-tool() {	# NAME: bench/NAME.c's binary
-	local bin=$REPO/build/bench/$1
-
-	if [ ! -x "$bin" ] || [ "$REPO/bench/$1.c" -nt "$bin" ]; then
-		bin=/tmp/$1
-		[ -x "$bin" ] || cc -O2 -o "$bin" "$REPO/bench/$1.c" || return 1
-	fi
-	echo "$bin"
-}
 FSEND=$(tool fsend)
 
 mac_of() { "$IP" netns exec "$1" cat "/sys/class/net/$2/address"; }

@@ -17,15 +17,6 @@ FLOOD_DESTS=${FLOOD_DESTS:-30000}	# (b) new destinations, each another
 FLOOD_AUTH_SECONDS=${FLOOD_AUTH_SECONDS:-4}	# (c) each of its two floods
 FLOOD_OUT=${FLOOD_OUT:-}		# a file for the figures (bench/flood.sh)
 
-tool() {	# NAME: bench/NAME.c's binary
-	local bin=$REPO/build/bench/$1
-
-	if [ ! -x "$bin" ] || [ "$REPO/bench/$1.c" -nt "$bin" ]; then
-		bin=/tmp/$1
-		[ -x "$bin" ] || cc -O2 -o "$bin" "$REPO/bench/$1.c" || return 1
-	fi
-	echo "$bin"
-}
 
 mac_of() { "$IP" netns exec "$1" cat "/sys/class/net/$2/address"; }
 

@@ -23,6 +23,18 @@ count_start() {	# NS NAME RULE: an nftables counter of what NS receives
 	EOF
 }
 
+tool() {	# NAME: bench/NAME.c's binary (built here if bench/ has not)
+	local src bin
+
+	src=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/bench/$1.c
+	bin=${src%/bench/*}/build/bench/$1
+	if [ ! -x "$bin" ] || [ "$src" -nt "$bin" ]; then
+		bin=/tmp/$1
+		[ -x "$bin" ] || cc -O2 -o "$bin" "$src" || return 1
+	fi
+	echo "$bin"
+}
+
 count_of() {	# NS NAME
 	"$IP" netns exec "$1" nft -j list chain inet "hostile_$2" in |
 		python3 -c 'import json,sys

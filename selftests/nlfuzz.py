@@ -30,6 +30,8 @@ import socket
 import struct
 import sys
 
+from teredo_genl import attr, attrs
+
 NETLINK_GENERIC = 16
 SOL_NETLINK, NETLINK_EXT_ACK, NETLINK_CAP_ACK = 270, 11, 10
 NLM_F_REQUEST, NLM_F_ACK, NLM_F_DUMP = 1, 4, 0x300
@@ -52,22 +54,6 @@ NO_EXTACK_OK = {
     (errno.EEXIST, "rtnl"): "rtnetlink: the name is taken",
     (errno.ENODEV, "rtnl"): "rtnetlink: no such device",
 }
-
-
-def attr(kind, payload):
-    n = 4 + len(payload)
-    return struct.pack("HH", n, kind) + payload + b"\0" * (-n % 4)
-
-
-def attrs(data):
-    out, off = {}, 0
-    while off + 4 <= len(data):
-        n, kind = struct.unpack_from("HH", data, off)
-        if n < 4:
-            break
-        out[kind & 0x3FFF] = data[off + 4:off + n]
-        off += (n + 3) & ~3
-    return out
 
 
 class Nl:
