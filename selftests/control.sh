@@ -361,16 +361,22 @@ peers_in() {	# NS
 		proberate 1000000 probetotal 1000000
 	"$IP" -n "$1" link set t0 up
 	"$IP" -n "$1" route add 2001::/32 via fe80::1 dev t0
+	spray "$1"
+	check "$npeers peers" counter_ge -n "$1" t0 peer_new $npeers
+}
+# A packet to each of the npeers, big enough to pay for a bubble: an
+# untrusted peer stays 30 s after its last bubble (one that sent none goes
+# with its queue, after 8 s), and a dump must find them there: sprayed
+# again just before it (the peers gone meanwhile made anew), as a whole
+# dump on the debug kernel can take longer than that.
+spray() {	# NS
 	"$IP" netns exec "$1" python3 -c '
 import socket
 s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
 for i in range('$npeers'):
     s.sendto(bytes(100), ("2001:0:c612:1:0:63bf:%x:%x" % (0x3900 + (i >> 16), i & 0xffff), 9))'
-	check "$npeers peers" counter_ge -n "$1" t0 peer_new $npeers
-	# packets big enough to pay for a bubble each: an untrusted peer
-	# stays 30 s after its last bubble (one that sent none goes with its
-	# queue, after 8 s); a slow spray (a loaded machine, a debug kernel)
-	# leaves fewer in the table
+	# 1 MiB of queues holds some 530 of them (100 bytes take 2 KiB of
+	# truesize); a slow spray (a loaded machine, a debug kernel) fewer
 	log "the table holds $(peer_count "$1") of them"
 }
 
@@ -405,6 +411,7 @@ test_dump_open() {
 	setup_ns a
 	peers_in a
 	check "a dump read to its end takes several batches" whole_dump a
+	spray a
 	hold_dump a
 	first=$(awk '/^first/ {print $2}' /tmp/ctl-dump)
 	count=$(peer_count a)

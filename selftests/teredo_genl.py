@@ -264,8 +264,12 @@ def end_of(kind, flags, payload):
 
 
 def dump_hold(ifname):
+    # the family looked up on another socket: a socket's first dump batch
+    # is as large as its largest read so far (up to 32 KiB), and one that
+    # never read gets the smallest (about 4 KiB, some 36 peers), so that
+    # a few dozen peers are enough to leave the dump open
+    fid, _ = Genl().family("teredo")
     g = Genl()
-    fid, _ = g.family("teredo")
     g.s.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4096)
     g.seq += 1
     body = struct.pack("BBH", TEREDO_CMD_GET_PEER, 1, 0) + dev_attr(ifname)
