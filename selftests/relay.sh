@@ -60,7 +60,9 @@ raw() {	# HEX [badsum] [ipopt] [frag]: from the client's mapping to the relay
 	"$IP" netns exec client "$PEER" raw 198.18.0.21:40000 198.18.0.10:3544 "$@"
 }
 
-ping_client() { "$IP" netns exec host6 ping -6 -c "${1:-1}" -i 0.3 -W 3 $CLIENT; }
+# A reply's deadline stretches as the other waits do (SLOW): on the debug
+# kernel the scripted client answers a ping 3 s late at times.
+ping_client() { "$IP" netns exec host6 ping -6 -c "${1:-1}" -i 0.3 -W $((3 * SLOW)) $CLIENT; }
 # A ping through the relay (the client daemon answers it), so that the next
 # datagram finds the client in the peer list and trusted, however long the
 # checks before it took (on a debug kernel, longer than the 30 s an entry
@@ -85,7 +87,7 @@ test_relay() {
 	wait_for 10 udp_bound srv 3544
 	wait_for 10 udp_bound client 40000
 	check "native host pings the Teredo client through the relay" \
-		"$IP" netns exec host6 ping -6 -c 3 -i 0.5 -W 5 $CLIENT
+		"$IP" netns exec host6 ping -6 -c 3 -i 0.5 -W $((5 * SLOW)) $CLIENT
 	check "the first packet waited for the bubble exchange" \
 		test "$(counter -n relay teredo0 tx_queued)" -ge 1
 	check "a bubble went to the client's server" \
@@ -96,10 +98,10 @@ test_relay() {
 		expect_eq "$(peer_json '(P["trusted"], P["ip"], P["port"], P["queue"])')" \
 		"(True, '198.18.0.21', 40000, 0)"
 	check "1280-byte ping through the relay" \
-		"$IP" netns exec host6 ping -6 -c 2 -i 0.3 -W 5 -s 1232 -M do $CLIENT
+		"$IP" netns exec host6 ping -6 -c 2 -i 0.3 -W $((5 * SLOW)) -s 1232 -M do $CLIENT
 	check "1281 bytes get packet too big at the relay" too_big_1281
 	check "the relay's host pings the Teredo client itself" \
-		"$IP" netns exec relay ping -6 -c 2 -i 0.3 -W 5 $CLIENT
+		"$IP" netns exec relay ping -6 -c 2 -i 0.3 -W $((5 * SLOW)) $CLIENT
 	check "an IPv6 neighbour for the gateway only" \
 		expect_eq "$("$IP" -n relay -6 neigh show nud all dev teredo0 | wc -l)" 1
 	stop_daemons
@@ -433,7 +435,7 @@ test_routes() {
 # 198.18.4.118:40000, on the same link, is in 198.18.0.21's slot.
 CLIENT2=2001:0:c612:1:0:63bf:39ed:fb89
 ping6_pinned() {	# DST: from host6, on CPU 0 (one slot, see test_routes)
-	taskset -c 0 "$IP" netns exec host6 ping -6 -c 1 -W 2 "$1" >/dev/null
+	taskset -c 0 "$IP" netns exec host6 ping -6 -c 1 -W $((2 * SLOW)) "$1" >/dev/null
 }
 lookups() { counter -n relay teredo0 tx_route_lookup; }
 no_lookup_alternating() {	# both clients in turn, no route looked up
