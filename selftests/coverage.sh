@@ -327,8 +327,11 @@ test_relay() {
 		      "$IP" -n relay route get 198.18.4.118 | grep -q "mtu 1300"'
 	fresh && fresh $CLIENT2	# a peer gone meanwhile would be bubbled anew
 	snap relay teredo0
-	check "sent in turn, twice: every packet looked its route up, no class for an exception" \
-		eval 'alternate && alternate && delta_is relay teredo0 tx_route_lookup=8'
+	# with a class, a trusted peer's packets are sent without a lookup
+	# (0 or 1 of 8); without, nearly every one is looked up (a loaded
+	# machine saw 7 of 8: one found its route in the slot cache)
+	check "sent in turn, twice: looked up (6 of 8 at least), no class for an exception" \
+		eval 'alternate && alternate && delta_is relay teredo0 tx_route_lookup">="6'
 
 	# a device that is down, and one that lost its socket
 	"$IP" -n relay link add teredo1 type teredo mode relay local 198.18.0.10 port 3545
@@ -613,8 +616,11 @@ test_client() {
 	snap client teredo0
 	"$IP" netns exec net "$PEER" raw 198.18.0.10:3544 198.18.0.21:40000 \
 		"$("$PEER" icmp6 129 $H4 $CLIENT 000000000102030405060708)"
+	# (nobody answers the test: a slow machine may see it end, its
+	# packet dropped, before the counters are read)
 	check "an echo reply without a test: held like any other packet, a test started" \
-		wait_for 5 delta_is client teredo0 rx_held=1 tx_ping=1 peer_trusted=0
+		wait_for 5 delta_is client teredo0 rx_held=1 tx_ping=1 peer_trusted=0 \
+			rx_drop_unverified=any tx_drop_unreachable=any
 }
 
 # What servers send (an authentication header, or a router advertisement)
