@@ -1,6 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
- * Teredo device counters, exported through ethtool -S.
+ * Teredo device counters, exported through ethtool -S, and after them three
+ * gauges: the peers in the table, its bound (maxpeers) and the truesize of
+ * the packets queued for peers. Collectors of ethtool statistics (such as
+ * node_exporter's ethtool collector) then read the table's fill beside the
+ * counters, with no privilege (the generic netlink family is admin-only).
  */
 #include <linux/ethtool.h>
 #include <linux/string.h>
@@ -51,6 +55,20 @@ const char teredo_stat_names[TEREDO_STAT_MAX][ETH_GSTRING_LEN] = {
 	[TEREDO_STAT_PEER_EXPIRED]	= "peer_expired",
 };
 
+/* Gauges: values of the moment, not counters; read under RTNL. */
+enum teredo_gauge {
+	TEREDO_GAUGE_PEERS,
+	TEREDO_GAUGE_MAX_PEERS,
+	TEREDO_GAUGE_QUEUED,
+	TEREDO_GAUGE_MAX
+};
+
+static const char teredo_gauge_names[TEREDO_GAUGE_MAX][ETH_GSTRING_LEN] = {
+	[TEREDO_GAUGE_PEERS]		= "peers",
+	[TEREDO_GAUGE_MAX_PEERS]	= "maxpeers",
+	[TEREDO_GAUGE_QUEUED]		= "queued_truesize",
+};
+
 static void teredo_get_drvinfo(struct net_device *dev,
 			       struct ethtool_drvinfo *info)
 {
@@ -59,13 +77,17 @@ static void teredo_get_drvinfo(struct net_device *dev,
 
 static int teredo_get_sset_count(struct net_device *dev, int sset)
 {
-	return sset == ETH_SS_STATS ? TEREDO_STAT_MAX : -EOPNOTSUPP;
+	return sset == ETH_SS_STATS ? TEREDO_STAT_MAX + TEREDO_GAUGE_MAX :
+				      -EOPNOTSUPP;
 }
 
 static void teredo_get_strings(struct net_device *dev, u32 sset, u8 *buf)
 {
-	if (sset == ETH_SS_STATS)
-		memcpy(buf, teredo_stat_names, sizeof(teredo_stat_names));
+	if (sset != ETH_SS_STATS)
+		return;
+	memcpy(buf, teredo_stat_names, sizeof(teredo_stat_names));
+	memcpy(buf + sizeof(teredo_stat_names), teredo_gauge_names,
+	       sizeof(teredo_gauge_names));
 }
 
 /* Sum of the per-CPU counters into @data[TEREDO_STAT_MAX]. */
@@ -92,7 +114,13 @@ void teredo_stats_read(const struct teredo_dev *td, u64 *data)
 static void teredo_get_ethtool_stats(struct net_device *dev,
 				     struct ethtool_stats *estats, u64 *data)
 {
-	teredo_stats_read(netdev_priv(dev), data);
+	const struct teredo_dev *td = netdev_priv(dev);
+	u64 *gauge = data + TEREDO_STAT_MAX;
+
+	teredo_stats_read(td, data);
+	gauge[TEREDO_GAUGE_PEERS] = atomic_read(&td->peers.nelems);
+	gauge[TEREDO_GAUGE_MAX_PEERS] = td->cfg.max_peers;
+	gauge[TEREDO_GAUGE_QUEUED] = READ_ONCE(td->queued);
 }
 
 const struct ethtool_ops teredo_ethtool_ops = {

@@ -8,7 +8,7 @@ kmod cpio gzip xz-utils busybox-static qemu-system-x86
 linux-image-amd64 linux-headers-amd64 linux-source-6.1
 libmnl-dev pkg-config iproute2 nftables ethtool iputils-ping
 netcat-openbsd socat python3 sparse miredo dkms clang libclang-rt-14-dev
-dnsmasq-base"
+dnsmasq-base prometheus-node-exporter curl"
 
 missing=""
 for p in $PKGS; do
@@ -36,9 +36,10 @@ fi
 if [ -n "$optional" ] && apt-cache show "$optional" >/dev/null 2>&1; then
 	apt-get install -y -q --no-install-recommends "$optional" || true
 fi
-# Miredo's packages enable their services; this machine is a build host, the
-# daemons only ever run inside the test VM.
-for s in miredo miredo-server; do
+# Miredo's and node_exporter's packages enable their services; this machine
+# is a build host, the daemons only ever run inside the test VM
+# (selftests/metrics.sh starts its own node_exporter in a namespace).
+for s in miredo miredo-server prometheus-node-exporter; do
 	systemctl disable --now "$s" >/dev/null 2>&1 || true
 done
 exit 0

@@ -1,6 +1,6 @@
 #!/bin/bash
 # SPDX-License-Identifier: GPL-2.0
-# Static check: every counter of the teredo device (the names in
+# Static check: every counter and gauge of the teredo device (the names in
 # kernel/stats.c, read at run time, so that a counter added later is
 # caught) must be asserted by some selftest. Runs on the host or in the VM.
 #
@@ -36,7 +36,7 @@ if [ ${#files[@]} -eq 0 ]; then
 	done
 fi
 
-mapfile -t names < <(sed -n 's/^[[:space:]]*\[TEREDO_STAT_[A-Z0-9_]*\][[:space:]]*=[[:space:]]*"\([a-z0-9_]*\)",.*/\1/p' "$stats")
+mapfile -t names < <(sed -n 's/^[[:space:]]*\[TEREDO_\(STAT\|GAUGE\)_[A-Z0-9_]*\][[:space:]]*=[[:space:]]*"\([a-z0-9_]*\)",.*/\2/p' "$stats")
 if [ ${#names[@]} -eq 0 ]; then
 	echo "no counter names found in $stats"
 	exit 1

@@ -5,9 +5,12 @@
  * The socket is an abstract unix name any local user of the namespace
  * could bind before the server does, so the message is not trusted.
  *
- * The input is the message, printed as text and as JSON. Checked: a
+ * The input is the message, printed as text, as JSON and in the
+ * Prometheus text format (srv_ctl_print_prom(), server_prom.c). Checked: a
  * message refused prints nothing (the caller says "malformed answer"),
- * and JSON output is one valid JSON object (RFC 8259).
+ * JSON output is one valid JSON object (RFC 8259), and Prometheus output
+ * is "# HELP"/"# TYPE" lines and samples NAME{LABELS} VALUE, each name
+ * once, every label value closed.
  */
 #define _GNU_SOURCE
 #include <stdio.h>
@@ -118,6 +121,86 @@ static const char *value(const char *p, int depth)
 	return number(p);
 }
 
+/* One sample line: teredod_server_NAME{a="..",b=".."} DIGITS[.DIGITS] */
+static bool prom_sample(const char *p)
+{
+	if (strncmp(p, "teredod_server_", 15))
+		return false;
+	p += strspn(p, "abcdefghijklmnopqrstuvwxyz0123456789_");
+	if (*p++ != '{')
+		return false;
+	for (;;) {
+		if (!*p || !strchr("abcdefghijklmnopqrstuvwxyz_", *p))
+			return false;
+		p += strspn(p, "abcdefghijklmnopqrstuvwxyz0123456789_");
+		if (*p++ != '=' || *p++ != '"')
+			return false;
+		while (*p != '"') {
+			if (!*p || *p == '\n')
+				return false;
+			if (*p == '\\' && (!*++p || !strchr("\\\"n", *p)))
+				return false;
+			p++;
+		}
+		p++;
+		if (*p == '}')
+			break;
+		if (*p++ != ',')
+			return false;
+	}
+	if (*++p != ' ' || *++p < '0' || *p > '9')
+		return false;
+	p += strspn(p, "0123456789");
+	if (*p == '.') {
+		if (*++p < '0' || *p > '9')
+			return false;
+		p += strspn(p, "0123456789");
+	}
+	return !*p;
+}
+
+static void prom_check(char *out)
+{
+	char *line, *save = NULL, *names[512], *sp;
+	size_t n = 0, i;
+
+	for (line = strtok_r(out, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		if (!strncmp(line, "# HELP ", 7) || !strncmp(line, "# TYPE ", 7))
+			continue;
+		check(prom_sample(line));
+		sp = strchr(line, '{');
+		*sp = '\0';
+		for (i = 0; i < n; i++)
+			check(strcmp(names[i], line));
+		check(n < 512);
+		names[n++] = line;
+	}
+}
+
+static void print_prom(const uint8_t *data, size_t size)
+{
+	char *out = NULL;
+	size_t len = 0;
+	FILE *f;
+	int rc;
+
+	f = open_memstream(&out, &len);
+	if (!f)
+		abort();
+	rc = srv_ctl_print_prom(f, (const char *)data, size);
+	if (fclose(f))
+		abort();
+	check(rc == 0 || rc == -1);
+	if (rc) {
+		check(len == 0);
+	} else {
+		check(strlen(out) == len && len && out[len - 1] == '\n');
+		prom_check(out);
+	}
+	free(out);
+}
+
 static void print(const uint8_t *data, size_t size, bool json)
 {
 	char *out = NULL;
@@ -147,5 +230,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	print(data, size, false);
 	print(data, size, true);
+	print_prom(data, size);
 	return 0;
 }

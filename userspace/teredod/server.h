@@ -198,6 +198,10 @@ size_t srv_ctl_format(const struct srv *s, uint64_t uptime_ms, char *buf,
  * (and then nothing is printed).
  */
 int srv_ctl_print(FILE *f, const char *msg, size_t len, bool json);
+/* The same message in the Prometheus text format (server_prom.c). */
+int srv_ctl_print_prom(FILE *f, const char *msg, size_t len);
+/* @buf into @path, atomically (a temporary file renamed); mode 0644. */
+int write_file_atomic(const char *path, const char *buf, size_t len);
 
 /* teredod show server [ADDRESS] [-j]: argv[0] is "server". */
 int cmd_show_server(int argc, char **argv, const struct opts *opts);

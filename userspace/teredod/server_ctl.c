@@ -310,9 +310,51 @@ static size_t find_servers(struct ctl_found *found, size_t max,
 	return n;
 }
 
+/*
+ * The answer as text, JSON or Prometheus text, to standard output or
+ * (-o) to a file replaced atomically: a reader (node_exporter's textfile
+ * collector) sees the old file or the new one, whole; on an error the old
+ * one stays.
+ */
+static int show_server_out(const char *addr, const char *msg, size_t len,
+			   bool json, bool prom, const char *output)
+{
+	char *out = NULL;
+	size_t n = 0;
+	FILE *f = output ? open_memstream(&out, &n) : stdout;
+	int rc;
+
+	if (!f) {
+		warn("memory");
+		return 1;
+	}
+	rc = prom ? srv_ctl_print_prom(f, msg, len) :
+		    srv_ctl_print(f, msg, len, json);
+	if (output && fclose(f))
+		rc = -1;
+	if (rc) {
+		warnx("server %s: malformed answer", addr);
+		free(out);
+		return 1;
+	}
+	if (!output) {
+		if (fflush(stdout) || ferror(stdout)) {
+			warnx("write error on standard output");
+			return 1;
+		}
+		return 0;
+	}
+	rc = write_file_atomic(output, out, n);
+	if (rc)
+		warn("%s", output);
+	free(out);
+	return rc ? 1 : 0;
+}
+
 static int show_server_usage(void)
 {
-	fputs("Usage: teredod show server [ADDRESS] [-j|--json]\n", stderr);
+	fputs("Usage: teredod show server [ADDRESS] [-j|--json|--prometheus] [-o FILE]\n",
+	      stderr);
 	return 2;
 }
 
@@ -322,7 +364,8 @@ int cmd_show_server(int argc, char **argv, const struct opts *opts)
 	const char *addr = NULL, *arg;
 	static char buf[SRV_CTL_MAX];
 	struct timeval tmo = { .tv_sec = 5 };
-	bool json = opts->json;
+	const char *output = NULL;
+	bool json = opts->json, prom = false;
 	struct sockaddr_un sun;
 	struct in_addr in;
 	ssize_t len;
@@ -333,6 +376,14 @@ int cmd_show_server(int argc, char **argv, const struct opts *opts)
 		arg = argv[i2];
 		if (!strcmp(arg, "-j") || !strcmp(arg, "--json")) {
 			json = true;
+		} else if (!strcmp(arg, "--prometheus")) {
+			prom = true;
+		} else if (!strcmp(arg, "-o") || !strcmp(arg, "--output")) {
+			if (++i2 == argc) {
+				warnx("show server: %s needs a file name", arg);
+				return show_server_usage();
+			}
+			output = argv[i2];
 		} else if (arg[0] == '-' && arg[1]) {
 			warnx("show server: unknown option \"%s\"", arg);
 			return show_server_usage();
@@ -346,6 +397,10 @@ int cmd_show_server(int argc, char **argv, const struct opts *opts)
 		} else {
 			addr = arg;
 		}
+	}
+	if (json && prom) {
+		warnx("show server: --json or --prometheus, not both");
+		return show_server_usage();
 	}
 	n = find_servers(found, CTL_MAX_SERVERS, addr);
 	if (!n) {
@@ -392,13 +447,5 @@ int cmd_show_server(int argc, char **argv, const struct opts *opts)
 		warnx("server %s: no answer", addr);
 		return 1;
 	}
-	if (srv_ctl_print(stdout, buf, (size_t)len, json)) {
-		warnx("server %s: malformed answer", addr);
-		return 1;
-	}
-	if (fflush(stdout) || ferror(stdout)) {
-		warnx("write error on standard output");
-		return 1;
-	}
-	return 0;
+	return show_server_out(addr, buf, (size_t)len, json, prom, output);
 }

@@ -11,6 +11,8 @@
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
 #include <arpa/inet.h>
 
 #include "proto.h"
@@ -768,6 +770,106 @@ static void test_ctl(void)
 	free(out);
 }
 
+static int prom_str(FILE *f, const char *msg)
+{
+	return srv_ctl_print_prom(f, msg, strlen(msg));
+}
+
+/* the same message in the Prometheus text format (server_prom.c) */
+static void test_ctl_prom(void)
+{
+	char msg[SRV_CTL_MAX], *out = NULL, *line, *save = NULL;
+	size_t len, olen, bad = 0, samples = 0;
+	FILE *f;
+
+	setup(100, 200);
+	S.stats[SRV_TX_RA] = 7;
+	S.stats[SRV_DROP_RATE_SRC] = 3;
+	len = srv_ctl_format(&S, 12345, msg, sizeof(msg));
+	f = open_memstream(&out, &olen);
+	result(!srv_ctl_print_prom(f, msg, len) && !fclose(f) &&
+	       strstr(out, "# TYPE teredod_server_tx_ra_total counter\n"
+			   "teredod_server_tx_ra_total{primary=\"192.0.2.1\"} 7\n") &&
+	       strstr(out, "teredod_server_drop_rate_source_total{primary=\"192.0.2.1\"} 3\n") &&
+	       strstr(out, "# TYPE teredod_server_mtu gauge\n"
+			   "teredod_server_mtu{primary=\"192.0.2.1\"} 1280\n") &&
+	       strstr(out, "teredod_server_uptime_seconds{primary=\"192.0.2.1\"} 12.345\n") &&
+	       strstr(out, "# TYPE teredod_server_rate_source_shared_total counter\n") &&
+	       strstr(out, "teredod_server_info{primary=\"192.0.2.1\",secondary=\"192.0.2.2\","
+			   "prefix=\"2001:0:c000:201::/64\",link_local=\"fe80::8000:f227:3fff:fdfe\","
+			   "native=\"true\"} 1\n"),
+	       "Prometheus: counters _total, gauges, uptime in seconds, an info series");
+	/* every line a comment or NAME{primary="..."} VALUE */
+	for (line = strtok_r(out, "\n", &save); line;
+	     line = strtok_r(NULL, "\n", &save)) {
+		if (!strncmp(line, "# HELP teredod_server_", 22) ||
+		    !strncmp(line, "# TYPE teredod_server_", 22))
+			continue;
+		samples++;
+		if (strncmp(line, "teredod_server_", 15) ||
+		    !strstr(line, "{primary=\"192.0.2.1\"") ||
+		    !strstr(line, "} "))
+			bad++;
+	}
+	result(!bad && samples == SRV_STAT_MAX + 11,
+	       "Prometheus: every sample labelled with the primary address");
+	free(out);
+	f = open_memstream(&out, &olen);
+	result(prom_str(f, "primary 192.0.2.1\nstat tx_ra x\n") == -1 &&
+	       !fclose(f) && olen == 0,
+	       "Prometheus: a counter that is not a number: nothing printed");
+	free(out);
+	f = open_memstream(&out, &olen);
+	result(prom_str(f, "primary 192.0.2.1\nmtu 1\nmtu 2\n") == -1 &&
+	       !fclose(f) && olen == 0, "Prometheus: a key twice: nothing printed");
+	free(out);
+	f = open_memstream(&out, &olen);
+	result(prom_str(f, "primary 192.0.2.1\nx_shared 1\nstat x_shared 2\n") == -1 &&
+	       !fclose(f) && olen == 0,
+	       "Prometheus: two keys for one metric name: nothing printed");
+	free(out);
+	f = open_memstream(&out, &olen);
+	result(prom_str(f, "mtu 1280\n") == -1 && !fclose(f) &&
+	       olen == 0, "Prometheus: no primary address: nothing printed");
+	free(out);
+	f = open_memstream(&out, &olen);
+	result(prom_str(f, "primary a\"b\\c\nBad-Key 1\n") == -1 &&
+	       !fclose(f) && olen == 0, "Prometheus: a bad name: nothing printed");
+	free(out);
+	f = open_memstream(&out, &olen);
+	result(!prom_str(f, "primary a\"b\\c\n") && !fclose(f) &&
+	       strstr(out, "teredod_server_info{primary=\"a\\\"b\\\\c\"} 1\n"),
+	       "Prometheus: label values escaped");
+	free(out);
+}
+
+static void test_atomic_write(void)
+{
+	char dir[] = "/tmp/test_server.XXXXXX", path[64], buf[16];
+	struct stat st;
+	FILE *f;
+	size_t n;
+
+	if (!mkdtemp(dir)) {
+		result(false, "mkdtemp");
+		return;
+	}
+	snprintf(path, sizeof(path), "%s/teredod.prom", dir);
+	result(!write_file_atomic(path, "a 1\n", 4) &&
+	       !write_file_atomic(path, "b 2\n", 4) && !stat(path, &st) &&
+	       (st.st_mode & 0777) == 0644 && st.st_size == 4,
+	       "write_file_atomic: replaces the file, mode 0644");
+	f = fopen(path, "r");
+	n = f ? fread(buf, 1, sizeof(buf), f) : 0;
+	if (f)
+		fclose(f);
+	result(n == 4 && !memcmp(buf, "b 2\n", 4), "... with the new content");
+	unlink(path);
+	snprintf(path, sizeof(path), "%s/no/such/dir", dir);
+	result(write_file_atomic(path, "x", 1) == -1, "... and fails where it cannot write");
+	rmdir(dir);
+}
+
 int main(void)
 {
 	A6 = teredo(PRIMARY, 0, A_IP, A_PORT);
@@ -783,6 +885,8 @@ int main(void)
 	test_rate();
 	test_spray();
 	test_ctl();
+	test_ctl_prom();
+	test_atomic_write();
 	srv_free(&S);
 	puts("# end of the tests");	/* check.sh: it ran to its end */
 	return failed;
