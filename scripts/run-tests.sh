@@ -18,7 +18,7 @@ debug=0
 
 # The unit tests counted at the last change of their number: lower it only
 # when tests are removed on purpose. One TAP stream per directory.
-UNIT_MIN=520
+UNIT_MIN=542
 UNIT_STREAMS=2
 
 passed=0 failed=0 skipped=0
