@@ -4,7 +4,7 @@
 # teredod.service restarted and stopped, and teredod@.service. TAP; each
 # check asserts what the system does, read from the system (systemctl,
 # /proc, ip, the journal).
-# shellcheck disable=SC2317,SC2001 # functions run through check and eval
+# shellcheck disable=SC2317,SC2001,SC2016,SC2034 # checks are strings run by eval
 set -uo pipefail
 n=0 failed=0
 echo "TAP version 13"
