@@ -25,9 +25,15 @@ if [ -n "${PREPARE:-}" ]; then
 	mount -t proc proc /newroot/proc
 	mount -t sysfs sysfs /newroot/sys
 	mount --bind /dev /newroot/dev
+	# bash's <(...) (dkms) needs /dev/fd: systemd makes these later
+	ln -sf /proc/self/fd /dev/fd
+	ln -sf /proc/self/fd/0 /dev/stdin
+	ln -sf /proc/self/fd/1 /dev/stdout
+	ln -sf /proc/self/fd/2 /dev/stderr
 	echo "vm-init: preparing the system: $PREPARE" >/dev/console
 	chroot /newroot /usr/bin/env -i PATH=/usr/sbin:/usr/bin:/sbin:/bin \
-		HOME=/tmp LANG=C.UTF-8 TEREDO_VM=1 /bin/bash "$PREPARE" \
+		HOME=/tmp LANG=C.UTF-8 TEREDO_VM=1 DEBIAN_FRONTEND=noninteractive \
+		/bin/bash "$PREPARE" \
 		>"$out/prepare.log" 2>&1
 	rc=$?
 	umount /newroot/dev /newroot/sys /newroot/proc
