@@ -14,6 +14,16 @@ done
 # man-db's trigger would index every manual page again, for minutes
 # under TCG: nothing here reads them
 rm -f /var/lib/man-db/auto-update
+# A binaries-only DKMS tarball of the module built for this kernel on
+# the host (scripts/boot-test.sh), where the package's postinst loads one
+# from (dkms ldtarball, then dkms install); without it the postinst
+# compiles the module here.
+tarballs=("$repo"/build/deb/teredo-*.dkms.tar.gz)
+if [ -f "${tarballs[0]}" ]; then
+	mkdir -p /usr/share/teredo-dkms
+	cp "${tarballs[0]}" /usr/share/teredo-dkms/
+	echo "prepare: DKMS loads the module built on the host: ${tarballs[0]##*/}"
+fi
 start=$(date +%s)
 dpkg -i "${debs[@]}"
 echo "prepare: dpkg -i (DKMS build included) took $(($(date +%s) - start)) s"
