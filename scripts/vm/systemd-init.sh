@@ -52,6 +52,17 @@ ExecStart=/bin/sh -c 'exec cat /dev/kmsg >/run/vm/out/kmsg'
 UNIT
 mkdir -p "$units/sysinit.target.wants"
 ln -s ../teredo-vm-kmsg.service "$units/sysinit.target.wants/"
+# what a boot that hangs is waiting for: the jobs and processes every
+# 30 s in the output share's watch.log
+cat >"$units/teredo-vm-watch.service" <<UNIT
+[Unit]
+Description=vm-run: the jobs and processes, for a boot that hangs
+DefaultDependencies=no
+
+[Service]
+ExecStart=/bin/sh -c 'while sleep 30; do { date; cat /proc/uptime; systemctl list-jobs --no-pager; ps -eo pid,ppid,stat,wchan:32,args; } >/run/vm/out/watch.log 2>&1; done'
+UNIT
+ln -s ../teredo-vm-watch.service "$units/sysinit.target.wants/"
 # the command, once the system is up (the kernel command line names
 # this target)
 cat >"$units/teredo-vm-cmd.service" <<UNIT
