@@ -48,7 +48,9 @@ for s in "$@"; do
 		sed 's/^/#   /' "$tmp/get.log" 2>/dev/null | tail -n 20
 		continue
 	fi
-	kver=$(cat "$kdir/include/config/kernel.release" 2>/dev/null)
+	# Debian's headers: include/config/kernel.release is upstream's
+	# version, the vermagic is UTS_RELEASE (as the top Makefile reads it)
+	kver=$(sed -n 's/.*UTS_RELEASE "\(.*\)"/\1/p' "$kdir/include/generated/utsrelease.h" 2>/dev/null)
 	b=$tmp/build-$s
 	cp -a "$src" "$b"
 	# sid's tree has no Module.symvers (not linked): modpost can only warn
@@ -60,6 +62,7 @@ for s in "$@"; do
 		ok "teredo.ko builds for $kver ($what), no compiler warning ($(($(date +%s) - t)) s)"
 	else
 		ko "teredo.ko builds for ${kver:-$s} ($what), no compiler warning"
+		echo "#   vermagic: $(modinfo -F vermagic "$b/teredo.ko" 2>&1)"
 		grep -E -A3 ':[0-9]+:[0-9]+: (warning|error):|Error' "$tmp/$s.log" |
 			head -n 40 | sed 's/^/#   /'
 	fi

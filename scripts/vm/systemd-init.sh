@@ -60,7 +60,7 @@ Description=vm-run: the jobs and processes, for a boot that hangs
 DefaultDependencies=no
 
 [Service]
-ExecStart=/bin/sh -c 'while sleep 30; do { date; cat /proc/uptime; systemctl list-jobs --no-pager; ps -eo pid,ppid,stat,wchan:32,args; } >/run/vm/out/watch.log 2>&1; done'
+ExecStart=/bin/sh -c 'while sleep 30; do { date; cat /proc/uptime; systemctl list-jobs --no-pager; systemctl --no-pager status teredo-vm.target teredo-vm-cmd.service; systemctl --no-pager --failed; ps -eo pid,ppid,stat,wchan:32,args; journalctl -b --no-pager -n 60; } >/run/vm/out/watch.log 2>&1; done'
 UNIT
 ln -s ../teredo-vm-watch.service "$units/sysinit.target.wants/"
 # the command, once the system is up (the kernel command line names
