@@ -63,8 +63,7 @@ DefaultDependencies=no
 ExecStart=/bin/sh -c 'while sleep 30; do { date; cat /proc/uptime; systemctl list-jobs --no-pager; systemctl --no-pager status teredo-vm.target teredo-vm-cmd.service; systemctl --no-pager --failed; ps -eo pid,ppid,stat,wchan:32,args; journalctl -b --no-pager -n 60; } >/run/vm/out/watch.log 2>&1; done'
 UNIT
 ln -s ../teredo-vm-watch.service "$units/sysinit.target.wants/"
-# the command, once the system is up (the kernel command line names
-# this target)
+# the command, once the system is up (the default target)
 cat >"$units/teredo-vm-cmd.service" <<UNIT
 [Unit]
 Description=vm-run: the command
@@ -84,6 +83,8 @@ Requires=multi-user.target teredo-vm-cmd.service
 After=multi-user.target teredo-vm-cmd.service
 AllowIsolate=yes
 UNIT
+# the boot's target (systemd.unit= on the command line was not followed)
+ln -sf teredo-vm.target "$units/default.target"
 
 umount /proc /sys
 mount --move /dev /newroot/dev
