@@ -24,7 +24,7 @@ UNIT_STREAMS=2
 # and the boot test's checks: make deb, lintian, the guest's checks, its
 # kernel log (scripts/boot-test.sh, scripts/boot-test/checks.sh).
 KBUILD_MIN=3
-BOOT_MIN=34
+BOOT_MIN=36
 
 passed=0 failed=0 skipped=0
 out=$repo/build/test
