@@ -103,7 +103,7 @@ elif [ "$rc" != 0 ] && [ "$failed" = 0 ]; then
 	ko "scripts/vm-run exited with status $rc, no check failed"
 	indent "$out/vm-run.log"
 fi
-echo "# prepare: $(grep -h '^prepare: dpkg' "$out/vm/prepare.log" 2>/dev/null)"
+echo "# prepare: $(grep -h '^dpkg -i' "$out/vm/prepare.log" 2>/dev/null)"
 echo "# VM: $(($(date +%s) - t)) s"
 if scripts/vm/log-check "$out/vm" >"$out/log-check" 2>&1; then
 	ok "guest kernel log clean (boot test)"

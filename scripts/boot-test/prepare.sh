@@ -26,7 +26,7 @@ if [ -f "${tarballs[0]}" ]; then
 fi
 start=$(date +%s)
 dpkg -i "${debs[@]}"
-echo "prepare: dpkg -i (DKMS build included) took $(($(date +%s) - start)) s"
+echo "dpkg -i (with DKMS and depmod) took $(($(date +%s) - start)) s"
 
 mkdir -p /etc/teredod
 printf 'ServerBindAddress 198.18.0.1\n' >/etc/teredod/teredod-server.conf
