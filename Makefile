@@ -21,7 +21,7 @@ PREFIX ?= /usr
 IP_LIB_DIR ?= /usr/lib/x86_64-linux-gnu/ip
 DESTDIR ?=
 
-.PHONY: all deps module userspace install clean check check-debug demo \
+.PHONY: all deps module userspace install clean check check-debug demo deb \
 	checkpatch bench sparse
 
 all: module userspace
@@ -70,3 +70,13 @@ print-kdir:
 bench: deps
 	$(MAKE) all
 	bench/run.sh
+
+# Debian packages teredo-dkms and teredod, moved from .. (where
+# dpkg-buildpackage writes them) to build/deb (docs/PACKAGING.md)
+DEB_VERSION = $(shell dpkg-parsechangelog -S Version 2>/dev/null)
+deb:
+	dpkg-buildpackage -us -uc -b
+	rm -rf build/deb && mkdir -p build/deb
+	cd .. && mv teredo_$(DEB_VERSION)_*.buildinfo teredo_$(DEB_VERSION)_*.changes \
+		teredo-dkms_$(DEB_VERSION)_all.deb teredod_$(DEB_VERSION)_*.deb \
+		teredod-dbgsym_$(DEB_VERSION)_*.deb $(CURDIR)/build/deb/

@@ -1,6 +1,7 @@
 #!/bin/sh
-# Install the Debian 12 packages this project needs to build, test and
-# benchmark. Idempotent: does nothing when everything is already present.
+# Install the Debian 12 packages this project needs to build, test,
+# package (make deb: debhelper, dh-dkms, lintian) and benchmark.
+# Idempotent: does nothing when everything is already present.
 set -eu
 
 PKGS="build-essential make gcc-12 bc bison flex libelf-dev libssl-dev dwarves
@@ -8,7 +9,8 @@ kmod cpio gzip xz-utils busybox-static qemu-system-x86
 linux-image-amd64 linux-headers-amd64 linux-source-6.1
 libmnl-dev pkg-config iproute2 nftables ethtool iputils-ping
 netcat-openbsd socat python3 sparse miredo dkms clang libclang-rt-14-dev
-dnsmasq-base prometheus-node-exporter curl"
+dnsmasq-base prometheus-node-exporter curl
+debhelper dh-dkms fakeroot lintian debian-archive-keyring"
 
 missing=""
 for p in $PKGS; do

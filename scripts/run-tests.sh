@@ -18,8 +18,13 @@ debug=0
 
 # The unit tests counted at the last change of their number: lower it only
 # when tests are removed on purpose. One TAP stream per directory.
-UNIT_MIN=531
+UNIT_MIN=553
 UNIT_STREAMS=2
+# The module against 6.1, 6.12 and sid's newest (scripts/kernel-builds.sh),
+# and the boot test's checks: make deb, lintian, the guest's checks, its
+# kernel log (scripts/boot-test.sh, scripts/boot-test/checks.sh).
+KBUILD_MIN=3
+BOOT_MIN=36
 
 passed=0 failed=0 skipped=0
 out=$repo/build/test
@@ -73,12 +78,12 @@ finish() {
 		echo "== skipped (not counted as passed):"
 		sed 's/^/#   /' "$out/skipped"
 	fi
-	echo "# unit $unit, fuzz $fuzz, static $static, VM $vm (of which $reference check the reference, Miredo alone); $skipped skipped"
+	echo "# unit $unit, fuzz $fuzz, static $static, kernels $kbuild, boot $boot, VM $vm (of which $reference check the reference, Miredo alone); $skipped skipped"
 	echo "$passed passed, $failed failed"
 	[ "$failed" = 0 ]
 	exit
 }
-unit=0 fuzz=0 static=0 vm=0 reference=0
+unit=0 fuzz=0 static=0 kbuild=0 boot=0 vm=0 reference=0
 
 echo "== userspace unit tests"
 make -s -C userspace check 2>&1 | tee "$out/unit.tap"
@@ -103,6 +108,13 @@ st=${PIPESTATUS[0]}
 count "$out/static.tap"
 verify "static checks (scripts/static-checks.sh)" "$out/static.tap" "$st" 1 1
 static=$(tests_in "$out/static.tap")
+
+echo "== kernel builds (teredo-dkms's source: 6.1, 6.12, sid)"
+scripts/kernel-builds.sh 2>&1 | tee "$out/kbuild.tap"
+st=${PIPESTATUS[0]}
+count "$out/kbuild.tap"
+verify "kernel builds (scripts/kernel-builds.sh)" "$out/kbuild.tap" "$st" 1 "$KBUILD_MIN"
+kbuild=$(tests_in "$out/kbuild.tap")
 
 echo "== kernel selftests (VM)"
 # The suite in TEREDO_VM_PARTS parts (default 2), one VM each, side by
@@ -197,4 +209,13 @@ done
 vm=$(tests_in "$out/selftests.tap")
 reference=$(grep -cE '^ok [0-9]+ - reference: ' "$out/selftests.tap")
 [ "$vm" -gt 0 ] || fail "no selftest ran"
+
+# After the selftests' VMs, not beside them: its guest compiles the module
+# (DKMS) and would slow their timed checks.
+echo "== boot test (packages, DKMS, systemd as PID 1)"
+scripts/boot-test.sh "$out/boot" 2>&1 | tee "$out/boot.tap"
+st=${PIPESTATUS[0]}
+count "$out/boot.tap"
+verify "boot test (scripts/boot-test.sh)" "$out/boot.tap" "$st" 1 "$BOOT_MIN"
+boot=$(tests_in "$out/boot.tap")
 finish

@@ -29,6 +29,7 @@
 #include "caps.h"
 #include "client.h"
 #include "log.h"
+#include "notify.h"
 #include "teredod.h"
 
 #define RS_TIMEOUT	4000	/* ms, RFC 4380 section 5.2.1 */
@@ -42,6 +43,7 @@
 #define RESOLVE_RETRY	1000	/* ms, doubled after each failure... */
 #define RESOLVE_RETRY_MAX 64000	/* ... up to this */
 #define REFUSED_BURST	10	/* refusals logged at once, then one a s */
+#define READY_WAIT	15000	/* ms: ready for systemd, qualified or not */
 
 static volatile sig_atomic_t got_term, got_hup;
 
@@ -71,6 +73,28 @@ static int64_t refresh_interval(void)
 static const char *ip_str(uint32_t ip, char *buf)
 {
 	return inet_ntop(AF_INET, &ip, buf, INET_ADDRSTRLEN);
+}
+
+/*
+ * What systemctl status shows (notify.c; nothing without a service
+ * manager). READY=1 once qualified, or READY_WAIT after the start if not
+ * (c->ready_at): a client with no server in reach must not hold the boot
+ * (multi-user.target waits for the units it wants); it keeps trying, and
+ * STATUS= says why it has no address.
+ */
+static void status(struct client *c, const char *why)
+{
+	char buf[INET6_ADDRSTRLEN];
+
+	if (c->up) {
+		c->ready_at = 0;
+		notify("READY=1\nSTATUS=Teredo address %s (server %s, NAT %s)",
+		       inet_ntop(AF_INET6, &c->addr, buf, sizeof(buf)),
+		       c->conf.servers[c->server].name,
+		       teredo_nat_name(c->nat));
+	} else {
+		notify("STATUS=not qualified: %s", why);
+	}
 }
 
 /* 0.0.0.0 while the name is not resolved */
@@ -195,6 +219,7 @@ static void go_down(struct client *c, const char *why)
 	c->up = false;
 	client_set_state(c, NULL, TEREDO_NAT_UNKNOWN);
 	update(c, false, &c->addr, HOOK_DOWN);
+	status(c, why);
 }
 
 /* Is @ip one of this host's IPv4 addresses (no NAT at all)? */
@@ -217,8 +242,10 @@ static void nat_set(struct client *c, enum teredo_nat nat)
 {
 	c->nat = nat;
 	log_notice("NAT type: %s", teredo_nat_name(nat));
-	if (c->up)
+	if (c->up) {
 		client_set_state(c, &c->addr, nat);
+		status(c, NULL);
+	}
 }
 
 /*
@@ -302,6 +329,7 @@ static void qualified(struct client *c, const struct probe *p,
 	c->up = true;
 	client_set_state(c, &c->addr, TEREDO_NAT_UNKNOWN);
 	update(c, true, was_up ? &old : NULL, HOOK_UP);
+	status(c, NULL);
 	nat_test_start(c);
 }
 
@@ -426,6 +454,7 @@ static void probe_expired(struct client *c, struct probe *p)
 		c->tries = 0;
 		c->fast = false;
 		go_down(c, "no server answers");
+		status(c, "no reply from any Teredo server");
 		c->round_at = now_ms() + ROUND_PAUSE;
 		c->resolve_at = now_ms();
 		break;
@@ -607,6 +636,8 @@ static int64_t next_deadline(const struct client *c)
 		t = c->watch_at;
 	if (c->resolve_at && !c->resolver && c->resolve_at < t)
 		t = c->resolve_at;
+	if (c->ready_at && c->ready_at < t)
+		t = c->ready_at;
 	return t;
 }
 
@@ -629,6 +660,10 @@ static void timers_run(struct client *c)
 		refresh_due(c);
 	if (c->resolve_at && c->resolve_at <= now && !c->resolver)
 		resolve_start(c);
+	if (c->ready_at && c->ready_at <= now) {
+		c->ready_at = 0;
+		notify("READY=1");
+	}
 }
 
 void client_control_drain(struct client *c)
@@ -840,6 +875,9 @@ int cmd_client(int argc, char **argv, const struct opts *opts)
 	if (client_conf(c, &c->conf))
 		return 1;
 	log_open(true, c->conf.facility, opts->verbose);
+	/* before privileges and chroot go: the socket is connected */
+	if (notify_open())
+		log_warn("NOTIFY_SOCKET: %s", strerror(errno));
 
 	sigemptyset(&block);
 	sigaddset(&block, SIGTERM);
@@ -876,18 +914,22 @@ int cmd_client(int argc, char **argv, const struct opts *opts)
 	}
 
 	adopt(c);
+	c->ready_at = now_ms() + READY_WAIT;
 	if (c->up) {
 		/* the hook ran for this address: only the helper learns it */
 		update(c, true, NULL, HOOK_RESUMED);
+		status(c, NULL);
 		refresh_send(c);
 	} else {
 		client_set_state(c, NULL, TEREDO_NAT_UNKNOWN);
+		status(c, "qualifying");
 		round_start(c);
 	}
 	resolve_start(c);
 	rc = client_loop(c);
 
 	log_notice("exiting");
+	notify("STOPPING=1");
 	go_down(c, "exiting");
 	update(c, false, NULL, HOOK_DESTROY);
 	priv_stop(c);
@@ -898,6 +940,7 @@ out:
 		pidfile_remove(&c->pf);
 	else if (c->pf.fd >= 0)
 		close(c->pf.fd);
+	notify_close();
 	log_close();
 	return rc;
 }

@@ -106,6 +106,7 @@ struct client {
 	bool fast;			/* short timeouts: the path changed */
 	int64_t round_at;		/* ms: next qualification round, or 0 */
 	int64_t watch_at;		/* ms: check the mapping (IPv4 change) */
+	int64_t ready_at;		/* ms: READY=1 to systemd if not yet */
 	struct probe probes[CLIENT_MAX_PROBES];
 	/* server names: looked up by a child process (never blocking) */
 	pid_t resolver;			/* running, or 0 */

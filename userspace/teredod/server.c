@@ -29,6 +29,7 @@
 #include <sys/socket.h>
 
 #include "caps.h"
+#include "notify.h"
 #include "pidfile.h"
 #include "proto.h"
 #include "conf.h"
@@ -485,6 +486,9 @@ int cmd_server(int argc, char **argv, const struct opts *opts)
 	}
 	/* syslog's socket is connected now: it stays usable in a chroot */
 	log_open(r.fg, r.conf.facility, r.verbose);
+	/* and systemd's too */
+	if (notify_open())
+		log_warn("NOTIFY_SOCKET: %s", strerror(errno));
 	if (pidfile_update(&pf, ebuf, sizeof(ebuf)))
 		log_warn("%s", ebuf);
 	/* every socket is open and the PID file written: from here on, no
@@ -497,7 +501,11 @@ int cmd_server(int argc, char **argv, const struct opts *opts)
 	log_notice("Teredo server on %s and %s, UDP %d, prefix 2001:0:%x:%x::/64, MTU %u",
 		   a, b, SRV_PORT, ntohl(primary) >> 16,
 		   ntohl(primary) & 0xffff, s.mtu);
+	notify("READY=1\nSTATUS=Teredo server on %s and %s, UDP %d, prefix 2001:0:%x:%x::/64",
+	       a, b, SRV_PORT, ntohl(primary) >> 16, ntohl(primary) & 0xffff);
 	rc = serve(&r, &s, io, ctl, sfd);
+	notify("STOPPING=1");
+	notify_close();
 	log_close();
 out:
 	if (pf.fd >= 0)
