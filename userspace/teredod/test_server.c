@@ -845,7 +845,7 @@ static void test_ctl_prom(void)
 
 static void test_atomic_write(void)
 {
-	char dir[] = "/tmp/test_server.XXXXXX", path[64], buf[16];
+	char dir[] = "/tmp/test_server.XXXXXX", path[64], victim[64], buf[16];
 	struct stat st;
 	FILE *f;
 	size_t n;
@@ -865,6 +865,17 @@ static void test_atomic_write(void)
 		fclose(f);
 	result(n == 4 && !memcmp(buf, "b 2\n", 4), "... with the new content");
 	unlink(path);
+	/* a symlink planted at FILE is replaced, its target left alone */
+	snprintf(victim, sizeof(victim), "%s/victim", dir);
+	f = fopen(victim, "w");
+	if (f)
+		fclose(f);
+	result(f && !symlink(victim, path) &&
+	       !write_file_atomic(path, "c 3\n", 4) && !lstat(path, &st) &&
+	       S_ISREG(st.st_mode) && !stat(victim, &st) && st.st_size == 0,
+	       "... a symlink at FILE replaced, not followed");
+	unlink(path);
+	unlink(victim);
 	snprintf(path, sizeof(path), "%s/no/such/dir", dir);
 	result(write_file_atomic(path, "x", 1) == -1, "... and fails where it cannot write");
 	rmdir(dir);
