@@ -133,34 +133,12 @@ if [ -n "$ver" ] && [ "${TEREDO_HEADERS_UPDATE:-0}" != 1 ]; then
 fi
 
 # --- private apt configuration ------------------------------------------------
-for t in apt-get apt-cache dpkg-deb dpkg; do
-	command -v "$t" >/dev/null 2>&1 || die "'$t' not found"
-done
+command -v dpkg >/dev/null 2>&1 || die "'dpkg' not found"
 apt="$hdir/.apt"
-mkdir -p "$apt/etc/sources.list.d" "$apt/etc/preferences.d" "$apt/lists/partial" "$apt/cache/archives/partial" "$apt/state"
-: >"$apt/state/status"
-keyring=/usr/share/keyrings/debian-archive-keyring.gpg
-[ -r "$keyring" ] || die "$keyring missing (apt-get install debian-archive-keyring)"
-echo "deb [signed-by=$keyring] http://deb.debian.org/debian bookworm-backports main" \
-	>"$apt/etc/sources.list"
-set -- \
-	-o Dir::Etc::sourcelist="$apt/etc/sources.list" \
-	-o Dir::Etc::sourceparts="$apt/etc/sources.list.d" \
-	-o Dir::Etc::preferences="$apt/etc/preferences" \
-	-o Dir::Etc::preferencesparts="$apt/etc/preferences.d" \
-	-o Dir::State="$apt/state" \
-	-o Dir::State::Lists="$apt/lists" \
-	-o Dir::State::status="$apt/state/status" \
-	-o Dir::Cache="$apt/cache" \
-	-o APT::Architectures=amd64 \
-	-o APT::Sandbox::User=root \
-	-o Acquire::Languages=none
-
-if ! apt-get -q=2 "$@" update >"$apt/update.log" 2>&1 ||
-	grep -q '^[WE]:' "$apt/update.log"; then
-	cat "$apt/update.log" >&2
-	die "apt-get update of bookworm-backports failed"
-fi
+# shellcheck source=scripts/private-apt.sh
+. "$(dirname "$0")/private-apt.sh"
+private_apt "$apt" bookworm-backports
+set -- -c "$apt/apt.conf"
 
 # Newest linux-headers-<SERIES>...-amd64 (not -rt-amd64 / -cloud-amd64).
 sre=$(echo "$series" | sed 's/\./\\./g')

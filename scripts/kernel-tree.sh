@@ -41,33 +41,14 @@ if [ "${TEREDO_KSRC_UPDATE:-0}" != 1 ] && [ -s "$cache/$suite.version" ]; then
 	[ -f "$cache/$v/.prepared" ] && finish "$v"
 fi
 
-for t in apt-get apt-cache dpkg-deb tar make; do
+for t in tar make; do
 	command -v "$t" >/dev/null 2>&1 || die "'$t' not found"
 done
 apt="$cache/.apt-$suite"
-mkdir -p "$apt/etc/sources.list.d" "$apt/etc/preferences.d" "$apt/lists/partial" \
-	"$apt/cache/archives/partial" "$apt/state"
-: >"$apt/state/status"
-keyring=/usr/share/keyrings/debian-archive-keyring.gpg
-[ -r "$keyring" ] || die "$keyring missing (apt-get install debian-archive-keyring)"
-echo "deb [signed-by=$keyring] http://deb.debian.org/debian $suite main" >"$apt/etc/sources.list"
-set -- \
-	-o Dir::Etc::sourcelist="$apt/etc/sources.list" \
-	-o Dir::Etc::sourceparts="$apt/etc/sources.list.d" \
-	-o Dir::Etc::preferences="$apt/etc/preferences" \
-	-o Dir::Etc::preferencesparts="$apt/etc/preferences.d" \
-	-o Dir::State="$apt/state" \
-	-o Dir::State::Lists="$apt/lists" \
-	-o Dir::State::status="$apt/state/status" \
-	-o Dir::Cache="$apt/cache" \
-	-o APT::Architectures=amd64 \
-	-o APT::Sandbox::User=root \
-	-o Acquire::Languages=none
-if ! apt-get -q=2 "$@" update >"$apt/update.log" 2>&1 ||
-	grep -q '^[WE]:' "$apt/update.log"; then
-	cat "$apt/update.log" >&2
-	die "apt-get update of $suite failed"
-fi
+# shellcheck source=scripts/private-apt.sh
+. "$(dirname "$0")/private-apt.sh"
+private_apt "$apt" "$suite"
+set -- -c "$apt/apt.conf"
 # the newest linux-source-X.Y of the suite
 pkg=$(apt-cache "$@" pkgnames linux-source- | grep -E '^linux-source-[0-9]+\.[0-9]+$' |
 	sort -V | tail -n 1)
