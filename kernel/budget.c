@@ -6,6 +6,12 @@
  * address, in a table of slots indexed by a keyed hash, and one for the
  * whole device. Addresses that share a slot share its budget: no
  * collision, chosen or not, raises what one address can receive.
+ *
+ * Most Teredo clients share a few servers, so one sender spraying new
+ * Teredo addresses of a server would otherwise take that server's whole
+ * budget, and with it every other sender's first contact with its
+ * clients: each requester (the /64 of the IPv6 source that made us
+ * probe) has a bucket of its own, a share of the per-address rate.
  */
 #include <linux/jhash.h>
 #include <linux/random.h>
@@ -14,6 +20,7 @@
 #include "teredo.h"
 
 #define TEREDO_BUDGET_SLOTS	1024
+#define TEREDO_BUDGET_SHARE	4	/* a requester: 1/4 of an address's rate */
 
 struct teredo_bucket {
 	u32 stamp;	/* jiffies of the last refill */
@@ -24,14 +31,21 @@ struct teredo_budget {
 	u32 rate;	/* probes a second to one IPv4 address */
 	u32 total;	/* probes a second in all */
 	u32 seed;
+	u32 who_seed;
 	struct teredo_bucket all;
 	struct teredo_bucket slot[TEREDO_BUDGET_SLOTS];
+	struct teredo_bucket who[TEREDO_BUDGET_SLOTS];
 };
 
 /* A second's worth of probes at @rate, and at least one. */
 static u32 teredo_bucket_cap(u32 rate)
 {
 	return max_t(u32, rate, 1) * HZ;
+}
+
+static u32 teredo_budget_share(const struct teredo_budget *b)
+{
+	return max_t(u32, b->rate / TEREDO_BUDGET_SHARE, 1);
 }
 
 static void teredo_bucket_refill(struct teredo_bucket *b, u32 rate, u32 now)
@@ -52,6 +66,8 @@ static void teredo_budget_fill(struct teredo_budget *b, u32 now)
 	for (i = 0; i < TEREDO_BUDGET_SLOTS; i++) {
 		b->slot[i].stamp = now;
 		b->slot[i].tokens = teredo_bucket_cap(b->rate);
+		b->who[i].stamp = now;
+		b->who[i].tokens = teredo_bucket_cap(teredo_budget_share(b));
 	}
 }
 
@@ -64,6 +80,7 @@ int teredo_budget_init(struct teredo_dev *td, u32 rate, u32 total)
 	b->rate = rate;
 	b->total = total;
 	b->seed = get_random_u32();
+	b->who_seed = get_random_u32();
 	teredo_budget_fill(b, teredo_now());
 	td->budget = b;
 	return 0;
@@ -89,27 +106,46 @@ void teredo_budget_set(struct teredo_dev *td, u32 rate, u32 total)
 	spin_unlock_bh(&td->lock);
 }
 
-/* May a probe go to @ip now? If so and @charge, it is charged. Under the
- * peer lock; a refusal is counted.
+/* The requester's bucket for a probe made by a packet from (or, held,
+ * to) @addr: its /64, one host or site. The seed never changes: no lock.
  */
-bool teredo_budget_take(struct teredo_dev *td, __be32 ip, u32 now,
+u16 teredo_budget_who(const struct teredo_dev *td, const struct in6_addr *addr)
+{
+	const struct teredo_budget *b = td->budget;
+
+	return jhash_2words((__force u32)addr->s6_addr32[0],
+			    (__force u32)addr->s6_addr32[1], b->who_seed) &
+	       (TEREDO_BUDGET_SLOTS - 1);
+}
+
+/* May a probe go to @ip now, asked for by the requester @who
+ * (TEREDO_BUDGET_ANYONE: not charged to one)? If so and @charge, it is
+ * charged. Under the peer lock; a refusal is counted.
+ */
+bool teredo_budget_take(struct teredo_dev *td, __be32 ip, u32 who, u32 now,
 			bool charge)
 {
 	struct teredo_budget *b = td->budget;
-	struct teredo_bucket *s;
+	struct teredo_bucket *s, *w = NULL;
 
 	lockdep_assert_held(&td->lock);
 	s = &b->slot[jhash_1word((__force u32)ip, b->seed) &
 		     (TEREDO_BUDGET_SLOTS - 1)];
 	teredo_bucket_refill(&b->all, b->total, now);
 	teredo_bucket_refill(s, b->rate, now);
-	if (b->all.tokens < HZ || s->tokens < HZ) {
+	if (who != TEREDO_BUDGET_ANYONE) {
+		w = &b->who[who & (TEREDO_BUDGET_SLOTS - 1)];
+		teredo_bucket_refill(w, teredo_budget_share(b), now);
+	}
+	if (b->all.tokens < HZ || s->tokens < HZ || (w && w->tokens < HZ)) {
 		teredo_stat_inc(td, TEREDO_STAT_TX_PROBE_LIMITED);
 		return false;
 	}
 	if (charge) {
 		b->all.tokens -= HZ;
 		s->tokens -= HZ;
+		if (w)
+			w->tokens -= HZ;
 	}
 	return true;
 }

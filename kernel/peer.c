@@ -173,7 +173,7 @@ bool teredo_peer_bubble_due(struct teredo_dev *td, struct teredo_peer *p,
 	due = !(p->flags & TEREDO_PEER_DEAD) &&
 	      (p->queue ||
 	       teredo_since(now, p->last_tx) >= TEREDO_BUBBLE_GAP) &&
-	      teredo_budget_take(td, ip, now, true);
+	      teredo_budget_take(td, ip, TEREDO_BUDGET_ANYONE, now, true);
 	if (due)
 		p->last_tx = now;
 	spin_unlock(&td->lock);

@@ -96,8 +96,8 @@ enum teredo_probe_verdict {
  * budgets)? @charge: it goes, charge the budgets.
  */
 static enum teredo_probe_verdict
-teredo_probe_may(struct teredo_dev *td, struct teredo_peer *p, u32 now,
-		 unsigned int credit_probes, unsigned int credit_bytes,
+teredo_probe_may(struct teredo_dev *td, struct teredo_peer *p, u32 who,
+		 u32 now, unsigned int credit_probes, unsigned int credit_bytes,
 		 bool charge)
 {
 	unsigned int cost;
@@ -109,7 +109,7 @@ teredo_probe_may(struct teredo_dev *td, struct teredo_peer *p, u32 now,
 	cost = teredo_probe_target(td, &p->addr, &ip);
 	if (!cost || !credit_probes || credit_bytes < cost)
 		return TEREDO_PROBE_NOT_DUE;
-	if (!teredo_budget_take(td, ip, now, charge))
+	if (!teredo_budget_take(td, ip, who, now, charge))
 		return TEREDO_PROBE_REFUSED;
 	return TEREDO_PROBE_GO;
 }
@@ -122,8 +122,8 @@ static void teredo_probe_due(struct teredo_dev *td, struct teredo_peer *p,
 	struct sk_buff *skb;
 	__be32 ip;
 
-	if (teredo_probe_may(td, p, now, q->credit_probes, q->credit_bytes,
-			     true) != TEREDO_PROBE_GO)
+	if (teredo_probe_may(td, p, q->who, now, q->credit_probes,
+			     q->credit_bytes, true) != TEREDO_PROBE_GO)
 		return;
 	q->credit_probes--;
 	q->credit_bytes -= teredo_probe_target(td, &p->addr, &ip);
@@ -213,8 +213,8 @@ static bool teredo_queue_room(struct teredo_dev *td, unsigned int truesize,
  */
 static bool teredo_queue_admit(struct teredo_dev *td, struct sk_buff *skb,
 			       const struct in6_addr *addr,
-			       struct teredo_peer *p, unsigned int wire_len,
-			       bool inbound, u32 now)
+			       struct teredo_peer *p, u16 who,
+			       unsigned int wire_len, bool inbound, u32 now)
 {
 	struct teredo_peer fresh = { .addr = *addr,
 				     .last_tx = now - TEREDO_PEER_TTL };
@@ -224,7 +224,7 @@ static bool teredo_queue_admit(struct teredo_dev *td, struct sk_buff *skb,
 		return false;
 	}
 	/* if this packet's probe would go at once, it must be allowed */
-	if (teredo_probe_may(td, p ?: &fresh, now, 1, wire_len, false) ==
+	if (teredo_probe_may(td, p ?: &fresh, who, now, 1, wire_len, false) ==
 	    TEREDO_PROBE_REFUSED) {
 		teredo_stat_inc(td, inbound ? TEREDO_STAT_RX_UNVERIFIED :
 				TEREDO_STAT_TX_PROBE_REFUSED);
@@ -253,6 +253,7 @@ static void teredo_queue_skb(struct teredo_dev *td, struct sk_buff *skb,
 	struct teredo_peer *p;
 	struct teredo_queue *q;
 	u32 now = teredo_now();
+	u16 who = teredo_budget_who(td, inbound ? addr : src);
 
 	__skb_queue_head_init(&probes);
 	spin_lock(&td->lock);
@@ -273,8 +274,8 @@ static void teredo_queue_skb(struct teredo_dev *td, struct sk_buff *skb,
 
 	q = p ? p->queue : NULL;
 	if (!q) {
-		if (!teredo_queue_admit(td, skb, addr, p, wire_len, inbound,
-					now))
+		if (!teredo_queue_admit(td, skb, addr, p, who, wire_len,
+					inbound, now))
 			goto drop;
 		if (!p) {
 			p = teredo_peer_new(td, addr,
@@ -295,6 +296,7 @@ static void teredo_queue_skb(struct teredo_dev *td, struct sk_buff *skb,
 			goto drop;
 		}
 	}
+	q->who = who;
 	q->credit_probes = min_t(unsigned int, q->credit_probes + 1,
 				 TEREDO_BUBBLES);
 	q->credit_bytes = min_t(unsigned int, q->credit_bytes + wire_len,

@@ -1296,6 +1296,14 @@ def report(target, ledger, before, after):
                 sys.stdout = so
         print("omit %s %s" % (top[0], "MISMATCH" if held else "ok"))
     print("moved " + " ".join("%s %d" % kv for kv in moved))
+    if rc:      # what else moved, to tell which side of an identity is off
+        a, b = json.load(open(before)), json.load(open(after))
+        for name, x, y in [("sysfs", a.get("dev", {}), b.get("dev", {}))] + \
+                [("snmp6/" + d, a["dev6"].get(d, {}), y)
+                 for d, y in b.get("dev6", {}).items()]:
+            diff = ["%s %d" % (k, y[k] - x.get(k, 0)) for k in sorted(y)
+                    if y[k] != x.get(k, 0) and "Octets" not in k]
+            print("moved %s: %s" % (name, " ".join(diff)))
     return rc
 
 

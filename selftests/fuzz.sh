@@ -45,7 +45,9 @@ snap() {	# NS UPLINK FILE
 }
 
 # Quiet: no fragment waiting for its others, nothing queued, and two
-# snapshots 2 s apart alike. Leaves the last one in FILE.
+# snapshots 2 s apart alike. Leaves the last one in FILE. The ledger's
+# first snapshot too: one taken while a packet crossed the device would
+# hold some of its counters before it and some after.
 quiesce() {	# NS UPLINK FILE [SECONDS]
 	local t=$SECONDS st
 
@@ -175,7 +177,7 @@ print(" ".join(str(g(b, k) - g(a, k)) for k in sys.argv[3:]))' "$@"
 relay_fuzz() {	# TARGET (relay or relay-fast)
 	local t=$1 led=$RUN/relay.ledger b=$RUN/$1.before a=$RUN/$1.after trusted delivered was
 
-	snap relay eth0 "$b"
+	check "quiet before the run" quiesce relay eth0 "$b"
 	dmesg_mark
 	fuzz_run client "$RUN/relay.json"
 	fuzz_size "$led"
@@ -338,7 +340,7 @@ test_fuzz_client() {
 	 "ledger": "$led", "progress": "$RUN/client.progress"}
 	EOF
 	log "set up (at $SECONDS s)"
-	snap client eth0 "$b"
+	check "quiet before the run" quiesce client eth0 "$b"
 	dmesg_mark
 	fuzz_run relay "$RUN/client.json"
 	log "sent (at $SECONDS s)"
@@ -388,7 +390,7 @@ native_fuzz() {
 	             "smac": "$FUZZ_MAC", "dst": "198.18.0.10"},
 	 "ledger": "$led", "progress": "$RUN/native.progress"}
 	EOF
-	snap relay eth1 "$b"
+	check "quiet before the run" quiesce relay eth1 "$b"
 	dmesg_mark
 	fuzz_run host6 "$RUN/native.json"
 	fuzz_size "$led"

@@ -92,8 +92,9 @@ static void print_explain(FILE *f)
 		"                    IPv6 routing, forwarding and netfilter's ip6/inet\n"
 		"                    hooks (default none; fastpath off clears it)\n"
 		"       proberate PPS: at most PPS bubbles and echo requests a second\n"
-		"                    to any one IPv4 address (a peer's server;\n"
-		"                    1..%u, default %u)\n"
+		"                    to any one IPv4 address (a peer's server),\n"
+		"                    a quarter of it for one sender's /64\n"
+		"                    (1..%u, default %u)\n"
 		"       probetotal PPS: at most PPS of them a second in all\n"
 		"                    (1..%u, default %u)\n",
 		TEREDO_PORT, TEREDO_MIN_MTU, TEREDO_MAX_MTU, TEREDO_MIN_MTU,
