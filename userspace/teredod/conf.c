@@ -498,11 +498,11 @@ static int set_mtu(struct parser *p, const struct directive *d,
 	/* Miredo's client never reads it: a warning there */
 	if (p->c->kind == CONF_CLIENT) {
 		warn(p, d, "\"%s\": not an MTU from %d to %d, ignored", v,
-		     TEREDO_MIN_MTU, TEREDO_MAX_MTU);
+		     TEREDO_MIN_MTU, TEREDO_PROTO_MAX_MTU);
 		return 0;
 	}
 	return bad(p, d, "\"%s\": expected an MTU, %d to %d", v,
-		   TEREDO_MIN_MTU, TEREDO_MAX_MTU);
+		   TEREDO_MIN_MTU, TEREDO_PROTO_MAX_MTU);
 	return 0;
 }
 

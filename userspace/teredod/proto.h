@@ -88,11 +88,11 @@ uint16_t teredo_icmp6_csum(const struct in6_addr *src,
  * minimum, up to the largest IPv6 packet), and what a device takes: a
  * UDP payload over IPv4 (65535 - 28).
  */
-#define TEREDO_MAX_MTU		65535
+#define TEREDO_PROTO_MAX_MTU	65535
 #define TEREDO_DEV_MAX_MTU	65507
 static inline bool teredo_mtu_valid(unsigned long mtu)
 {
-	return mtu >= TEREDO_MIN_MTU && mtu <= TEREDO_MAX_MTU;
+	return mtu >= TEREDO_MIN_MTU && mtu <= TEREDO_PROTO_MAX_MTU;
 }
 
 #endif /* TEREDOD_PROTO_H */
