@@ -98,11 +98,15 @@ queued_bytes() {	# what the relay's queues hold (truesize)
 		python3 -c 'import json,sys; print(json.load(sys.stdin)["queued"])'
 }
 
-smallest_queue() {	# the fewest bytes one of the relay's queues holds
+# The fewest bytes one of the relay's queues holds, and how many peers the
+# dump listed more than once (a kernel walk that meets a resize of the
+# table starts again; teredod keeps each peer once).
+smallest_queue() {
 	"$IP" netns exec relay "$TEREDOD" show peers dev teredo0 --json |
 		python3 -c 'import json,sys
-q = [p["queue"] for p in json.load(sys.stdin) if p["queue"]]
-print(min(q) if q else 0)'
+v = json.load(sys.stdin)
+q = [p["queue"] for p in v if p["queue"]]
+print(min(q) if q else 0, len(v) - len(set(p["address"] for p in v)))'
 }
 
 ping_loss() {	# COUNT: from host6 to the client through the relay, % lost
@@ -191,7 +195,7 @@ reach_client2() {	# from OTHER6; if not, what the relay knew of CLIENT2
 	return 1
 }
 test_tiny_packets() {
-	local q evicted b n minq share sprayer reach
+	local q evicted b n d minq share sprayer reach dups
 
 	relay_with_client
 	"$IP" -n host6 addr add $OTHER6/64 dev eth0 nodad
@@ -209,10 +213,12 @@ test_tiny_packets() {
 	sleep 2
 	reach_client2 >/run/hostile-reach.out 2>&1 &
 	reach=$!
-	MAXQ=0 minq=0
+	MAXQ=0 minq=0 dups=0
 	while kill -0 $sprayer 2>/dev/null; do
 		b=$(queued_bytes) && [ "${b:-0}" -gt "$MAXQ" ] && MAXQ=$b
-		n=$(smallest_queue) && [ "${n:-0}" -gt 0 ] && minq=$n
+		read -r n d < <(smallest_queue)
+		[ "${n:-0}" -gt 0 ] && minq=$n
+		dups=$((dups + ${d:-0}))
 		sleep 0.3
 	done
 	check "another host reaches a new client of the sprayed server in the middle of the spray" \
@@ -233,6 +239,8 @@ test_tiny_packets() {
 	check "charged in truesize: a 48-byte packet's queue holds $minq bytes" \
 		test "$minq" -ge 512
 	check "the oldest queues made room for the newest" test "$evicted" -ge 1
+	check "teredod show peers listed each peer once while the table grew ($dups twice)" \
+		test "$dups" = 0
 	check "the trusted client still answers" ping_client 2
 	stop_daemons
 }

@@ -26,7 +26,7 @@ declare -A MIN_CHECKS=(
 	[link.sh]=59 [control.sh]=82 [relay.sh]=61 [fastpath.sh]=131
 	[miredo.sh]=19 [miredo-relay.sh]=17 [miredo-relay-fastpath.sh]=17
 	[server.sh]=45 [client.sh]=42 [client-events.sh]=48 [nat.sh]=23
-	[hostile.sh]=36 [nlfuzz.sh]=27 [fuzz.sh]=98 [flood.sh]=30
+	[hostile.sh]=37 [nlfuzz.sh]=27 [fuzz.sh]=98 [flood.sh]=30
 	[amplification.sh]=22 [accounting.sh]=5 [teredod.sh]=40
 	[teredod-server.sh]=19 [coverage.sh]=132 [metrics.sh]=39
 )

@@ -486,8 +486,53 @@ struct show_ctx {
 	uint32_t ifindex;
 	bool got;			/* GET_DEV: reply parsed */
 	struct teredo_dev dev;
-	size_t count;			/* GET_PEER: peers printed */
+	struct teredo_peer *peers;	/* GET_PEER: as received */
+	size_t count, room;
 };
+
+struct peer_seen {
+	struct teredo_peer p;
+	size_t seq;			/* the order it was received in */
+};
+
+static int peer_seen_cmp(const void *a, const void *b)
+{
+	const struct peer_seen *x = a, *y = b;
+	int d = memcmp(&x->p.addr, &y->p.addr, sizeof(x->p.addr));
+
+	if (d)
+		return d;
+	return x->seq < y->seq ? 1 : x->seq > y->seq ? -1 : 0;
+}
+
+/* The kernel walks its peer table across the dump's calls, and a walk
+ * that meets a resize of the table starts it again: a peer may come
+ * twice. Sort @v by address and keep, of each address, the entry received
+ * last (the freshest). Returns how many are left; @v unchanged if memory
+ * is short.
+ */
+size_t teredo_peers_unique(struct teredo_peer *v, size_t n)
+{
+	struct peer_seen *s;
+	size_t i, k = 0;
+
+	if (n < 2)
+		return n;
+	s = calloc(n, sizeof(*s));
+	if (!s)
+		return n;
+	for (i = 0; i < n; i++) {
+		s[i].p = v[i];
+		s[i].seq = i;
+	}
+	qsort(s, n, sizeof(*s), peer_seen_cmp);
+	for (i = 0; i < n; i++)
+		if (!k || memcmp(&s[i].p.addr, &v[k - 1].addr,
+				 sizeof(v[k - 1].addr)))
+			v[k++] = s[i].p;
+	free(s);
+	return k;
+}
 
 static int dev_cb(const struct nlmsghdr *nlh, void *data)
 {
@@ -523,12 +568,35 @@ static int peer_cb(const struct nlmsghdr *nlh, void *data)
 		if (mnl_attr_get_type(a) != TEREDO_A_PEER)
 			continue;
 		teredo_peer_parse(a, &p);
-		if (c->json)
-			putc(c->count ? ',' : '[', c->f);
-		teredo_peer_print(c->f, &p, c->json);
-		c->count++;
+		if (c->count == c->room) {
+			size_t room = c->room ? 2 * c->room : 256;
+			struct teredo_peer *v;
+
+			v = reallocarray(c->peers, room, sizeof(*v));
+			if (!v) {
+				errno = ENOMEM;
+				return MNL_CB_ERROR;
+			}
+			c->peers = v;
+			c->room = room;
+		}
+		c->peers[c->count++] = p;
 	}
 	return MNL_CB_OK;
+}
+
+/* What a peer dump received, sorted by address, each peer once. */
+static void peers_print(struct show_ctx *c)
+{
+	size_t i, n = teredo_peers_unique(c->peers, c->count);
+
+	for (i = 0; i < n; i++) {
+		if (c->json)
+			putc(i ? ',' : '[', c->f);
+		teredo_peer_print(c->f, &c->peers[i], c->json);
+	}
+	if (c->json)
+		fputs(n ? "]" : "[]", c->f);
 }
 
 void show_usage(FILE *f)
@@ -556,11 +624,10 @@ static int show_one(struct genl *g, const char *dev, int ifindex, bool peers,
 		nlh = genl_request(g, TEREDO_CMD_GET_PEER, NLM_F_DUMP);
 		mnl_attr_put_u32(nlh, TEREDO_A_IFINDEX, c.ifindex);
 		err = genl_run(g, nlh, peer_cb, &c);
-		/* keep stdout valid JSON, even after an error mid-dump */
-		if (c.json && c.count)
-			fputs("]", stdout);
-		else if (c.json && !err)
-			fputs("[]", stdout);
+		/* what came, even after an error mid-dump (valid JSON) */
+		if (c.count || !err)
+			peers_print(&c);
+		free(c.peers);
 	} else {
 		snprintf(c.dev.ifname, sizeof(c.dev.ifname), "%s", dev);
 		nlh = genl_request(g, TEREDO_CMD_GET_DEV, 0);

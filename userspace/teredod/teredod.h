@@ -92,5 +92,6 @@ void teredo_dev_print(FILE *f, const struct teredo_dev *d, bool json);
 const char *teredo_nat_name(unsigned int nat);
 void teredo_peer_parse(const struct nlattr *nest, struct teredo_peer *p);
 void teredo_peer_print(FILE *f, const struct teredo_peer *p, bool json);
+size_t teredo_peers_unique(struct teredo_peer *v, size_t n);
 
 #endif /* TEREDOD_H */

@@ -347,6 +347,31 @@ static void check_ack(const char *desc, const struct nlmsghdr *nlh,
 	       !strcmp(g.ext_msg, msg) && g.ext_miss == miss, "%s", what);
 }
 
+/* A dump that met a resize of the kernel's table: duplicates, the last
+ * received kept, sorted by address.
+ */
+static void test_peers_unique(void)
+{
+	struct teredo_peer v[6] = {};
+	const unsigned char order[6] = { 3, 1, 3, 2, 1, 3 };
+	size_t i, n;
+	bool sorted = true;
+
+	for (i = 0; i < 6; i++) {
+		v[i].addr.s6_addr[15] = order[i];
+		v[i].rx_age = i;	/* which one was kept */
+	}
+	n = teredo_peers_unique(v, 6);
+	result(n == 3, "peer dump: 6 entries of 3 peers give 3");
+	for (i = 1; i < n; i++)
+		sorted &= v[i - 1].addr.s6_addr[15] < v[i].addr.s6_addr[15];
+	result(sorted, "peer dump: sorted by address");
+	result(v[0].rx_age == 4 && v[1].rx_age == 3 && v[2].rx_age == 5,
+	       "peer dump: of each peer, the entry received last");
+	result(teredo_peers_unique(v, 1) == 1 && teredo_peers_unique(v, 0) == 0,
+	       "peer dump: one entry, none");
+}
+
 static void test_ack(void)
 {
 	struct nlmsghdr *nlh;
@@ -434,6 +459,7 @@ int main(int argc, char **argv)
 	test_json_str();
 	test_dev();
 	test_peer();
+	test_peers_unique();
 	test_ack();
 	test_msgs();
 	puts("# end of the tests");	/* check.sh: it ran to its end */
