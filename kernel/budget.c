@@ -10,8 +10,9 @@
  * Most Teredo clients share a few servers, so one sender spraying new
  * Teredo addresses of a server would otherwise take that server's whole
  * budget, and with it every other sender's first contact with its
- * clients: each requester (the /64 of the IPv6 source that made us
- * probe) has a bucket of its own, a share of the per-address rate.
+ * clients: each requester (the /48 of the IPv6 source that made us
+ * probe: one site) has a bucket of its own for each IPv4 address, a
+ * share of the per-address rate.
  */
 #include <linux/jhash.h>
 #include <linux/random.h>
@@ -20,7 +21,7 @@
 #include "teredo.h"
 
 #define TEREDO_BUDGET_SLOTS	1024
-#define TEREDO_BUDGET_SHARE	4	/* a requester: 1/4 of an address's rate */
+#define TEREDO_BUDGET_SHARE	4	/* a site: 1/4 of an address's rate */
 
 struct teredo_bucket {
 	u32 stamp;	/* jiffies of the last refill */
@@ -106,16 +107,17 @@ void teredo_budget_set(struct teredo_dev *td, u32 rate, u32 total)
 	spin_unlock_bh(&td->lock);
 }
 
-/* The requester's bucket for a probe made by a packet from (or, held,
- * to) @addr: its /64, one host or site. The seed never changes: no lock.
+/* Who asks for a probe made by a packet from (or, held, to) @addr: its
+ * /48, one site, hashed. The seed never changes: no lock.
  */
-u16 teredo_budget_who(const struct teredo_dev *td, const struct in6_addr *addr)
+u32 teredo_budget_who(const struct teredo_dev *td, const struct in6_addr *addr)
 {
 	const struct teredo_budget *b = td->budget;
+	u32 h = jhash_2words((__force u32)addr->s6_addr32[0],
+			     (__force u32)(addr->s6_addr32[1] &
+					   htonl(0xffff0000)), b->who_seed);
 
-	return jhash_2words((__force u32)addr->s6_addr32[0],
-			    (__force u32)addr->s6_addr32[1], b->who_seed) &
-	       (TEREDO_BUDGET_SLOTS - 1);
+	return h == TEREDO_BUDGET_ANYONE ? 0 : h;
 }
 
 /* May a probe go to @ip now, asked for by the requester @who
@@ -134,7 +136,8 @@ bool teredo_budget_take(struct teredo_dev *td, __be32 ip, u32 who, u32 now,
 	teredo_bucket_refill(&b->all, b->total, now);
 	teredo_bucket_refill(s, b->rate, now);
 	if (who != TEREDO_BUDGET_ANYONE) {
-		w = &b->who[who & (TEREDO_BUDGET_SLOTS - 1)];
+		w = &b->who[jhash_2words(who, (__force u32)ip, b->seed) &
+			    (TEREDO_BUDGET_SLOTS - 1)];
 		teredo_bucket_refill(w, teredo_budget_share(b), now);
 	}
 	if (b->all.tokens < HZ || s->tokens < HZ || (w && w->tokens < HZ)) {

@@ -118,7 +118,10 @@ rx_handler_result_t teredo_fast_rx(struct teredo_dev *td,
 	 * pass, as received on the device, instead of waiting in the
 	 * backlog.
 	 */
-	teredo_rx_prepare(td, skb);
+	if (unlikely(teredo_rx_prepare(td, skb))) {
+		teredo_rx_drop(td, skb, TEREDO_STAT_RX_NOMEM);
+		return RX_HANDLER_CONSUMED;
+	}
 	dev = td->dev;
 	if (teredo_gro_merges(dev, (struct ipv6hdr *)skb->data)) {
 		len = skb->len;

@@ -41,7 +41,7 @@ struct teredo_queue {
 	u32 since;			/* jiffies: created */
 	u32 round;			/* the worker's last look at it */
 	u16 credit_bytes;
-	u16 who;			/* the budget of the last packet's sender */
+	u32 who;			/* the last payer's site (budget.c) */
 	u8 credit_probes;
 };
 

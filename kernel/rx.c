@@ -24,7 +24,8 @@ int teredo_deliver(struct teredo_dev *td, struct sk_buff *skb)
 	unsigned int len;
 	int ret;
 
-	teredo_rx_prepare(td, skb);
+	if (unlikely(teredo_rx_prepare(td, skb)))
+		return teredo_rx_drop(td, skb, TEREDO_STAT_RX_NOMEM);
 	len = skb->len;
 	if (teredo_gro_merges(dev, (struct ipv6hdr *)skb->data))
 		ret = gro_cells_receive(&td->gro_cells, skb);

@@ -11,6 +11,7 @@
 #include <linux/ip.h>
 #include <linux/udp.h>
 #include <net/ip.h>
+#include <net/ip_tunnels.h>
 #include <net/ipv6.h>
 
 #include "teredo.h"
@@ -141,16 +142,23 @@ static inline bool teredo_gro_merges(const struct net_device *dev,
 	}
 }
 
-/* Make @skb, an IPv6 packet at skb->data, one received by the device. */
-static inline void teredo_rx_prepare(struct teredo_dev *td, struct sk_buff *skb)
+/* Make @skb, an IPv6 packet at skb->data, one received by the device:
+ * no tunnel left in it (a GSO datagram from a tunnel on this host becomes
+ * a GSO IPv6 packet; skb->encapsulation cleared), as
+ * iptunnel_pull_header() leaves it. Fails only for want of memory.
+ */
+static inline int teredo_rx_prepare(struct teredo_dev *td, struct sk_buff *skb)
 {
 	struct net_device *dev = td->dev;
 
+	if (unlikely(iptunnel_pull_offloads(skb)))
+		return -ENOMEM;
 	skb_scrub_packet(skb, !net_eq(td->net, dev_net(dev)));
 	skb->protocol = htons(ETH_P_IPV6);
 	skb->dev = dev;
 	skb_reset_mac_header(skb);
 	skb->mac_len = 0;
+	return 0;
 }
 
 /* netif_rx() and gro_cells_receive() count their own refusals in the

@@ -203,7 +203,7 @@ int teredo_budget_init(struct teredo_dev *td, u32 rate, u32 total);
 void teredo_budget_free(struct teredo_dev *td);
 void teredo_budget_set(struct teredo_dev *td, u32 rate, u32 total);
 #define TEREDO_BUDGET_ANYONE	U32_MAX	/* a probe no requester pays for */
-u16 teredo_budget_who(const struct teredo_dev *td, const struct in6_addr *addr);
+u32 teredo_budget_who(const struct teredo_dev *td, const struct in6_addr *addr);
 bool teredo_budget_take(struct teredo_dev *td, __be32 ip, u32 who, u32 now,
 			bool charge);
 

@@ -173,7 +173,7 @@ test_spray_default_budget() {
 # Tiny packets pay for a bubble each (40 bytes of IPv6), within the
 # budgets; queues are charged their truesize, 1 MiB in all: a spray of tiny packets to new destinations
 # holds that much at most, the queues that waited longest making room for
-# new ones. The sprayer (one /64) gets its share of the server's budget,
+# new ones. The sprayer (one /48) gets its share of the server's budget,
 # a quarter, so that another host still reaches a new client of that
 # server in the middle of it (before the share, the spray took the whole
 # budget and the other host's first packets lost the race for it). The
@@ -182,7 +182,7 @@ test_spray_default_budget() {
 # the emulated relay's CPU is what drops (its backlog), and that is no
 # budget's doing.
 CLIENT2=2001:0:c612:1:0:63bf:39ed:ffe9	# 198.18.0.22:40000
-OTHER6=2001:db8:2::6	# another host's /64 (on host6, routed by the relay)
+OTHER6=2001:db8:2::6	# another site's /48 (on host6, routed by the relay)
 reach_client2() {	# from OTHER6; if not, what the relay knew of CLIENT2
 	"$IP" netns exec host6 ping -6 -c 3 -i 0.5 -W $((5 * SLOW)) -I $OTHER6 $CLIENT2 &&
 		return

@@ -93,7 +93,7 @@ static void print_explain(FILE *f)
 		"                    hooks (default none; fastpath off clears it)\n"
 		"       proberate PPS: at most PPS bubbles and echo requests a second\n"
 		"                    to any one IPv4 address (a peer's server),\n"
-		"                    a quarter of it for one sender's /64\n"
+		"                    a quarter of it for one sender's /48\n"
 		"                    (1..%u, default %u)\n"
 		"       probetotal PPS: at most PPS of them a second in all\n"
 		"                    (1..%u, default %u)\n",
