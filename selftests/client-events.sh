@@ -128,7 +128,8 @@ test_exit() {
 	local pid helper
 
 	pid=$(topo_teredod_pid c1 | tail -n 1)
-	helper=$(awk '{print $1}' /proc/"$pid"/task/"$pid"/children)
+	# its helper: forked at start, seen late under a slow kernel
+	wait_for 10 eval 'helper=$(awk "{print \$1}" /proc/"$pid"/task/"$pid"/children); [ -n "$helper" ]'
 	check "teredod runs with no capability, its helper with CAP_NET_ADMIN only" \
 		expect_eq "$(awk '/^CapEff|^CapBnd/ {print $2}' /proc/"$pid"/status /proc/"$helper"/status | tr '\n' ' ')" \
 		"0000000000000000 0000000000000000 0000000000001000 0000000000001000 "

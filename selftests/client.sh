@@ -106,8 +106,8 @@ test_miredo_relay() {
 # socket and the state; the address and the connection survive. The
 # native host sends at 1 Mbit/s at most (tbf), so that 1.5 MB take 12 s or
 # more: the kill comes while data flows to the client, and the data must
-# still be flowing after it (within 2 s: a TCP retransmission can pause
-# it), with teredod gone.
+# still be flowing after it (moving over 2 s, within 10 s: a TCP
+# retransmission can pause it), with teredod gone.
 tcp_in() {	# TCP segments the client's namespace received (only the transfer's)
 	topo_exec c1 awk '$1 == "Tcp:" && n++ { print $11 }' /proc/net/snmp
 }
@@ -124,8 +124,9 @@ test_restart() {
 	src=$!
 	check "the transfer flows to the client" wait_for 5 moving tcp_in
 	check "kill -9 teredod during a transfer" kill -KILL "$(topo_teredod_pid c1 | tail -n 1)"
+	# a retransmission timeout can pause it (seconds on the debug kernel)
 	check "the transfer still flows, teredod gone" \
-		eval 'moving -w 2 tcp_in && kill -0 $src && kill -0 $sink'
+		eval 'wait_for 10 moving -w 2 tcp_in && kill -0 $src && kill -0 $sink'
 	check "the address stays while teredod is away" topo_addr_is c1 "$old"
 	topo_start_teredod c1
 	check "restarted teredod resumes with the same address" \
