@@ -122,7 +122,7 @@ test_restart() {
 	t0=$SECONDS
 	topo_exec host6 "$PEER" tcp-source "$C1" 5001 1500000 >"$TOPO_DIR/src.out" 2>&1 &
 	src=$!
-	check "the transfer flows to the client" wait_for 20 moving tcp_in
+	check "the transfer flows to the client" wait_for 60 moving tcp_in
 	check "kill -9 teredod during a transfer" kill -KILL "$(topo_teredod_pid c1 | tail -n 1)"
 	# a retransmission timeout can pause it (seconds on the debug kernel)
 	check "the transfer still flows, teredod gone" \
