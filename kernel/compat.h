@@ -14,6 +14,10 @@
 #include <net/rtnetlink.h>
 #include <net/genetlink.h>
 #include <net/udp_tunnel.h>
+/* 6.4: skb_gso_segment() moved out of netdevice.h */
+#ifdef TEREDO_NET_GSO_H
+#include <net/gso.h>
+#endif
 
 /* 6.12: NETIF_F_LLTX became a private flag bit. */
 static inline void teredo_set_lltx(struct net_device *dev)

@@ -115,4 +115,14 @@ void teredo_setup(struct net_device *dev)
 	dev->max_mtu = TEREDO_MAX_MTU;
 	teredo_set_lltx(dev);
 	netif_keep_dst(dev);
+
+	/* Checksums and segmentation left to the uplink, after the Teredo
+	 * work, as for vxlan: one encapsulation for a GSO packet.
+	 */
+	dev->features |= NETIF_F_SG | NETIF_F_HW_CSUM | NETIF_F_GSO_SOFTWARE;
+	dev->hw_features |= NETIF_F_SG | NETIF_F_HW_CSUM | NETIF_F_GSO_SOFTWARE;
+	/* the outer IPv4 total length must hold the largest: above, the
+	 * stack segments before ndo_start_xmit
+	 */
+	netif_set_tso_max_size(dev, IP_MAX_MTU - TEREDO_ENCAP_LEN);
 }

@@ -213,7 +213,7 @@ static bool teredo_queue_room(struct teredo_dev *td, unsigned int truesize,
  */
 static bool teredo_queue_admit(struct teredo_dev *td, struct sk_buff *skb,
 			       const struct in6_addr *addr,
-			       struct teredo_peer *p, u16 who,
+			       struct teredo_peer *p, u32 who,
 			       unsigned int wire_len, bool inbound, u32 now)
 {
 	struct teredo_peer fresh = { .addr = *addr,
@@ -253,7 +253,7 @@ static void teredo_queue_skb(struct teredo_dev *td, struct sk_buff *skb,
 	struct teredo_peer *p;
 	struct teredo_queue *q;
 	u32 now = teredo_now();
-	u16 who = teredo_budget_who(td, inbound ? addr : src);
+	u32 who = teredo_budget_who(td, inbound ? addr : src);
 
 	__skb_queue_head_init(&probes);
 	spin_lock(&td->lock);
@@ -342,7 +342,28 @@ drop:
 void teredo_peer_queue(struct teredo_dev *td, struct sk_buff *skb,
 		       const struct in6_addr *dst)
 {
-	teredo_queue_skb(td, skb, dst, &ipv6_hdr(skb)->saddr, false, skb->len);
+	struct sk_buff *segs, *next;
+
+	if (likely(!skb_is_gso(skb))) {
+		teredo_queue_skb(td, skb, dst, &ipv6_hdr(skb)->saddr, false,
+				 skb->len);
+		return;
+	}
+	/* Queues hold packets as they will go, each paying for its probe,
+	 * and a peer's 8 KiB would refuse a GSO packet whole.
+	 */
+	segs = teredo_gso_segment(td, skb);
+	if (IS_ERR(segs)) {
+		/* -ENOMEM, or a GSO packet its own offload will not cut */
+		teredo_tx_drop(td, skb, PTR_ERR(segs) == -ENOMEM ?
+			       TEREDO_STAT_TX_NOMEM : TEREDO_STAT_TX_BAD_PROTO);
+		return;
+	}
+	skb_list_walk_safe(segs, skb, next) {
+		skb_mark_not_on_list(skb);
+		teredo_queue_skb(td, skb, &ipv6_hdr(skb)->daddr,
+				 &ipv6_hdr(skb)->saddr, false, skb->len);
+	}
 }
 
 /* A client received @skb (IPv6 at skb->data, @wire_len bytes) from the

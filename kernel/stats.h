@@ -54,6 +54,8 @@ enum teredo_stat {
 	TEREDO_STAT_TX_FASTPATH,	/* taken off the native device */
 	TEREDO_STAT_TX_ROUTE_LOOKUP,	/* outer routes looked up in the FIB */
 	TEREDO_STAT_TX_PROBE_LIMITED,	/* probes the budgets refused */
+	TEREDO_STAT_TX_GSO,		/* GSO packets segmented here */
+	TEREDO_STAT_TX_GSO_SEGMENTS,	/* the segments they made */
 	/* peers */
 	TEREDO_STAT_PEER_NEW,
 	TEREDO_STAT_PEER_TRUSTED,

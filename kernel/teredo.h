@@ -136,8 +136,8 @@ struct teredo_net {
 /* With preemption disabled (bottom halves, a spinlock): the counter is
  * this CPU's.
  */
-static inline void teredo_stat_inc(struct teredo_dev *td,
-				   enum teredo_stat stat)
+static inline void teredo_stat_add(struct teredo_dev *td,
+				   enum teredo_stat stat, unsigned int n)
 {
 	struct teredo_pcpu_stats *s;
 	unsigned long flags;
@@ -145,8 +145,14 @@ static inline void teredo_stat_inc(struct teredo_dev *td,
 	lockdep_assert_preemption_disabled();
 	s = this_cpu_ptr(td->stats);
 	flags = u64_stats_update_begin_irqsave(&s->syncp);
-	u64_stats_inc(&s->cnt[stat]);
+	u64_stats_add(&s->cnt[stat], n);
 	u64_stats_update_end_irqrestore(&s->syncp, flags);
+}
+
+static inline void teredo_stat_inc(struct teredo_dev *td,
+				   enum teredo_stat stat)
+{
+	teredo_stat_add(td, stat, 1);
 }
 
 /* The binding, for the data path: under RCU or with bottom halves off
@@ -252,6 +258,7 @@ bool teredo_tx_trusted(struct teredo_dev *td, struct sk_buff *skb,
 struct teredo_peer *teredo_tx_target(struct teredo_dev *td,
 				     const struct in6_addr *dst,
 				     __be32 *ip, __be16 *port);
+struct sk_buff *teredo_gso_segment(struct teredo_dev *td, struct sk_buff *skb);
 void teredo_encap_bh(struct teredo_dev *td, struct sk_buff *skb,
 		     struct teredo_peer *p, __be32 ip, __be16 port);
 bool teredo_tx_teredo_ok(struct teredo_dev *td, struct sk_buff *skb,

@@ -5,6 +5,7 @@
  */
 #include <linux/icmpv6.h>
 #include <linux/ip.h>
+#include <linux/module.h>
 #include <linux/udp.h>
 #include <net/ip.h>
 #include <net/route.h>
@@ -17,6 +18,94 @@ void teredo_tx_drop(struct teredo_dev *td, struct sk_buff *skb,
 	teredo_stat_inc(td, why);
 	DEV_STATS_INC(td->dev, tx_dropped);
 	kfree_skb(skb);
+}
+
+static bool gso_virtual;
+module_param(gso_virtual, bool, 0644);
+MODULE_PARM_DESC(gso_virtual,
+		 "Leave segmentation and checksums to virtual uplinks (veth, bridge) too, not only to NICs: only where no Teredo peer receives in userspace through them");
+
+/* May the uplink @dev finish a packet's segmentation and checksums? A NIC
+ * (a device on a bus) or the software at its queue does, for the wire.
+ * A virtual device may hand the packet to a socket on this host, and a
+ * plain UDP socket is given a UDP tunnel GSO datagram whole and an inner
+ * checksum left partial: a userspace Teredo peer (Miredo) reads both.
+ */
+static bool teredo_uplink_offloads(const struct net_device *dev)
+{
+	return dev->dev.parent || READ_ONCE(gso_virtual);
+}
+
+/* @skb, IPv6, in UDP from the socket of @b by @rt (whose reference it
+ * takes) to @ip:@port. A GSO packet is left to the uplink to segment as
+ * a UDP tunnel's, with IPv6 in IPv4 inside as sit over fou is: without
+ * SKB_GSO_IPXIP4, sit's offload would refuse the inner packet.
+ */
+static void teredo_encap_one(struct teredo_dev *td, struct sk_buff *skb,
+			     const struct teredo_bind *b, struct rtable *rt,
+			     __be32 saddr, __be32 ip, __be16 port)
+{
+	if (skb_cow_head(skb, LL_RESERVED_SPACE(rt->dst.dev) +
+			 TEREDO_ENCAP_LEN) ||
+	    iptunnel_handle_offloads(skb, SKB_GSO_IPXIP4 |
+				     SKB_GSO_UDP_TUNNEL_CSUM)) {
+		ip_rt_put(rt);
+		teredo_tx_drop(td, skb, TEREDO_STAT_TX_NOMEM);
+		return;
+	}
+	skb_set_inner_ipproto(skb, IPPROTO_IPV6);
+	skb->dev = td->dev;
+	/* Outer DF clear (RFC 4380 section 5.1.1); the stats are counted by
+	 * iptunnel_xmit() on skb->dev.
+	 */
+	teredo_udp_tunnel_xmit_skb(rt, b->sock->sk, skb, saddr, ip, 0,
+				   ip4_dst_hoplimit(&rt->dst), 0,
+				   b->port, port,
+				   !net_eq(td->net, dev_net(td->dev)), false);
+}
+
+/* The GSO packet @skb cut into segments, their checksums computed: a
+ * list, which then replaces @skb, or an error, @skb left as it was.
+ */
+struct sk_buff *teredo_gso_segment(struct teredo_dev *td, struct sk_buff *skb)
+{
+	struct sk_buff *segs, *seg;
+	unsigned int n = 0;
+
+	segs = skb_gso_segment(skb, 0);
+	if (IS_ERR_OR_NULL(segs))
+		return segs ?: ERR_PTR(-EINVAL);
+	skb_list_walk_safe(segs, seg, seg)
+		n++;
+	teredo_stat_inc(td, TEREDO_STAT_TX_GSO);
+	teredo_stat_add(td, TEREDO_STAT_TX_GSO_SEGMENTS, n);
+	consume_skb(skb);
+	return segs;
+}
+
+/* @skb, a GSO packet, sent as segments encapsulated each by itself: the
+ * Teredo work was still done once for all of them.
+ */
+static void teredo_encap_segments(struct teredo_dev *td, struct sk_buff *skb,
+				  const struct teredo_bind *b,
+				  struct rtable *rt, __be32 saddr,
+				  __be32 ip, __be16 port)
+{
+	struct sk_buff *segs, *next;
+
+	segs = teredo_gso_segment(td, skb);
+	if (IS_ERR(segs)) {
+		ip_rt_put(rt);
+		teredo_tx_drop(td, skb, PTR_ERR(segs) == -ENOMEM ?
+			       TEREDO_STAT_TX_NOMEM : TEREDO_STAT_TX_BAD_PROTO);
+		return;
+	}
+	skb_list_walk_safe(segs, skb, next) {
+		skb_mark_not_on_list(skb);
+		dst_hold(&rt->dst);
+		teredo_encap_one(td, skb, b, rt, saddr, ip, port);
+	}
+	ip_rt_put(rt);
 }
 
 /* Send @skb, an IPv6 packet, in UDP to @ip:@port from the device's socket,
@@ -49,20 +138,19 @@ void teredo_encap_bh(struct teredo_dev *td, struct sk_buff *skb,
 		teredo_tx_drop(td, skb, TEREDO_STAT_TX_LOOP);
 		return;
 	}
-	if (skb_cow_head(skb, LL_RESERVED_SPACE(rt->dst.dev) +
-			 TEREDO_ENCAP_LEN)) {
-		ip_rt_put(rt);
-		teredo_tx_drop(td, skb, TEREDO_STAT_TX_NOMEM);
-		return;
+	if (!teredo_uplink_offloads(rt->dst.dev)) {
+		if (skb_is_gso(skb)) {
+			teredo_encap_segments(td, skb, b, rt, saddr, ip, port);
+			return;
+		}
+		if (skb->ip_summed == CHECKSUM_PARTIAL &&
+		    skb_checksum_help(skb)) {
+			ip_rt_put(rt);
+			teredo_tx_drop(td, skb, TEREDO_STAT_TX_NOMEM);
+			return;
+		}
 	}
-	skb->dev = td->dev;
-	/* Outer DF clear (RFC 4380 section 5.1.1); the stats are counted by
-	 * iptunnel_xmit() on skb->dev.
-	 */
-	teredo_udp_tunnel_xmit_skb(rt, b->sock->sk, skb, saddr, ip, 0,
-				   ip4_dst_hoplimit(&rt->dst), 0,
-				   b->port, port,
-				   !net_eq(td->net, dev_net(td->dev)), false);
+	teredo_encap_one(td, skb, b, rt, saddr, ip, port);
 }
 
 /* The same from any context. */
@@ -210,7 +298,9 @@ netdev_tx_t teredo_xmit(struct sk_buff *skb, struct net_device *dev)
 		teredo_tx_drop(td, skb, TEREDO_STAT_TX_MULTICAST);
 		return NETDEV_TX_OK;
 	}
-	if (unlikely(skb->len > dev->mtu && !skb_is_gso(skb))) {
+	if (unlikely(skb_is_gso(skb) ?
+		     !skb_gso_validate_network_len(skb, dev->mtu) :
+		     skb->len > dev->mtu)) {
 		icmpv6_ndo_send(skb, ICMPV6_PKT_TOOBIG, 0, dev->mtu);
 		teredo_tx_drop(td, skb, TEREDO_STAT_TX_TOO_BIG);
 		return NETDEV_TX_OK;

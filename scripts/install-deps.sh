@@ -9,7 +9,7 @@ kmod cpio gzip xz-utils busybox-static qemu-system-x86
 linux-image-amd64 linux-headers-amd64 linux-source-6.1
 libmnl-dev pkg-config iproute2 nftables ethtool iputils-ping
 netcat-openbsd socat python3 sparse miredo dkms clang libclang-rt-14-dev
-dnsmasq-base prometheus-node-exporter curl
+dnsmasq-base prometheus-node-exporter curl tshark
 debhelper dh-dkms fakeroot lintian debian-archive-keyring"
 
 missing=""
