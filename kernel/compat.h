@@ -89,4 +89,15 @@ static inline int teredo_kernel_bind(struct socket *sock,
 #define TEREDO_MCGRP_ADMIN_ONLY
 #endif
 
+/* 6.9 (and backports): GRO keeps the offset of each network header. Before
+ * it, completing a UDP tunnel's merged packet read the inner IPv6 header as
+ * the outer IPv4 one (the socket lookup failed, the merged datagrams were
+ * lost): no GRO there.
+ */
+#ifdef TEREDO_GRO_NETWORK_OFFSETS
+#define TEREDO_HAS_GRO	true
+#else
+#define TEREDO_HAS_GRO	false
+#endif
+
 #endif /* _TEREDO_COMPAT_H */

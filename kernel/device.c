@@ -10,6 +10,8 @@
 
 #include "teredo.h"
 
+#define TEREDO_GSO_FEATURES	(NETIF_F_ALL_TSO | NETIF_F_GSO_UDP_L4)
+
 static int teredo_dev_init(struct net_device *dev)
 {
 	struct teredo_dev *td = netdev_priv(dev);
@@ -117,10 +119,11 @@ void teredo_setup(struct net_device *dev)
 	netif_keep_dst(dev);
 
 	/* Checksums and segmentation left to the uplink, after the Teredo
-	 * work, as for vxlan: one encapsulation for a GSO packet.
+	 * work, as for vxlan: one encapsulation for a GSO packet (TCP, UDP;
+	 * SCTP's CRC is no Internet checksum, the stack cuts it before us).
 	 */
-	dev->features |= NETIF_F_SG | NETIF_F_HW_CSUM | NETIF_F_GSO_SOFTWARE;
-	dev->hw_features |= NETIF_F_SG | NETIF_F_HW_CSUM | NETIF_F_GSO_SOFTWARE;
+	dev->features |= NETIF_F_SG | NETIF_F_HW_CSUM | TEREDO_GSO_FEATURES;
+	dev->hw_features |= NETIF_F_SG | NETIF_F_HW_CSUM | TEREDO_GSO_FEATURES;
 	/* the outer IPv4 total length must hold the largest: above, the
 	 * stack segments before ndo_start_xmit
 	 */

@@ -9,6 +9,7 @@
 #include <linux/icmpv6.h>
 #include <linux/random.h>
 #include <linux/slab.h>
+#include <net/ip_tunnels.h>
 
 #include "teredo.h"
 
@@ -352,7 +353,7 @@ void teredo_peer_queue(struct teredo_dev *td, struct sk_buff *skb,
 	/* Queues hold packets as they will go, each paying for its probe,
 	 * and a peer's 8 KiB would refuse a GSO packet whole.
 	 */
-	segs = teredo_gso_segment(td, skb);
+	segs = teredo_gso_segment(td, skb, true);
 	if (IS_ERR(segs)) {
 		/* -ENOMEM, or a GSO packet its own offload will not cut */
 		teredo_tx_drop(td, skb, PTR_ERR(segs) == -ENOMEM ?
@@ -370,9 +371,9 @@ void teredo_peer_queue(struct teredo_dev *td, struct sk_buff *skb,
  * native @src through @ip:@port, a relay it has not verified: hold it and
  * test the relay. In softirq.
  */
-void teredo_peer_hold(struct teredo_dev *td, struct sk_buff *skb,
-		      const struct in6_addr *src, __be32 ip, __be16 port,
-		      unsigned int wire_len)
+static void teredo_hold_one(struct teredo_dev *td, struct sk_buff *skb,
+			    const struct in6_addr *src, __be32 ip, __be16 port,
+			    unsigned int wire_len)
 {
 	struct teredo_skb_cb *cb = TEREDO_CB(skb);
 
@@ -380,6 +381,33 @@ void teredo_peer_hold(struct teredo_dev *td, struct sk_buff *skb,
 	cb->port = port;
 	cb->inbound = true;
 	teredo_queue_skb(td, skb, src, &ipv6_hdr(skb)->daddr, true, wire_len);
+}
+
+void teredo_peer_hold(struct teredo_dev *td, struct sk_buff *skb,
+		      const struct in6_addr *src, __be32 ip, __be16 port,
+		      unsigned int wire_len)
+{
+	struct sk_buff *segs, *next;
+
+	if (likely(!skb_is_gso(skb))) {
+		teredo_hold_one(td, skb, src, ip, port, wire_len);
+		return;
+	}
+	/* merged by GRO: held as the datagrams it was, which a peer's
+	 * 8 KiB would refuse whole
+	 */
+	skb->protocol = htons(ETH_P_IPV6);
+	segs = iptunnel_pull_offloads(skb) ? ERR_PTR(-ENOMEM) :
+	       teredo_gso_segment(td, skb, false);
+	if (IS_ERR(segs)) {
+		teredo_rx_drop(td, skb, PTR_ERR(segs) == -ENOMEM ?
+			       TEREDO_STAT_RX_NOMEM : TEREDO_STAT_RX_BAD_LENGTH);
+		return;
+	}
+	skb_list_walk_safe(segs, skb, next) {
+		skb_mark_not_on_list(skb);
+		teredo_hold_one(td, skb, src, ip, port, skb->len);
+	}
 }
 
 /* Under the peer lock: has @q waited long enough? After its last probe's

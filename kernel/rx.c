@@ -11,8 +11,11 @@
 int teredo_rx_drop(struct teredo_dev *td, struct sk_buff *skb,
 		   enum teredo_stat why)
 {
-	teredo_stat_inc(td, why);
-	dev_core_stats_rx_dropped_inc(td->dev);
+	unsigned int i, n = teredo_skb_segs(skb);
+
+	teredo_stat_add(td, why, n);
+	for (i = 0; i < n; i++)
+		dev_core_stats_rx_dropped_inc(td->dev);
 	kfree_skb(skb);
 	return 0;
 }

@@ -196,9 +196,11 @@ static __always_inline bool teredo_relay_rcv(struct teredo_dev *td,
 	why = TEREDO_STAT_RX_CONTROL;
 	if (unlikely(rx.auth))
 		goto drop;
-	/* teredo_parse() pulled the IPv6 header into the head */
-	skb_postpull_rcsum(skb, skb->data, rx.off);
-	__skb_pull(skb, rx.off);
+	/* teredo_parse() pulled the IPv6 header into the head; a partial
+	 * checksum (a sender on this host) that starts in what is pulled
+	 * becomes none, or the native side would fill it in before data
+	 */
+	skb_pull_rcsum(skb, rx.off);
 	skb_reset_network_header(skb);
 	ip6h = ipv6_hdr(skb);
 

@@ -92,6 +92,11 @@ void teredo_sock_attach(struct teredo_dev *td, struct socket *sock)
 		.encap_rcv	= teredo_udp_rcv,
 	};
 
+	if (teredo_gro) {
+		tcfg.gro_receive = teredo_gro_receive;
+		tcfg.gro_complete = teredo_gro_complete;
+	}
+
 	teredo_setup_udp_tunnel_sock(td->net, sock, &tcfg);
 }
 

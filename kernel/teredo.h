@@ -155,6 +155,16 @@ static inline void teredo_stat_inc(struct teredo_dev *td,
 	teredo_stat_add(td, stat, 1);
 }
 
+/* The datagrams @skb stands for: a GSO packet's segments (a drop counts
+ * each, whether GRO merged them or the stack has yet to cut them).
+ */
+static inline unsigned int teredo_skb_segs(const struct sk_buff *skb)
+{
+	if (!skb_is_gso(skb))
+		return 1;
+	return max_t(unsigned int, skb_shinfo(skb)->gso_segs, 1);
+}
+
 /* The binding, for the data path: under RCU or with bottom halves off
  * (or under RTNL, where it changes).
  */
@@ -166,6 +176,12 @@ static inline const struct teredo_bind *teredo_bind(const struct teredo_dev *td)
 
 extern unsigned int teredo_net_id;
 extern struct rtnl_link_ops teredo_link_ops;
+
+/* gro.c */
+extern bool teredo_gro;
+struct sk_buff *teredo_gro_receive(struct sock *sk, struct list_head *head,
+				   struct sk_buff *skb);
+int teredo_gro_complete(struct sock *sk, struct sk_buff *skb, int nhoff);
 
 /* device.c */
 void teredo_setup(struct net_device *dev);
@@ -258,7 +274,8 @@ bool teredo_tx_trusted(struct teredo_dev *td, struct sk_buff *skb,
 struct teredo_peer *teredo_tx_target(struct teredo_dev *td,
 				     const struct in6_addr *dst,
 				     __be32 *ip, __be16 *port);
-struct sk_buff *teredo_gso_segment(struct teredo_dev *td, struct sk_buff *skb);
+struct sk_buff *teredo_gso_segment(struct teredo_dev *td, struct sk_buff *skb,
+				   bool tx);
 void teredo_encap_bh(struct teredo_dev *td, struct sk_buff *skb,
 		     struct teredo_peer *p, __be32 ip, __be16 port);
 bool teredo_tx_teredo_ok(struct teredo_dev *td, struct sk_buff *skb,

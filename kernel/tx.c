@@ -15,8 +15,10 @@
 void teredo_tx_drop(struct teredo_dev *td, struct sk_buff *skb,
 		    enum teredo_stat why)
 {
-	teredo_stat_inc(td, why);
-	DEV_STATS_INC(td->dev, tx_dropped);
+	unsigned int n = teredo_skb_segs(skb);
+
+	teredo_stat_add(td, why, n);
+	DEV_STATS_ADD(td->dev, tx_dropped, n);
 	kfree_skb(skb);
 }
 
@@ -66,8 +68,10 @@ static void teredo_encap_one(struct teredo_dev *td, struct sk_buff *skb,
 
 /* The GSO packet @skb cut into segments, their checksums computed: a
  * list, which then replaces @skb, or an error, @skb left as it was.
+ * @tx: counted as segmented for sending (tx_gso, tx_gso_segments).
  */
-struct sk_buff *teredo_gso_segment(struct teredo_dev *td, struct sk_buff *skb)
+struct sk_buff *teredo_gso_segment(struct teredo_dev *td, struct sk_buff *skb,
+				   bool tx)
 {
 	struct sk_buff *segs, *seg;
 	unsigned int n = 0;
@@ -75,10 +79,12 @@ struct sk_buff *teredo_gso_segment(struct teredo_dev *td, struct sk_buff *skb)
 	segs = skb_gso_segment(skb, 0);
 	if (IS_ERR_OR_NULL(segs))
 		return segs ?: ERR_PTR(-EINVAL);
-	skb_list_walk_safe(segs, seg, seg)
+	for (seg = segs; seg; seg = seg->next)
 		n++;
-	teredo_stat_inc(td, TEREDO_STAT_TX_GSO);
-	teredo_stat_add(td, TEREDO_STAT_TX_GSO_SEGMENTS, n);
+	if (tx) {
+		teredo_stat_inc(td, TEREDO_STAT_TX_GSO);
+		teredo_stat_add(td, TEREDO_STAT_TX_GSO_SEGMENTS, n);
+	}
 	consume_skb(skb);
 	return segs;
 }
@@ -93,7 +99,7 @@ static void teredo_encap_segments(struct teredo_dev *td, struct sk_buff *skb,
 {
 	struct sk_buff *segs, *next;
 
-	segs = teredo_gso_segment(td, skb);
+	segs = teredo_gso_segment(td, skb, true);
 	if (IS_ERR(segs)) {
 		ip_rt_put(rt);
 		teredo_tx_drop(td, skb, PTR_ERR(segs) == -ENOMEM ?
@@ -118,6 +124,7 @@ void teredo_encap_bh(struct teredo_dev *td, struct sk_buff *skb,
 {
 	const struct teredo_bind *b = teredo_bind(td);
 	struct rtable *rt;
+	bool offloads;
 	__be32 saddr;
 
 	if (unlikely(!b->sock)) {
@@ -138,17 +145,23 @@ void teredo_encap_bh(struct teredo_dev *td, struct sk_buff *skb,
 		teredo_tx_drop(td, skb, TEREDO_STAT_TX_LOOP);
 		return;
 	}
-	if (!teredo_uplink_offloads(rt->dst.dev)) {
-		if (skb_is_gso(skb)) {
-			teredo_encap_segments(td, skb, b, rt, saddr, ip, port);
-			return;
-		}
-		if (skb->ip_summed == CHECKSUM_PARTIAL &&
-		    skb_checksum_help(skb)) {
-			ip_rt_put(rt);
-			teredo_tx_drop(td, skb, TEREDO_STAT_TX_NOMEM);
-			return;
-		}
+	offloads = teredo_uplink_offloads(rt->dst.dev);
+	/* what the outer IPv4 length could not hold is cut here too: 6.1
+	 * lets IFLA_GSO_MAX_SIZE pass the device's TSO limit
+	 */
+	if (skb_is_gso(skb) && (!offloads || skb->len > TEREDO_MAX_MTU)) {
+		teredo_encap_segments(td, skb, b, rt, saddr, ip, port);
+		return;
+	}
+	/* an SCTP CRC (the fast path takes packets the stack did not
+	 * check) is not the Internet checksum the outer one builds on
+	 */
+	if (skb->ip_summed == CHECKSUM_PARTIAL &&
+	    (!offloads || skb->csum_not_inet) &&
+	    skb_csum_hwoffload_help(skb, 0)) {
+		ip_rt_put(rt);
+		teredo_tx_drop(td, skb, TEREDO_STAT_TX_NOMEM);
+		return;
 	}
 	teredo_encap_one(td, skb, b, rt, saddr, ip, port);
 }
