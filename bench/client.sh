@@ -89,7 +89,7 @@ tcp_kbs() {	# FROM TO DST: kB/s of one transfer
 	sleep 1
 	topo_exec "$1" "$TCP" source "$3" 5001 "$BYTES" || return 1
 	wait "$sink" || return 1
-	read -r n t <"$TOPO_DIR/sink.out"
+	read -r n t _ <"$TOPO_DIR/sink.out"
 	[ "$n" = "$BYTES" ] && [ "$t" -gt 0 ] || return 1
 	echo $((n / t))		# bytes/ms = kB/s
 }

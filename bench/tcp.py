@@ -3,9 +3,13 @@
 """TCP throughput over IPv6 for bench/client.sh.
 
   tcp.py sink PORT SECONDS        accept one connection, read to EOF; print
-                                  "BYTES MILLISECONDS" (first byte to EOF)
-  tcp.py source HOST PORT BYTES   connect, send BYTES, close
+                                  "BYTES MILLISECONDS FIRST LAST": first byte
+                                  to EOF, and both as CLOCK_MONOTONIC in ms
+  tcp.py source HOST PORT BYTES [GO]
+                                  connect, (wait until the file GO exists),
+                                  send BYTES, close
 """
+import os
 import socket
 import sys
 import time
@@ -27,12 +31,15 @@ def sink(port, seconds):
         if t0 is None:
             t0 = time.monotonic()
         n += len(d)
-    ms = (time.monotonic() - t0) * 1000 if t0 else 0
-    print(n, round(ms))
+    t1 = time.monotonic()
+    ms = (t1 - t0) * 1000 if t0 else 0
+    print(n, round(ms), "%.3f" % ((t0 or t1) * 1000), "%.3f" % (t1 * 1000))
 
 
-def source(host, port, nbytes):
+def source(host, port, nbytes, go=None):
     c = socket.create_connection((host, int(port)), timeout=60)
+    while go and not os.path.exists(go):
+        time.sleep(0.01)
     buf = b"\x5a" * (1 << 16)
     left = int(nbytes)
     while left > 0:
