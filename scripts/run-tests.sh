@@ -137,11 +137,29 @@ slow=0
 # BOOT_WAIT seconds is stuck in early boot (a TCG guest starved of CPU can
 # lose its timer interrupts there): it is stopped and booted once more.
 BOOT_WAIT=${TEREDO_BOOT_WAIT:-300}
+# Beside the parts, gso.sh again on Debian 12's 6.12 (bookworm-backports):
+# the module merges received datagrams (GRO) only on kernels newer than
+# 6.1 (kernel/compat.h), and this is where that is tested.
+nvm=$parts k612=""
+if [ "$debug" = 0 ] && [ $# -eq 0 ] && [ "${TEREDO_612:-1}" = 1 ]; then
+	if eval "$(scripts/fetch-kernel.sh 6.12 2>"$out/k612.log" |
+		   grep -E '^(KERNEL|MODULES|KDIR)=' | sed 's/^/K612_/')" &&
+	   mod612=$(scripts/build-module.sh "$K612_KDIR" 2>>"$out/k612.log"); then
+		nvm=$((parts + 1)) k612=$nvm
+	else
+		fail "Debian's 6.12 fetched and the module built for it (see $out/k612.log)"
+	fi
+fi
 start_vm() {	# K: starts VM K in the background, its PID in pids[K]
-	local sel=("${@:2}")
+	local sel=("${@:2}") args=("${vmargs[@]}")
 
-	[ "$parts" -gt 1 ] && sel=(--part "$1/$parts")
-	scripts/vm-run "${vmargs[@]}" --out "$out/vm$1" -- \
+	if [ "$1" = "$k612" ]; then
+		args+=(--kernel "$K612_KERNEL" --modules "$K612_MODULES" --module "$mod612")
+		sel=(gso.sh)
+	elif [ "$parts" -gt 1 ]; then
+		sel=(--part "$1/$parts")
+	fi
+	scripts/vm-run "${args[@]}" --out "$out/vm$1" -- \
 		env TEREDO_SLOW=$slow selftests/run.sh "${sel[@]}" &
 	pids[$1]=$!
 }
@@ -156,11 +174,11 @@ booted() {	# K: true once VM K's init runs, false if it never will
 	return 1
 }
 pids=()
-for ((k = 1; k <= parts; k++)); do
+for ((k = 1; k <= nvm; k++)); do
 	start_vm "$k" "$@"
 	sleep 2
 done
-for ((k = 1; k <= parts; k++)); do
+for ((k = 1; k <= nvm; k++)); do
 	booted "$k" && continue
 	echo "# VM $k did not reach its init in ${BOOT_WAIT} s: booted again"
 	pkill -f "id=out,path=$out/vm$k,"
@@ -168,15 +186,19 @@ for ((k = 1; k <= parts; k++)); do
 	start_vm "$k" "$@"
 	booted "$k" || echo "# VM $k did not reach its init again"
 done
-for ((k = 1; k <= parts; k++)); do
+for ((k = 1; k <= nvm; k++)); do
 	wait "${pids[k]}"
 	rcs[k]=$?
 done
-for ((k = 1; k <= parts; k++)); do
+for ((k = 1; k <= nvm; k++)); do
 	vmout=$out/vm$k
 	before=$failed
 	touch "$vmout/output"
-	[ "$parts" -gt 1 ] && echo "# ==== VM $k of $parts"
+	if [ "$k" = "$k612" ]; then
+		echo "# ==== VM $k: gso.sh on $(basename "$K612_MODULES")"
+	elif [ "$parts" -gt 1 ]; then
+		echo "# ==== VM $k of $parts"
+	fi
 	tee "$out/selftests$k.tap" <"$vmout/output" | grep -v '^ok '
 	count "$out/selftests$k.tap"
 	cat "$out/selftests$k.tap" >>"$out/selftests.tap"
