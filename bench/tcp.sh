@@ -25,7 +25,9 @@
 # spread. Modes as bench/run.sh: icount (-smp 1 -icount, instruction path)
 # and realtime (-smp 1; TCG, so spreads are wide: run it on a quiet host).
 #
-# usage: bench/tcp.sh   Environment: BENCH_MODE ("icount realtime"),
+# usage: bench/tcp.sh   Environment: BENCH_KERNEL (6.12: Debian 12's
+# 6.12 from bookworm-backports, scripts/fetch-kernel.sh, where the module
+# does GRO; default: this host's 6.1), BENCH_MODE ("icount realtime"),
 # BENCH_RUNS (3), BENCH_BYTES (20000000, per run: 8 flows share it),
 # BENCH_ONLY (regexp on contender), BENCH_OUT (bench/out/tcp),
 # BENCH_TIMEOUT (3600 s per VM), BENCH_RESULTS (bench/results.json).
@@ -38,6 +40,13 @@ if [ "${1:-}" != --guest ]; then
 	out=${BENCH_OUT:-$BENCH/out/tcp}
 	command -v miredo >/dev/null || echo "bench: miredo missing, its rows will fail" >&2
 	make -s -C "$REPO" module userspace >/dev/null
+	kopt=()
+	if [ -n "${BENCH_KERNEL:-}" ]; then
+		eval "$("$REPO/scripts/fetch-kernel.sh" "$BENCH_KERNEL" | grep -E '^(KERNEL|MODULES|KDIR)=')"
+		kopt=(--kernel "$KERNEL" --modules "$MODULES" --module \
+		      "$("$REPO/scripts/build-module.sh" "$KDIR")")
+		out=$out-$BENCH_KERNEL
+	fi
 	tsvs=()
 	for mode in ${BENCH_MODE:-icount realtime}; do
 		case $mode in
@@ -47,13 +56,13 @@ if [ "${1:-}" != --guest ]; then
 		esac
 		mkdir -p "$out/$mode"
 		rm -f "$out/$mode/tcp.tsv"
-		envs=("BENCH_MODE=$mode")
+		envs=("BENCH_MODE=$mode${BENCH_KERNEL:+-$BENCH_KERNEL}")
 		for v in BENCH_RUNS BENCH_BYTES BENCH_ONLY; do
 			[ -n "${!v:-}" ] && envs+=("$v=${!v}")
 		done
 		echo "bench: booting the VM ($mode), log in $out/$mode/output" >&2
 		rc=0
-		"$REPO/scripts/vm-run" "${vmopt[@]}" --mem 1G --quiet \
+		"$REPO/scripts/vm-run" "${vmopt[@]}" "${kopt[@]}" --mem 1G --quiet \
 			--timeout "${BENCH_TIMEOUT:-3600}" --out "$out/$mode" -- \
 			env "${envs[@]}" "$BENCH/tcp.sh" --guest || rc=$?
 		if [ -s "$out/$mode/tcp.tsv" ]; then
