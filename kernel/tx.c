@@ -157,7 +157,7 @@ void teredo_encap_bh(struct teredo_dev *td, struct sk_buff *skb,
 	 * check) is not the Internet checksum the outer one builds on
 	 */
 	if (skb->ip_summed == CHECKSUM_PARTIAL &&
-	    (!offloads || skb->csum_not_inet) &&
+	    (!offloads || skb_csum_is_sctp(skb)) &&
 	    skb_csum_hwoffload_help(skb, 0)) {
 		ip_rt_put(rt);
 		teredo_tx_drop(td, skb, TEREDO_STAT_TX_NOMEM);
