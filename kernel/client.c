@@ -160,7 +160,7 @@ static void teredo_client_punch(struct teredo_dev *td,
 	    !__ratelimit(&td->punch_rs))
 		return;
 	p = teredo_peer_find_or_new(td, peer, ip, port);
-	if (!p || !teredo_peer_bubble_due(td, p, ip))
+	if (!p || !teredo_peer_bubble_due(td, p, ip, port))
 		return;
 	skb = teredo_bubble(td, &c->addr, peer, ip, port);
 	if (!skb)

@@ -159,19 +159,21 @@ struct teredo_peer *teredo_peer_find_or_new(struct teredo_dev *td,
 	return p;
 }
 
-/* May a bubble go to @p at @ip now (RFC 4380 section 5.2.6)? Always
- * while we wait for it ourselves (our probe may just have gone), within
- * the budgets. If so, it is accounted as sent. In softirq.
+/* May a bubble go to @p at @ip:@port now (RFC 4380 section 5.2.6)?
+ * Always while we wait for it ourselves (our probe may just have gone),
+ * or to another mapping than @p's: what went to that one (data, to a
+ * relay that then changed) opened nothing at this one. Within the
+ * budgets. If so, it is accounted as sent. In softirq.
  */
 bool teredo_peer_bubble_due(struct teredo_dev *td, struct teredo_peer *p,
-			    __be32 ip)
+			    __be32 ip, __be16 port)
 {
 	u32 now = teredo_now();
 	bool due;
 
 	spin_lock(&td->lock);
 	due = !(p->flags & TEREDO_PEER_DEAD) &&
-	      (p->queue ||
+	      (p->queue || p->ip != ip || p->port != port ||
 	       teredo_since(now, p->last_tx) >= TEREDO_BUBBLE_GAP) &&
 	      teredo_budget_take(td, ip, TEREDO_BUDGET_ANYONE, now, true);
 	if (due)

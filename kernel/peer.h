@@ -215,7 +215,7 @@ struct teredo_peer *teredo_peer_find_or_new(struct teredo_dev *td,
 					    const struct in6_addr *addr,
 					    __be32 ip, __be16 port);
 bool teredo_peer_bubble_due(struct teredo_dev *td, struct teredo_peer *p,
-			    __be32 ip);
+			    __be32 ip, __be16 port);
 bool teredo_peer_ping_ok(struct teredo_dev *td, struct teredo_peer *p,
 			 u64 nonce);
 

@@ -94,18 +94,21 @@ enum teredo_probe_verdict {
 
 /* Under the peer lock: may a probe go to @p now (at most TEREDO_BUBBLES,
  * TEREDO_BUBBLE_GAP apart, paid for by what was queued, within the
- * budgets)? @charge: it goes, charge the budgets.
+ * budgets)? @charge: it goes, charge the budgets. The gap is between the
+ * probes of a round: the first goes at once, however recently data went
+ * to a peer that now needs checking again (a relay that changed).
  */
 static enum teredo_probe_verdict
 teredo_probe_may(struct teredo_dev *td, struct teredo_peer *p, u32 who,
 		 u32 now, unsigned int credit_probes, unsigned int credit_bytes,
 		 bool charge)
 {
+	unsigned int sent = teredo_peer_bubbles(p);
 	unsigned int cost;
 	__be32 ip;
 
-	if (teredo_since(now, p->last_tx) < TEREDO_BUBBLE_GAP ||
-	    teredo_peer_bubbles(p) >= TEREDO_BUBBLES)
+	if (sent >= TEREDO_BUBBLES ||
+	    (sent && teredo_since(now, p->last_tx) < TEREDO_BUBBLE_GAP))
 		return TEREDO_PROBE_NOT_DUE;
 	cost = teredo_probe_target(td, &p->addr, &ip);
 	if (!cost || !credit_probes || credit_bytes < cost)

@@ -533,13 +533,49 @@ test_client() {
 		      delta_is client teredo0 rx_held=0 tx_ping=0'
 
 	snap client teredo0
-	out=$(relay_test 198.18.0.11:3544 $H1)
+	# right after data went to it through the first (an anycast relay
+	# that changed): the test goes at once, not TEREDO_BUBBLE_GAP later
+	out=$(relay_test 198.18.0.11:3544 $H1 198.18.0.11:3544 - 5 198.18.0.10:3544)
 	log "$(tr '\n' ' ' <<<"$out")"
 	check "the same source through another relay: held, tested again, delivered" \
 		expect_eq "$(outcome "$out")" "early 0 delivered 198.18.0.11:3544 "
+	check "the test went at once, though the client had just answered through the first relay" \
+		eval 'read -r _ _ _ after <<<"$out" && awk -v a="$after" "BEGIN { exit !(a < 1) }"'
 	check "counted: rx_held, tx_ping; the peer trusted again, at that relay" \
 		eval 'wait_for 5 delta_is client teredo0 rx_held=1 tx_ping">=1" peer_new=0 peer_trusted=1 &&
 		      expect_eq "$(peer_is $H1 "(P[\"trusted\"], P[\"ip\"])")" "(True, '"'"'198.18.0.11'"'"')"'
+	# the relay that changed bubbles first, through our server: the
+	# client's direct bubble to it goes at once, though data has just
+	# gone to that peer at the relay it trusted
+	after=$(PYTHONPATH=$HERE "$IP" netns exec net python3 - $H1 $CLIENT <<-'EOF'
+	import select, socket, struct, sys, time
+	import teredo_peer as tp
+	h1, me = tp.addr(sys.argv[1]), tp.addr(sys.argv[2])
+	socks = {}
+	for a in (("198.18.0.1", 3544), ("198.18.0.10", 3544), ("198.18.0.11", 3544)):
+	    socks[a] = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
+	    socks[a].bind(a)
+	old, new = socks[("198.18.0.11", 3544)], socks[("198.18.0.10", 3544)]
+	old.sendto(tp.icmp6(h1, me, 128, b"\0\1\0\1data"), ("198.18.0.21", 40000))
+	if not select.select([old], [], [], 5)[0]:
+	    sys.exit("no answer through .11")
+	old.recvfrom(2048)
+	origin = b"\0\0" + struct.pack("!H", 3544 ^ 0xFFFF) + \
+	    bytes(b ^ 0xFF for b in socket.inet_aton("198.18.0.10"))
+	t0 = time.time()
+	socks[("198.18.0.1", 3544)].sendto(origin + tp.bubble(h1, me), ("198.18.0.21", 40000))
+	while time.time() < t0 + 4:
+	    if select.select([new], [], [], 0.05)[0]:
+	        data, src = new.recvfrom(2048)
+	        if src == ("198.18.0.21", 40000) and data[6] == 59:
+	            print("%.2f" % (time.time() - t0))
+	            sys.exit(0)
+	print("none")
+	EOF
+	)
+	log "direct bubble to the new relay after $after s"
+	check "a bubble relayed from another relay of a trusted native peer: answered at once" \
+		awk -v a="$after" 'BEGIN { exit !(a != "none" && a < 1) }'
 
 	snap client teredo0
 	out=$(relay_test 198.18.0.10:3544 $H2 198.18.0.10:3544 wrong 12)

@@ -44,20 +44,23 @@ minimal server, and a raw datagram sender for malformed input.
       ROUTER_IP about a UDP datagram ORIG_SRC:PORT -> ORIG_DST:PORT: the
       kernel records a PMTU exception for ORIG_DST.
   teredo_peer.py relay-test SERVER_IP RELAY_IP:PORT CLIENT_IP:PORT SRC DST
-                 [ANSWER_IP:PORT [wrong [SECONDS]]]
+                 [ANSWER_IP:PORT [wrong|- [SECONDS [PRIME_IP:PORT]]]]
       plays a relay, our server and a native host SRC for a Teredo client
       DST at CLIENT_IP:PORT: sends an echo request SRC -> DST from RELAY,
       waits for the client's relay test (an echo request DST -> SRC with a
       nonce, to SERVER_IP:3544), waits 1 s (anything from the client to a
       relay meanwhile is "early"), answers it from ANSWER (default RELAY;
       with a wrong nonce if asked), then waits SECONDS (default 5) for the
-      client's echo reply to the first request. Prints "nonce HEX",
-      "early N" and "delivered IP:PORT" or "delivered none" (exit 1: no
-      relay test came).
+      client's echo reply to the first request. With PRIME, first an echo
+      request from PRIME, the relay the client trusts for SRC, and its
+      answer. Prints "nonce HEX after SECONDS" (from the request to the
+      test), "early N" and "delivered IP:PORT" or "delivered none" (exit
+      1: no relay test came).
   teredo_peer.py tcp-sink PORT SECONDS
       accepts one TCP connection (IPv6), prints "BYTES SHA256" of what came.
-  teredo_peer.py tcp-source HOST PORT BYTES
-      sends BYTES pseudo-random bytes, prints "BYTES SHA256" of what went.
+  teredo_peer.py tcp-source HOST PORT BYTES [RATE]
+      sends BYTES pseudo-random bytes (RATE bytes a second if given),
+      prints "BYTES SHA256" of what went.
 """
 import hashlib
 import random
@@ -373,16 +376,25 @@ def icmp_frag(router, orig_src, orig_dst, mtu):
 
 
 def relay_test(server_ip, relay, client_map, src, dst, answer=None,
-               wrong=None, seconds="5"):
+               wrong=None, seconds="5", prime=None):
     src, dst = addr(src), addr(dst)
     srv = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
     srv.bind((server_ip, 3544))
     socks = {}
-    for r in (relay, answer or relay):
-        if r not in socks:
+    for r in (relay, answer or relay, prime):
+        if r and r not in socks:
             socks[r] = socket.socket(socket.AF_INET, socket.SOCK_DGRAM)
             socks[r].bind(hostport(r))
     body = struct.pack("!HH", 0x7e7e, 1) + b"relay-test"
+    if prime:
+        # the client answers through the relay it trusts: data has just
+        # gone to the peer when the packet through RELAY comes
+        socks[prime].sendto(icmp6(src, dst, 128, body), hostport(client_map))
+        r, _, _ = select.select([socks[prime]], [], [], 5)
+        if not r:
+            sys.exit("no answer through %s" % prime)
+        socks[prime].recvfrom(65535)
+    sent = time.time()
     socks[relay].sendto(icmp6(src, dst, 128, body), hostport(client_map))
     end = time.time() + 10
     test = None
@@ -397,7 +409,8 @@ def relay_test(server_ip, relay, client_map, src, dst, answer=None,
             test = pkt[44:56]
     if test is None:
         sys.exit("no relay test came")
-    print("nonce %s" % test[4:].hex(), flush=True)
+    print("nonce %s after %.2f" % (test[4:].hex(), time.time() - sent),
+          flush=True)
 
     def watch(until):
         """(relay, is our echo reply) of what the client sends the relays"""
@@ -443,7 +456,9 @@ def tcp_sink(port, seconds):
     print(n, h.hexdigest())
 
 
-def tcp_source(host, port, nbytes):
+def tcp_source(host, port, nbytes, rate=None):
+    """Send NBYTES; at RATE bytes a second if given (a transfer that
+    lasts, to be running when something happens on its path)."""
     rnd = random.Random(int(nbytes))
     data = bytes(rnd.getrandbits(8) for _ in range(int(nbytes)))
     for _ in range(50):
@@ -452,7 +467,14 @@ def tcp_source(host, port, nbytes):
             break
         except OSError:
             time.sleep(0.2)
-    c.sendall(data)
+    if rate is None:
+        c.sendall(data)
+    else:
+        chunk, start = max(1, int(rate) // 20), time.monotonic()
+        for off in range(0, len(data), chunk):
+            c.sendall(data[off:off + chunk])
+            due = start + (off + chunk) / int(rate)
+            time.sleep(max(0.0, due - time.monotonic()))
     c.close()
     print(len(data), hashlib.sha256(data).hexdigest())
 
