@@ -8,6 +8,8 @@
 #                        lockdep, kmemleak...), built first if needed
 #   make demo            install dependencies, build, run the main job
 #                        (a Teredo network in a VM)
+#   make demo-anycast    the same for an anycast relay fleet (BGP, BFD)
+#                        and a failover
 #   make KDIR=/path      build the module against other kernel headers
 
 KERNELRELEASE ?= $(shell uname -r)
@@ -21,7 +23,8 @@ PREFIX ?= /usr
 IP_LIB_DIR ?= /usr/lib/x86_64-linux-gnu/ip
 DESTDIR ?=
 
-.PHONY: all deps module userspace install clean check check-debug demo deb \
+.PHONY: all deps module userspace install clean check check-debug demo \
+	demo-anycast deb \
 	checkpatch bench sparse
 
 all: module userspace
@@ -63,6 +66,10 @@ check-debug: deps
 demo: deps
 	$(MAKE) all
 	scripts/demo.sh
+
+demo-anycast: deps
+	$(MAKE) all
+	scripts/demo.sh anycast
 
 print-kdir:
 	@echo $(KDIR)

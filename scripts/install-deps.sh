@@ -9,7 +9,7 @@ kmod cpio gzip xz-utils busybox-static qemu-system-x86
 linux-image-amd64 linux-headers-amd64 linux-source-6.1
 libmnl-dev pkg-config iproute2 nftables ethtool iputils-ping
 netcat-openbsd socat python3 sparse miredo dkms clang libclang-rt-14-dev
-dnsmasq-base prometheus-node-exporter curl tshark
+dnsmasq-base prometheus-node-exporter curl tshark bird2
 debhelper dh-dkms fakeroot lintian debian-archive-keyring"
 
 missing=""
@@ -38,10 +38,11 @@ fi
 if [ -n "$optional" ] && apt-cache show "$optional" >/dev/null 2>&1; then
 	apt-get install -y -q --no-install-recommends "$optional" || true
 fi
-# Miredo's and node_exporter's packages enable their services; this machine
+# Miredo's, node_exporter's and BIRD's packages enable their services; this machine
 # is a build host, the daemons only ever run inside the test VM
-# (selftests/metrics.sh starts its own node_exporter in a namespace).
-for s in miredo miredo-server prometheus-node-exporter; do
+# (selftests/metrics.sh starts its own node_exporter in a namespace,
+# selftests/anycast.sh its own BIRDs).
+for s in miredo miredo-server prometheus-node-exporter bird; do
 	systemctl disable --now "$s" >/dev/null 2>&1 || true
 done
 exit 0

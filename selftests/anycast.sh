@@ -1,0 +1,232 @@
+#!/bin/bash
+# SPDX-License-Identifier: GPL-2.0
+# An anycast relay fleet (issue 30; selftests/fleet.sh builds it): three
+# relays of ours (r1-r3) announce 2001::/32 with BGP (BIRD 2, BFD on every
+# session) to an upstream router (up) that spreads native traffic over
+# them (ECMP, by host pair); a Miredo relay (m4) announces it with a
+# longer AS path, the fleet's backup. host6 sits behind up; our client
+# (c1) and a Miredo client (m2) behind NATs, with our server.
+#
+# A relay announces while its teredo0 exists, is up and has carrier (a
+# BIRD static route through it, "check link"), and while its BGP session
+# and BFD live. Checked: ECMP keeps each host pair on one relay, and
+# spreads pairs; then, with a ping every 10 ms and a paced TCP transfer
+# from host6 to a client through relay A, A is taken away in each way
+# (teredo0 down, teredo0 deleted, dead but linked (BFD), link gone,
+# namespace gone, module unloaded): the flows recover through another
+# relay with no manual step, the transfer arrives intact, and the time
+# to recovery and the pings lost are printed ("# failover:" lines;
+# bench/anycast.sh runs each way ANYCAST_TRIES times and takes medians).
+source "$(dirname "$0")/lib.sh"
+source "$(dirname "$0")/topology.sh"
+source "$(dirname "$0")/fleet.sh"
+trap topo_cleanup EXIT
+
+TRIES=${ANYCAST_TRIES:-1}
+RELAYS=(r1 r2 r3)
+C1="" M2=""
+# a ping every 10 ms for 5 s (times SLOW), the event 2 s into it; a TCP
+# transfer paced over the same time
+PINGS=500 TCP_BYTES=300000 TCP_RATE=60000
+
+test_fleet() {
+	local n
+
+	check "topology: inet, our server, host6 behind an upstream router" \
+		eval 'topo_init && topo_start_teredod_server && fleet_init'
+	check "three relays of ours, each announcing 2001::/32 with BIRD" \
+		eval 'fleet_add_relay 1 && fleet_add_relay 2 && fleet_add_relay 3'
+	check "a Miredo relay announcing it with a longer AS path (the backup)" \
+		fleet_add_miredo_relay
+	for n in 1 2 3 4; do
+		check "up: BGP with r$n established, BFD on" wait_for 30 fleet_bgp_up up "r$n"
+	done
+	check "up: one route to 2001::/32 through r1, r2 and r3 (ECMP), not m4" \
+		wait_for 20 fleet_paths_are "1 2 3"
+	check "up: m4's route is known, not used (its AS path is longer)" \
+		eval 'fleet_birdc up show route 2001::/32 all | grep -q "BGP.as_path: 65001 65001 65001"'
+	check "up: BFD sessions up with the four relays" \
+		eval '[ "$(fleet_birdc up show bfd sessions | grep -c " Up ")" = 4 ]'
+	check "clients: ours (teredod) behind nat1, Miredo's behind nat2" \
+		eval 'topo_add_nat_client c1 1 && topo_add_nat_client m2 2'
+	topo_start_teredod c1
+	topo_start_miredo_client m2 mteredo
+	C1=$(topo_wait_teredo_addr c1 teredo0 $((30 * SLOW)))
+	M2=$(topo_wait_teredo_addr m2 mteredo $((30 * SLOW)))
+	check "both qualify" test -n "$C1" -a -n "$M2"
+	fleet_count_init "$C1" "$M2"
+	topo_batch host6 <<-EOF
+	$(for n in 1 2 3 4 5 6 7; do echo "addr add $TOPO_NET6::10$n/64 dev eth0 nodad"; done)
+	EOF
+	check "host6 reaches both clients through the fleet" \
+		eval 'ping6 host6 "$C1" && ping6 host6 "$M2"'
+}
+
+# Each of host6's 8 addresses pings our client: each pair's packets all
+# go through one relay, and the pairs use more than one.
+test_ecmp() {
+	local n src used=() r bad=0
+
+	for n in 0 1 2 3 4 5 6 7; do
+		src=$TOPO_NET6::10$n
+		topo_exec host6 ping -6 -n -q -c 2 -W 5 -I "$src" "$C1" >/dev/null
+		r=$(fleet_carrier "$src" "$C1")
+		log "host pair $src -> client: through ${r:-none}"
+		if [[ $r =~ ^r[1-3]$ ]]; then
+			used+=("$r")
+		else
+			bad=$((bad + 1))
+		fi
+	done
+	check "ECMP: each of 8 host pairs through exactly one relay" expect_eq "$bad" 0
+	check "ECMP: the 8 pairs spread over more than one relay" \
+		test "$(printf '%s\n' "${used[@]}" | sort -u | wc -l)" -gt 1
+}
+
+# Recovery of a ping (ping -D output FILE) after the event at time T:
+# prints "RECOVERY-SECONDS LOST SENT", the recovery being the time from T
+# to the first answer after the last ping lost (0 if none was).
+recovery() {	# FILE T
+	python3 - "$1" "$2" <<-'EOF'
+	import re, sys
+	t_e = float(sys.argv[2])
+	got, sent = {}, 0
+	for line in open(sys.argv[1]):
+	    m = re.match(r"\[(\d+\.\d+)\] \d+ bytes from .* icmp_seq=(\d+)", line)
+	    if m:
+	        got.setdefault(int(m.group(2)), float(m.group(1)))
+	    m = re.search(r"(\d+) packets transmitted", line)
+	    if m:
+	        sent = int(m.group(1))
+	lost = [q for q in range(1, sent + 1) if q not in got]
+	rec = 0.0
+	if lost:
+	    after = [t for q, t in got.items() if q > max(lost)]
+	    rec = min(after) - t_e if after else -1.0
+	print("%.2f %d %d" % (rec, len(lost), sent))
+	EOF
+}
+
+# The ways to take relay NAME (rN) away, and to bring it back.
+away_down() { topo_ip -n "$1" link set teredo0 down; }
+back_down() { topo_ip -n "$1" link set teredo0 up &&
+	topo_ip -n "$1" route replace 2001::/32 via fe80::1 dev teredo0; }
+away_delete() { topo_ip -n "$1" link del teredo0; }
+back_delete() { fleet_teredo0 "${1#r}"; }
+# dead, its link up: it answers nothing (a hung host): only BFD tells
+away_dead() {
+	topo_exec "$1" nft -f - <<-EOF
+	table netdev dead {
+		chain in { type filter hook ingress device eth1 priority 0; policy drop; }
+		chain out { type filter hook egress device eth1 priority 0; policy drop; }
+	}
+	EOF
+}
+back_dead() { topo_exec "$1" nft delete table netdev dead; }
+away_link() { topo_ip -n up link del "$1"; }
+back_link() { fleet_link_relay "$1" "${1#r}"; }
+away_netns() {
+	local pid
+
+	for pid in $(topo_ip netns pids "$1"); do kill -KILL "$pid"; done
+	topo_ip netns del "$1"
+}
+gone() {	# NS DEV
+	! topo_ip -n "$1" link show dev "$2" >/dev/null 2>&1
+}
+back_netns() {
+	local ns=() e
+
+	for e in "${TOPO_NS[@]}"; do [ "$e" != "$1" ] && ns+=("$e"); done
+	TOPO_NS=("${ns[@]}")
+	# a namespace's devices go after it, in a work queue
+	wait_for 30 gone up "$1" && wait_for 30 gone inet "${1}4" &&
+		fleet_add_relay "${1#r}"
+}
+
+# One failover: a ping every 10 ms and a TCP transfer from host6 (SRC) to
+# client DST; the relay carrying them is taken away by WAY; both must
+# come through another relay. Prints the figures as a "# failover:" line.
+failover() {	# WAY SRC DST CLIENT-NS
+	local way=$1 src=$2 dst=$3 cns=$4 a t_e sink pf=$TOPO_DIR/ping-$1.out
+	local rec lost sent rest=() r
+
+	a=$(fleet_carrier "$src" "$dst")
+	check "$way: the flows take one relay of ours ($a)" eval '[[ $a =~ ^r[1-3]$ ]]'
+	[[ $a =~ ^r[1-3]$ ]] || return
+	topo_exec "$cns" "$TOPO_PEER" tcp-sink 5001 $((60 * SLOW)) >"$TOPO_DIR/sink.out" 2>&1 &
+	sink=$!
+	topo_exec host6 ping -6 -n -D -i 0.01 -c $((PINGS * SLOW)) -W 2 -I "$src" "$dst" >"$pf" 2>&1 &
+	local ping=$!
+	sleep 1
+	topo_exec host6 "$TOPO_PEER" tcp-source "$dst" 5001 $((TCP_BYTES * SLOW)) $TCP_RATE \
+		>"$TOPO_DIR/source.out" 2>&1 &
+	local source=$!
+	sleep 2
+	t_e=$(date +%s.%N)
+	"away_$way" "$a"
+	wait "$ping"
+	read -r rec lost sent <<<"$(recovery "$pf" "$t_e")"
+	check "$way: the pings come back after $a is gone ($lost of $sent lost, recovery in $rec s)" \
+		eval '[ "${rec%.*}" -ge 0 ] && [ "$lost" -lt "$sent" ]'
+	for r in "${RELAYS[@]}" m4; do [ "$r" != "$a" ] && rest+=("$r"); done
+	check "$way: and through another relay" \
+		eval '[[ " ${rest[*]} " == *" $(fleet_carrier "$src" "$dst") "* ]]'
+	wait "$source"
+	wait "$sink"
+	check "$way: the TCP transfer arrives intact" \
+		expect_eq "$(cat "$TOPO_DIR/sink.out")" "$(cat "$TOPO_DIR/source.out")"
+	echo "# failover: $way recovery $rec s, lost $lost of $sent"
+	"back_$way" "$a"
+	check "$way: $a back, its route announced again" wait_for 60 fleet_paths_are "1 2 3"
+}
+
+test_failover() {
+	local way t
+
+	for way in ${ANYCAST_WAYS:-down delete dead link netns}; do
+		for ((t = 0; t < TRIES; t++)); do
+			failover "$way" "$TOPO_HOST6_IP6" "$C1" c1
+		done
+	done
+}
+
+# The module unloaded takes every relay of ours on this host (one kernel):
+# the Miredo relay, the backup, carries alone; the client is Miredo's.
+test_unload() {
+	local rec lost sent t_e sink source pf=$TOPO_DIR/ping-unload.out
+
+	check "unload: the flows to the Miredo client take a relay of ours" \
+		eval '[[ $(fleet_carrier "$TOPO_HOST6_IP6" "$M2") =~ ^r[1-3]$ ]]'
+	topo_exec m2 "$TOPO_PEER" tcp-sink 5001 $((60 * SLOW)) >"$TOPO_DIR/sink.out" 2>&1 &
+	sink=$!
+	topo_exec host6 ping -6 -n -D -i 0.01 -c $((PINGS * SLOW)) -W 2 "$M2" >"$pf" 2>&1 &
+	local ping=$!
+	sleep 1
+	topo_exec host6 "$TOPO_PEER" tcp-source "$M2" 5001 $((TCP_BYTES * SLOW)) $TCP_RATE \
+		>"$TOPO_DIR/source.out" 2>&1 &
+	source=$!
+	sleep 2
+	# teredod's client goes with the module: stop it first
+	kill "$(topo_teredod_pid c1)"
+	t_e=$(date +%s.%N)
+	check "unload: modprobe -r teredo" modprobe -r teredo
+	wait "$ping"
+	read -r rec lost sent <<<"$(recovery "$pf" "$t_e")"
+	check "unload: the pings come back ($lost of $sent lost, recovery in $rec s)" \
+		eval '[ "${rec%.*}" -ge 0 ] && [ "$lost" -lt "$sent" ]'
+	check "unload: up routes 2001::/32 through m4 alone" fleet_paths_are 4
+	check "unload: and m4 carries them" \
+		expect_eq "$(fleet_carrier "$TOPO_HOST6_IP6" "$M2")" m4
+	wait "$source"
+	wait "$sink"
+	check "unload: the TCP transfer arrives intact" \
+		expect_eq "$(cat "$TOPO_DIR/sink.out")" "$(cat "$TOPO_DIR/source.out")"
+	echo "# failover: unload recovery $rec s, lost $lost of $sent"
+	check "unload: the module back, our relays announce again" \
+		eval 'modprobe teredo && fleet_teredo0 1 && fleet_teredo0 2 &&
+		      fleet_teredo0 3 && wait_for 60 fleet_paths_are "1 2 3"'
+}
+
+[ $# -gt 0 ] || set -- test_fleet test_ecmp test_failover test_unload
+run_tests "$@"
