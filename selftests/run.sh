@@ -40,7 +40,7 @@ declare -A WEIGHT=(
 	[hostile.sh]=400 [nlfuzz.sh]=300 [teredod.sh]=210
 	[teredod-server.sh]=90 [coverage.sh]=450 [fuzz.sh]=170 [flood.sh]=140
 	[amplification.sh]=320 [accounting.sh]=120 [metrics.sh]=220
-	[gso.sh]=200 [anycast.sh]=200
+	[gso.sh]=200 [anycast.sh]=270
 )
 part=""
 if [ "${1:-}" = --part ]; then
