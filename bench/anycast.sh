@@ -7,7 +7,8 @@
 # bench/out/anycast/figures. docs/DEPLOYMENT.md has the latest.
 #
 # usage: bench/anycast.sh
-# Environment: ANYCAST_TRIES, ANYCAST_OUT_DIR (bench/out/anycast),
+# Environment: ANYCAST_TRIES, ANYCAST_WAYS (selftests/anycast.sh; empty:
+# only the module unload), ANYCAST_OUT_DIR (bench/out/anycast),
 # ANYCAST_TIMEOUT (VM, 3600 s).
 set -euo pipefail
 repo=$(cd "$(dirname "$0")/.." && pwd)
@@ -19,7 +20,8 @@ mkdir -p "$out"
 make -s -C "$repo" all >/dev/null
 rc=0
 scripts/vm-run --quiet --timeout "${ANYCAST_TIMEOUT:-3600}" --out "$out" -- \
-	env ANYCAST_TRIES="$tries" selftests/anycast.sh || rc=$?
+	env ANYCAST_TRIES="$tries" ${ANYCAST_WAYS+ANYCAST_WAYS="$ANYCAST_WAYS"} \
+	selftests/anycast.sh || rc=$?
 grep -E '^(not )?ok ' "$out/output" | grep -v '^ok ' || true
 grep -E '^# failover: ' "$out/output" >"$out/figures" || true
 echo "# $(grep -c '^ok ' "$out/output") checks passed, $(grep -c '^not ok ' "$out/output") failed"

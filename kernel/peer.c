@@ -174,10 +174,10 @@ bool teredo_peer_bubble_due(struct teredo_dev *td, struct teredo_peer *p,
 	spin_lock(&td->lock);
 	due = !(p->flags & TEREDO_PEER_DEAD) &&
 	      (p->queue || p->ip != ip || p->port != port ||
-	       teredo_since(now, p->last_tx) >= TEREDO_BUBBLE_GAP) &&
+	       teredo_since(now, READ_ONCE(p->last_tx)) >= TEREDO_BUBBLE_GAP) &&
 	      teredo_budget_take(td, ip, TEREDO_BUDGET_ANYONE, now, true);
 	if (due)
-		p->last_tx = now;
+		WRITE_ONCE(p->last_tx, now);
 	spin_unlock(&td->lock);
 	return due;
 }

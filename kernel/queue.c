@@ -108,7 +108,7 @@ teredo_probe_may(struct teredo_dev *td, struct teredo_peer *p, u32 who,
 	__be32 ip;
 
 	if (sent >= TEREDO_BUBBLES ||
-	    (sent && teredo_since(now, p->last_tx) < TEREDO_BUBBLE_GAP))
+	    (sent && teredo_since(now, READ_ONCE(p->last_tx)) < TEREDO_BUBBLE_GAP))
 		return TEREDO_PROBE_NOT_DUE;
 	cost = teredo_probe_target(td, &p->addr, &ip);
 	if (!cost || !credit_probes || credit_bytes < cost)
@@ -132,7 +132,7 @@ static void teredo_probe_due(struct teredo_dev *td, struct teredo_peer *p,
 	q->credit_probes--;
 	q->credit_bytes -= teredo_probe_target(td, &p->addr, &ip);
 	teredo_peer_set_bubbles(p, teredo_peer_bubbles(p) + 1);
-	p->last_tx = now;
+	WRITE_ONCE(p->last_tx, now);
 	if (td->cfg.mode == TEREDO_MODE_CLIENT) {
 		teredo_client_probe(td, p, out);
 		return;
@@ -423,7 +423,7 @@ static bool teredo_queue_over(const struct teredo_queue *q, u32 now)
 	if (teredo_since(now, q->since) >= TEREDO_BUBBLES * TEREDO_BUBBLE_GAP)
 		return true;
 	return teredo_peer_bubbles(p) >= TEREDO_BUBBLES &&
-	       teredo_since(now, p->last_tx) >= TEREDO_BUBBLE_GAP;
+	       teredo_since(now, READ_ONCE(p->last_tx)) >= TEREDO_BUBBLE_GAP;
 }
 
 /* What the queues given up on held: ICMPv6 address unreachable for what

@@ -215,6 +215,8 @@ if [ -n "$k612" ]; then
 	while kill -0 "$boot_pid" 2>/dev/null && [ ! -e "$out/boot/vm-run.log" ]; do
 		sleep 2
 	done
+	# stopped before its VM (make deb failed): the userspace it cleaned
+	[ -e "$out/boot/vm-run.log" ] || make -s -C userspace all >"$out/k612-userspace.log" 2>&1
 	start_vms "$k612" "$k612"
 fi
 wait "$boot_pid"

@@ -19,14 +19,16 @@
 # bench/anycast.sh runs each way ANYCAST_TRIES times and takes medians).
 source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/topology.sh"
+# BFD's interval stretches with the VM (100 ms under TCG, 200 ms on the
+# debug kernel): a starved guest must not see its sessions flap
+FLEET_BFD_MS=${FLEET_BFD_MS:-$((50 * SLOW))}
 source "$(dirname "$0")/fleet.sh"
 trap topo_cleanup EXIT
 
 TRIES=${ANYCAST_TRIES:-1}
-RELAYS=(r1 r2 r3)
 C1="" M2=""
-# a ping every 10 ms for 5 s (times SLOW), the event 2 s into it; a TCP
-# transfer paced over the same time
+# a ping every 10 ms for 5 s (times SLOW), the event 3 s into it; a TCP
+# transfer from the same address, paced over the same time
 PINGS=500 TCP_BYTES=300000 TCP_RATE=60000
 
 test_fleet() {
@@ -69,7 +71,8 @@ test_ecmp() {
 
 	for n in 0 1 2 3 4 5 6 7; do
 		src=$TOPO_NET6::10$n
-		topo_exec host6 ping -6 -n -q -c 2 -W 5 -I "$src" "$C1" >/dev/null
+		# the client tests this new native source first
+		wait_for 10 topo_exec host6 ping -6 -n -q -c 1 -W 1 -I "$src" "$C1"
 		r=$(fleet_carrier "$src" "$C1")
 		log "host pair $src -> client: through ${r:-none}"
 		if [[ $r =~ ^r[1-3]$ ]]; then
@@ -105,6 +108,12 @@ recovery() {	# FILE T
 	    rec = min(after) - t_e if after else -1.0
 	print("%.2f %d %d" % (rec, len(lost), sent))
 	EOF
+}
+
+# Answers came after the event, and not all were lost.
+came_back() {	# RECOVERY LOST SENT
+	awk -v r="$1" -v l="$2" -v s="$3" \
+		'BEGIN { exit !(r ~ /^[0-9]+\.[0-9]+$/ && r + 0 >= 0 && l + 0 < s + 0) }'
 }
 
 # The ways to take relay NAME (rN) away, and to bring it back.
@@ -149,7 +158,7 @@ back_netns() {
 # come through another relay. Prints the figures as a "# failover:" line.
 failover() {	# WAY SRC DST CLIENT-NS
 	local way=$1 src=$2 dst=$3 cns=$4 a t_e sink pf=$TOPO_DIR/ping-$1.out
-	local rec lost sent rest=() r
+	local rec lost sent r
 
 	a=$(fleet_carrier "$src" "$dst")
 	check "$way: the flows take one relay of ours ($a)" eval '[[ $a =~ ^r[1-3]$ ]]'
@@ -159,7 +168,7 @@ failover() {	# WAY SRC DST CLIENT-NS
 	topo_exec host6 ping -6 -n -D -i 0.01 -c $((PINGS * SLOW)) -W 2 -I "$src" "$dst" >"$pf" 2>&1 &
 	local ping=$!
 	sleep 1
-	topo_exec host6 "$TOPO_PEER" tcp-source "$dst" 5001 $((TCP_BYTES * SLOW)) $TCP_RATE \
+	topo_exec host6 "$TOPO_PEER" tcp-source "$dst" 5001 $((TCP_BYTES * SLOW)) $TCP_RATE "$src" \
 		>"$TOPO_DIR/source.out" 2>&1 &
 	local source=$!
 	sleep 2
@@ -168,10 +177,10 @@ failover() {	# WAY SRC DST CLIENT-NS
 	wait "$ping"
 	read -r rec lost sent <<<"$(recovery "$pf" "$t_e")"
 	check "$way: the pings come back after $a is gone ($lost of $sent lost, recovery in $rec s)" \
-		eval '[ "${rec%.*}" -ge 0 ] && [ "$lost" -lt "$sent" ]'
-	for r in "${RELAYS[@]}" m4; do [ "$r" != "$a" ] && rest+=("$r"); done
-	check "$way: and through another relay" \
-		eval '[[ " ${rest[*]} " == *" $(fleet_carrier "$src" "$dst") "* ]]'
+		came_back "$rec" "$lost" "$sent"
+	r=$(fleet_carrier "$src" "$dst")
+	check "$way: and through another relay ($r)" \
+		eval '[[ $r =~ ^(r[1-3]|m4)$ ]] && [ "$r" != "$a" ]'
 	wait "$source"
 	wait "$sink"
 	check "$way: the TCP transfer arrives intact" \
@@ -184,7 +193,7 @@ failover() {	# WAY SRC DST CLIENT-NS
 test_failover() {
 	local way t
 
-	for way in ${ANYCAST_WAYS:-down delete dead link netns}; do
+	for way in ${ANYCAST_WAYS-down delete dead link netns}; do
 		for ((t = 0; t < TRIES; t++)); do
 			failover "$way" "$TOPO_HOST6_IP6" "$C1" c1
 		done
@@ -193,28 +202,28 @@ test_failover() {
 
 # The module unloaded takes every relay of ours on this host (one kernel):
 # the Miredo relay, the backup, carries alone; the client is Miredo's.
-test_unload() {
+unload_once() {
 	local rec lost sent t_e sink source pf=$TOPO_DIR/ping-unload.out
 
 	check "unload: the flows to the Miredo client take a relay of ours" \
 		eval '[[ $(fleet_carrier "$TOPO_HOST6_IP6" "$M2") =~ ^r[1-3]$ ]]'
 	topo_exec m2 "$TOPO_PEER" tcp-sink 5001 $((60 * SLOW)) >"$TOPO_DIR/sink.out" 2>&1 &
 	sink=$!
-	topo_exec host6 ping -6 -n -D -i 0.01 -c $((PINGS * SLOW)) -W 2 "$M2" >"$pf" 2>&1 &
+	topo_exec host6 ping -6 -n -D -i 0.01 -c $((PINGS * SLOW)) -W 2 -I "$TOPO_HOST6_IP6" "$M2" >"$pf" 2>&1 &
 	local ping=$!
 	sleep 1
 	topo_exec host6 "$TOPO_PEER" tcp-source "$M2" 5001 $((TCP_BYTES * SLOW)) $TCP_RATE \
-		>"$TOPO_DIR/source.out" 2>&1 &
+		"$TOPO_HOST6_IP6" >"$TOPO_DIR/source.out" 2>&1 &
 	source=$!
 	sleep 2
 	# teredod's client goes with the module: stop it first
-	kill "$(topo_teredod_pid c1)"
+	topo_daemon_alive teredod-c1 && kill "$(topo_teredod_pid c1)"
 	t_e=$(date +%s.%N)
 	check "unload: modprobe -r teredo" modprobe -r teredo
 	wait "$ping"
 	read -r rec lost sent <<<"$(recovery "$pf" "$t_e")"
 	check "unload: the pings come back ($lost of $sent lost, recovery in $rec s)" \
-		eval '[ "${rec%.*}" -ge 0 ] && [ "$lost" -lt "$sent" ]'
+		came_back "$rec" "$lost" "$sent"
 	check "unload: up routes 2001::/32 through m4 alone" fleet_paths_are 4
 	check "unload: and m4 carries them" \
 		expect_eq "$(fleet_carrier "$TOPO_HOST6_IP6" "$M2")" m4
@@ -226,6 +235,14 @@ test_unload() {
 	check "unload: the module back, our relays announce again" \
 		eval 'modprobe teredo && fleet_teredo0 1 && fleet_teredo0 2 &&
 		      fleet_teredo0 3 && wait_for 60 fleet_paths_are "1 2 3"'
+}
+
+test_unload() {
+	local t
+
+	for ((t = 0; t < TRIES; t++)); do
+		unload_once
+	done
 }
 
 [ $# -gt 0 ] || set -- test_fleet test_ecmp test_failover test_unload

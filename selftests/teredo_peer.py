@@ -58,9 +58,9 @@ minimal server, and a raw datagram sender for malformed input.
       1: no relay test came).
   teredo_peer.py tcp-sink PORT SECONDS
       accepts one TCP connection (IPv6), prints "BYTES SHA256" of what came.
-  teredo_peer.py tcp-source HOST PORT BYTES [RATE]
-      sends BYTES pseudo-random bytes (RATE bytes a second if given),
-      prints "BYTES SHA256" of what went.
+  teredo_peer.py tcp-source HOST PORT BYTES [RATE|- [SRC]]
+      sends BYTES pseudo-random bytes (RATE bytes a second if given, from
+      the address SRC if given), prints "BYTES SHA256" of what went.
 """
 import hashlib
 import random
@@ -456,18 +456,20 @@ def tcp_sink(port, seconds):
     print(n, h.hexdigest())
 
 
-def tcp_source(host, port, nbytes, rate=None):
+def tcp_source(host, port, nbytes, rate=None, src=None):
     """Send NBYTES; at RATE bytes a second if given (a transfer that
-    lasts, to be running when something happens on its path)."""
+    lasts, to be running when something happens on its path), from SRC
+    if given."""
     rnd = random.Random(int(nbytes))
     data = bytes(rnd.getrandbits(8) for _ in range(int(nbytes)))
     for _ in range(50):
         try:
-            c = socket.create_connection((host, int(port)), timeout=20)
+            c = socket.create_connection((host, int(port)), timeout=20,
+                                         source_address=(src, 0) if src else None)
             break
         except OSError:
             time.sleep(0.2)
-    if rate is None:
+    if rate is None or rate == "-":
         c.sendall(data)
     else:
         chunk, start = max(1, int(rate) // 20), time.monotonic()
