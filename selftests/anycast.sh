@@ -245,5 +245,10 @@ test_unload() {
 	done
 }
 
-[ $# -gt 0 ] || set -- test_fleet test_ecmp test_failover test_unload
+if [ $# = 0 ]; then
+	set -- test_fleet test_ecmp
+	# ANYCAST_WAYS set and empty: the module unload alone
+	[ -n "${ANYCAST_WAYS-all}" ] && set -- "$@" test_failover
+	set -- "$@" test_unload
+fi
 run_tests "$@"
