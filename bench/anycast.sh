@@ -20,7 +20,7 @@ mkdir -p "$out"
 make -s -C "$repo" all >/dev/null
 rc=0
 scripts/vm-run --quiet --timeout "${ANYCAST_TIMEOUT:-3600}" --out "$out" -- \
-	env ANYCAST_TRIES="$tries" ${ANYCAST_WAYS+ANYCAST_WAYS="$ANYCAST_WAYS"} \
+	env ANYCAST_TRIES="$tries" ANYCAST_WAYS="${ANYCAST_WAYS-down delete dead link netns}" \
 	selftests/anycast.sh || rc=$?
 grep -E '^(not )?ok ' "$out/output" | grep -v '^ok ' || true
 grep -E '^# failover: ' "$out/output" >"$out/figures" || true
