@@ -34,11 +34,13 @@ void teredo_client_exit(struct teredo_dev *td)
 	kfree(rcu_dereference_protected(td->client, true));
 }
 
-/* Qualified with @addr (NULL: not qualified). A new address makes every
- * peer entry stale: they go. Process context, from generic netlink.
+/* Qualified with @addr (NULL: not qualified), @dormant or not. A new
+ * address makes every peer entry stale: they go. What waited for a
+ * dormant client goes once it is awake. Process context, from generic
+ * netlink.
  */
 int teredo_client_set(struct teredo_dev *td, const struct in6_addr *addr,
-		      u8 nat)
+		      u8 nat, bool dormant)
 {
 	struct teredo_client *c = NULL, *old;
 	bool flush;
@@ -50,6 +52,7 @@ int teredo_client_set(struct teredo_dev *td, const struct in6_addr *addr,
 		c->addr = *addr;
 		c->server = teredo_addr_server(addr);
 		c->nat = nat;
+		c->dormant = dormant;
 	}
 	spin_lock_bh(&td->lock);
 	old = rcu_replace_pointer(td->client, c, lockdep_is_held(&td->lock));
@@ -61,6 +64,10 @@ int teredo_client_set(struct teredo_dev *td, const struct in6_addr *addr,
 		kfree_rcu(old, rcu);
 	if (flush)
 		teredo_peer_flush(td);
+	if (c && flush)
+		teredo_discovery_soon(td);
+	if (!c || !dormant)
+		teredo_dormant_release(td, c);
 	return 0;
 }
 
@@ -160,7 +167,14 @@ static void teredo_client_punch(struct teredo_dev *td,
 	    !__ratelimit(&td->punch_rs))
 		return;
 	p = teredo_peer_find_or_new(td, peer, ip, port);
-	if (!p || !teredo_peer_bubble_due(td, p, ip, port))
+	if (!p)
+		return;
+	/* a client behind our NAT: where it is on our link */
+	if (READ_ONCE(p->flags) & TEREDO_PEER_LOCAL) {
+		ip = READ_ONCE(p->ip);
+		port = READ_ONCE(p->port);
+	}
+	if (!teredo_peer_bubble_due(td, p, ip, port))
 		return;
 	skb = teredo_bubble(td, &c->addr, peer, ip, port);
 	if (!skb)
@@ -182,14 +196,18 @@ static bool teredo_native_ok(const struct in6_addr *a)
 	       (a->s6_addr32[0] | a->s6_addr32[1] | a->s6_addr32[2]);
 }
 
-/* From a Teredo peer (RFC 4380 section 5.2.3 cases 1 and 3). */
+/* From a Teredo peer (RFC 4380 section 5.2.3 cases 1 and 3, and a local
+ * client, section 5.2.8).
+ */
 static int teredo_client_rcv_teredo(struct teredo_dev *td,
+				    const struct teredo_client *c,
 				    struct sk_buff *skb,
 				    __be32 saddr, __be16 sport)
 {
 	const struct ipv6hdr *ip6h = ipv6_hdr(skb);
 	const struct in6_addr *src = &ip6h->saddr;
 	struct teredo_peer *p = teredo_peer_find(&td->peers, src);
+	struct teredo_peer *local;
 
 	if (p && teredo_peer_trusted(p) && READ_ONCE(p->ip) == saddr &&
 	    READ_ONCE(p->port) == sport) {
@@ -204,9 +222,16 @@ static int teredo_client_rcv_teredo(struct teredo_dev *td,
 					      TEREDO_STAT_RX_BAD_MAPPING);
 		if (!p)
 			p = teredo_peer_find_or_new(td, src, saddr, sport);
-	} else if (!p || !teredo_peer_symmetric_ok(p, src, saddr, sport,
-						   teredo_is_bubble(ip6h))) {
-		return teredo_rx_drop(td, skb, TEREDO_STAT_RX_BAD_MAPPING);
+	} else {
+		local = teredo_discovery_peer(td, c, p, src, saddr, sport,
+					      skb->skb_iif,
+					      teredo_is_bubble(ip6h));
+		if (local)
+			p = local;
+		else if (!p || !teredo_peer_symmetric_ok(p, src, saddr, sport,
+							 teredo_is_bubble(ip6h)))
+			return teredo_rx_drop(td, skb,
+					      TEREDO_STAT_RX_BAD_MAPPING);
 	}
 	if (p && !teredo_peer_rx(td, p, saddr, sport))
 		return teredo_rx_drop(td, skb, TEREDO_STAT_RX_LOOP);
@@ -299,7 +324,7 @@ int teredo_client_rcv(struct teredo_dev *td, struct sk_buff *skb,
 		return 0;
 	}
 	if (teredo_addr_is_teredo(&ip6h->saddr))
-		return teredo_client_rcv_teredo(td, skb, saddr, sport);
+		return teredo_client_rcv_teredo(td, c, skb, saddr, sport);
 	return teredo_client_rcv_native(td, skb, saddr, sport, wire_len);
 }
 
@@ -320,6 +345,12 @@ netdev_tx_t teredo_client_xmit(struct teredo_dev *td, struct sk_buff *skb)
 	}
 	if (unlikely(!ipv6_addr_equal(&ip6h->saddr, &c->addr))) {
 		teredo_tx_drop(td, skb, TEREDO_STAT_TX_BAD_SOURCE);
+		return NETDEV_TX_OK;
+	}
+	/* for teredod's idle timer: at most one write a jiffy */
+	teredo_peer_touch(&td->last_xmit, teredo_now());
+	if (unlikely(c->dormant)) {
+		teredo_dormant_hold(td, skb);
 		return NETDEV_TX_OK;
 	}
 	if (likely(teredo_tx_trusted(td, skb, dst)))
@@ -368,6 +399,18 @@ void teredo_client_probe(struct teredo_dev *td, struct teredo_peer *p,
 	}
 	skb = teredo_bubble(td, &c->addr, &p->addr,
 			    teredo_addr_server(&p->addr), htons(TEREDO_PORT));
+	if (skb) {
+		teredo_stat_inc(td, TEREDO_STAT_TX_BUBBLE);
+		__skb_queue_tail(out, skb);
+	}
+	/* a client behind our NAT: at its address on our link too, or ask
+	 * the link where it is
+	 */
+	if (!(p->flags & TEREDO_PEER_LOCAL)) {
+		teredo_discovery_ask(td, c, &p->addr);
+		return;
+	}
+	skb = teredo_bubble(td, &c->addr, &p->addr, p->ip, p->port);
 	if (skb) {
 		teredo_stat_inc(td, TEREDO_STAT_TX_BUBBLE);
 		__skb_queue_tail(out, skb);

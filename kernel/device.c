@@ -37,6 +37,8 @@ static int teredo_dev_init(struct net_device *dev)
 	if (err)
 		goto err_budget;
 	teredo_client_init(td);
+	teredo_discovery_init(td);
+	teredo_dormant_init(td);
 	return 0;
 
 err_budget:
@@ -62,8 +64,10 @@ static void teredo_dev_uninit(struct net_device *dev)
 
 	teredo_dumps_end(td);		/* no dump walks the peers after */
 	teredo_fastpath_detach(td);	/* waits for the handler's readers */
+	teredo_discovery_release(td);
 	teredo_bind_release(td);	/* waits for readers of the socket */
 	teredo_peers_stop(td);
+	teredo_dormant_purge(td);
 	teredo_routes_destroy(td);
 	gro_cells_destroy(&td->gro_cells);
 }

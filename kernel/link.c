@@ -34,6 +34,7 @@ static const struct nla_policy teredo_policy[IFLA_TEREDO_MAX + 1] = {
 							 &teredo_probe_range),
 	[IFLA_TEREDO_PROBE_TOTAL] = NLA_POLICY_FULL_RANGE(NLA_U32,
 							  &teredo_probe_range),
+	[IFLA_TEREDO_DISCOVERY]	= NLA_POLICY_MAX(NLA_U8, 1),
 };
 
 /* The bounds of the device's MTU, for IFLA_MTU and for IFLA_TEREDO_MTU
@@ -97,6 +98,8 @@ static void teredo_cfg_parse(struct nlattr *data[], struct teredo_cfg *cfg)
 		cfg->probe_rate = nla_get_u32(data[IFLA_TEREDO_PROBE_RATE]);
 	if (data[IFLA_TEREDO_PROBE_TOTAL])
 		cfg->probe_total = nla_get_u32(data[IFLA_TEREDO_PROBE_TOTAL]);
+	if (data[IFLA_TEREDO_DISCOVERY])
+		cfg->discovery = nla_get_u8(data[IFLA_TEREDO_DISCOVERY]);
 	if (data[IFLA_TEREDO_NATIVE])
 		cfg->native = nla_get_u32(data[IFLA_TEREDO_NATIVE]);
 	else if (!cfg->fastpath)
@@ -110,6 +113,11 @@ static int teredo_cfg_check(struct teredo_dev *td, struct nlattr *data[],
 {
 	struct net *net = td->net;
 
+	if (cfg->discovery && cfg->mode != TEREDO_MODE_CLIENT) {
+		NL_SET_ERR_MSG_ATTR(extack, data[IFLA_TEREDO_DISCOVERY],
+				    "local discovery is for client mode only");
+		return -EINVAL;
+	}
 	if (cfg->link && !__dev_get_by_index(net, cfg->link)) {
 		NL_SET_ERR_MSG_ATTR(extack, data[IFLA_TEREDO_LINK],
 				    "underlay device not found");
@@ -139,6 +147,8 @@ static const struct nlattr *teredo_underlay_attr(const struct teredo_cfg *old,
 		return data[IFLA_TEREDO_LINK];
 	if (cfg->fastpath != old->fastpath)
 		return data[IFLA_TEREDO_FASTPATH];
+	if (cfg->discovery != old->discovery)
+		return data[IFLA_TEREDO_DISCOVERY];
 	return NULL;
 }
 
@@ -252,6 +262,7 @@ static int teredo_newlink_common(struct net *net, struct net_device *dev,
 		.probe_rate	= TEREDO_DEFAULT_PROBE_RATE,
 		.probe_total	= TEREDO_DEFAULT_PROBE_TOTAL,
 	};
+	struct teredo_disc_plan disc;
 	struct teredo_fast_plan plan;
 	struct teredo_bind *b;
 	struct inet6_dev *idev;
@@ -282,18 +293,26 @@ static int teredo_newlink_common(struct net *net, struct net_device *dev,
 		teredo_fastpath_abort(td, &plan);
 		return err;
 	}
+	err = teredo_discovery_prepare(td, &cfg, true, &disc, extack);
+	if (err) {
+		teredo_bind_abort(b);
+		teredo_fastpath_abort(td, &plan);
+		return err;
+	}
 	cfg.port = b->port;
 	td->cfg = cfg;
 	rcu_assign_pointer(td->bind, b);
 
 	err = register_netdevice(dev);
 	if (err) {
+		teredo_discovery_abort(&disc);
 		teredo_fastpath_abort(td, &plan);
 		/* ndo_uninit released the binding if ndo_init had run */
 		teredo_bind_release(td);
 		return err;
 	}
 	teredo_sock_attach(td, b->sock);
+	teredo_discovery_commit(td, &disc);
 	teredo_fastpath_commit(td, &plan);
 	teredo_peers_start(td);
 	list_add(&td->list, &tn->devs);
@@ -331,6 +350,7 @@ static int teredo_changelink(struct net_device *dev, struct nlattr *tb[],
 	struct teredo_dev *td = netdev_priv(dev);
 	struct teredo_cfg cfg = td->cfg;
 	struct teredo_bind *nb = NULL;
+	struct teredo_disc_plan disc;
 	struct teredo_fast_plan plan;
 	const struct nlattr *a;
 	int err;
@@ -366,13 +386,16 @@ static int teredo_changelink(struct net_device *dev, struct nlattr *tb[],
 			goto abort;
 		teredo_sock_attach(td, nb->sock);
 	}
+	err = teredo_discovery_prepare(td, &cfg, nb, &disc, extack);
+	if (err)
+		goto abort;
 	/* the one step that may still fail (a notifier's veto) goes first */
 	if (data && data[IFLA_TEREDO_MTU]) {
 		err = dev_set_mtu(dev, nla_get_u32(data[IFLA_TEREDO_MTU]));
 		if (err) {
 			NL_SET_ERR_MSG_ATTR(extack, data[IFLA_TEREDO_MTU],
 					    "the MTU change was refused");
-			goto abort;
+			goto abort_disc;
 		}
 	}
 
@@ -383,6 +406,8 @@ static int teredo_changelink(struct net_device *dev, struct nlattr *tb[],
 		teredo_routes_reset(td);
 	}
 	teredo_fastpath_commit(td, &plan);
+	teredo_discovery_commit(td, &disc);
+	td->cfg.discovery = cfg.discovery;
 	td->cfg.local = cfg.local;
 	td->cfg.port = cfg.port;
 	td->cfg.link = cfg.link;
@@ -394,6 +419,8 @@ static int teredo_changelink(struct net_device *dev, struct nlattr *tb[],
 	teredo_budget_set(td, cfg.probe_rate, cfg.probe_total);
 	return 0;
 
+abort_disc:
+	teredo_discovery_abort(&disc);
 abort:
 	if (nb)
 		teredo_bind_abort(nb);
@@ -419,7 +446,8 @@ static size_t teredo_get_size(const struct net_device *dev)
 	       nla_total_size(sizeof(u8)) +	/* IFLA_TEREDO_FASTPATH */
 	       nla_total_size(sizeof(u32)) +	/* IFLA_TEREDO_NATIVE */
 	       nla_total_size(sizeof(u32)) +	/* IFLA_TEREDO_PROBE_RATE */
-	       nla_total_size(sizeof(u32));	/* IFLA_TEREDO_PROBE_TOTAL */
+	       nla_total_size(sizeof(u32)) +	/* IFLA_TEREDO_PROBE_TOTAL */
+	       nla_total_size(sizeof(u8));	/* IFLA_TEREDO_DISCOVERY */
 }
 
 static int teredo_fill_info(struct sk_buff *skb, const struct net_device *dev)
@@ -435,7 +463,8 @@ static int teredo_fill_info(struct sk_buff *skb, const struct net_device *dev)
 	    nla_put_u8(skb, IFLA_TEREDO_FASTPATH, cfg->fastpath) ||
 	    (cfg->native && nla_put_u32(skb, IFLA_TEREDO_NATIVE, cfg->native)) ||
 	    nla_put_u32(skb, IFLA_TEREDO_PROBE_RATE, cfg->probe_rate) ||
-	    nla_put_u32(skb, IFLA_TEREDO_PROBE_TOTAL, cfg->probe_total))
+	    nla_put_u32(skb, IFLA_TEREDO_PROBE_TOTAL, cfg->probe_total) ||
+	    nla_put_u8(skb, IFLA_TEREDO_DISCOVERY, cfg->discovery))
 		return -EMSGSIZE;
 	return 0;
 }

@@ -21,6 +21,7 @@ static const struct nla_policy teredo_genl_policy[TEREDO_A_MAX + 1] = {
 	[TEREDO_A_QUALIFIED]	= NLA_POLICY_MAX(NLA_U8, 1),
 	[TEREDO_A_ADDR]		= NLA_POLICY_EXACT_LEN(sizeof(struct in6_addr)),
 	[TEREDO_A_NAT]		= NLA_POLICY_MAX(NLA_U8, TEREDO_NAT_MAX),
+	[TEREDO_A_DORMANT]	= NLA_POLICY_MAX(NLA_U8, 1),
 };
 
 enum {
@@ -90,7 +91,7 @@ static int teredo_nl_put_client(struct sk_buff *skb, struct teredo_dev *td)
 	const struct teredo_client *c;
 	const struct socket *sock;
 	int err = 0;
-	u32 age;
+	u32 age, idle;
 
 	rcu_read_lock();
 	sock = teredo_bind(td)->sock;
@@ -103,10 +104,14 @@ static int teredo_nl_put_client(struct sk_buff *skb, struct teredo_dev *td)
 	c = rcu_dereference(td->client);
 	age = jiffies_to_msecs(teredo_since(teredo_now(),
 					    READ_ONCE(td->server_rx)));
+	idle = jiffies_to_msecs(teredo_since(teredo_now(),
+					     READ_ONCE(td->last_xmit)));
 	if (!err && td->cfg.mode == TEREDO_MODE_CLIENT &&
 	    (nla_put_u8(skb, TEREDO_A_QUALIFIED, !!c) ||
+	     nla_put_u32(skb, TEREDO_A_IDLE_MS, idle) ||
 	     (c && (nla_put_in6_addr(skb, TEREDO_A_ADDR, &c->addr) ||
-		    nla_put_u8(skb, TEREDO_A_NAT, c->nat))) ||
+		    nla_put_u8(skb, TEREDO_A_NAT, c->nat) ||
+		    nla_put_u8(skb, TEREDO_A_DORMANT, c->dormant))) ||
 	     (READ_ONCE(td->server_seen) &&
 	      nla_put_u32(skb, TEREDO_A_SERVER_AGE, age))))
 		err = -EMSGSIZE;
@@ -227,6 +232,7 @@ static int teredo_nl_set_client(struct sk_buff *skb, struct genl_info *info)
 	struct in6_addr a;
 	struct net_device *dev;
 	u8 nat = TEREDO_NAT_UNKNOWN;
+	bool dormant = false;
 	int err;
 
 	if (GENL_REQ_ATTR_CHECK(info, TEREDO_A_QUALIFIED))
@@ -244,13 +250,15 @@ static int teredo_nl_set_client(struct sk_buff *skb, struct genl_info *info)
 		addr = &a;
 		if (attrs[TEREDO_A_NAT])
 			nat = nla_get_u8(attrs[TEREDO_A_NAT]);
+		if (attrs[TEREDO_A_DORMANT])
+			dormant = nla_get_u8(attrs[TEREDO_A_DORMANT]);
 	}
 	dev = teredo_nl_client(info);
 	if (IS_ERR(dev))
 		return PTR_ERR(dev);
 	/* a qualified client answers remote input from its socket */
 	if (teredo_underlay_capable(netdev_priv(dev), NULL, info->extack))
-		err = teredo_client_set(netdev_priv(dev), addr, nat);
+		err = teredo_client_set(netdev_priv(dev), addr, nat, dormant);
 	else
 		err = -EPERM;
 	dev_put(dev);
@@ -293,6 +301,28 @@ free:
 drop:
 	teredo_stat_inc(td, TEREDO_STAT_RX_CONTROL);
 	dev_core_stats_rx_dropped_inc(td->dev);
+}
+
+/* A dormant client's host sent a packet: teredod is to qualify again.
+ * In softirq (or with bottom halves off).
+ */
+void teredo_wake_notify(struct teredo_dev *td)
+{
+	struct sk_buff *msg;
+	void *hdr;
+
+	msg = genlmsg_new(64, GFP_ATOMIC);
+	if (!msg)
+		return;
+	hdr = genlmsg_put(msg, 0, 0, &teredo_genl_family, 0, TEREDO_CMD_WAKE);
+	if (!hdr || nla_put_u32(msg, TEREDO_A_IFINDEX, td->dev->ifindex)) {
+		nlmsg_free(msg);
+		return;
+	}
+	genlmsg_end(msg, hdr);
+	/* nobody listening: the packets wait until TEREDO_WAKE_WAIT */
+	genlmsg_multicast_netns(&teredo_genl_family, dev_net(td->dev), msg, 0,
+				TEREDO_MCGRP_CONTROL_ID, GFP_ATOMIC);
 }
 
 static const struct genl_ops teredo_genl_ops[] = {

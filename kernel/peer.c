@@ -76,6 +76,7 @@ bool teredo_peer_trust(struct teredo_dev *td, struct teredo_peer *p,
 		       __be32 ip, __be16 port)
 {
 	struct teredo_queue *q;
+	bool moved;
 
 	if (inet_addr_type(td->net, ip) != RTN_UNICAST)
 		return false;
@@ -88,14 +89,18 @@ bool teredo_peer_trust(struct teredo_dev *td, struct teredo_peer *p,
 		spin_unlock(&td->lock);
 		return true;
 	}
+	/* a local peer (discovery.c) answering from elsewhere is not */
+	moved = p->ip != ip || p->port != port;
 	WRITE_ONCE(p->ip, ip);
 	WRITE_ONCE(p->port, port);
 	q = teredo_queue_detach(td, p);
 	if (!(p->flags & TEREDO_PEER_TRUSTED))
 		teredo_stat_inc(td, TEREDO_STAT_PEER_TRUSTED);
 	/* the mapping is written before the flag that publishes it */
-	smp_store_release(&p->flags, (p->flags & ~TEREDO_PEER_BUBBLES) |
-				     TEREDO_PEER_TRUSTED);
+	smp_store_release(&p->flags,
+			  (p->flags & ~(TEREDO_PEER_BUBBLES |
+					(moved ? TEREDO_PEER_LOCAL : 0))) |
+			  TEREDO_PEER_TRUSTED);
 	spin_unlock(&td->lock);
 
 	if (q)
@@ -294,6 +299,8 @@ static void teredo_gc(struct work_struct *work)
 	u32 now = teredo_now();
 
 	teredo_queue_retry(td, now);
+	teredo_discovery_tick(td, now);
+	teredo_dormant_tick(td, now);
 	if (++td->gc_ticks % TEREDO_SWEEP_TICKS == 0 ||
 	    READ_ONCE(td->recheck_local) ||
 	    (teredo_routes_sweep_begin(td) &&

@@ -48,6 +48,7 @@ struct teredo_queue {
 #define TEREDO_PEER_TRUSTED	BIT(0)	/* mapping verified by reception */
 #define TEREDO_PEER_DEAD	BIT(1)	/* out of the table */
 #define TEREDO_PEER_BUBBLES	GENMASK(4, 2)	/* sent without an answer */
+#define TEREDO_PEER_LOCAL	BIT(5)	/* mapped to its address on our link */
 
 struct teredo_peer {
 	struct rhash_head node;

@@ -25,11 +25,13 @@ enum teredo_stat {
 	TEREDO_STAT_RX_OFFLINE,		/* client not qualified */
 	TEREDO_STAT_RX_UNVERIFIED,	/* held, and the relay test failed */
 	TEREDO_STAT_RX_NOMEM,		/* allocation failure */
+	TEREDO_STAT_RX_DISCOVERY_REFUSED, /* local discovery bubble refused */
 	/* receive: events */
 	TEREDO_STAT_RX_BUBBLE,		/* bubbles taken in */
 	TEREDO_STAT_RX_CONTROL_OK,	/* server packets passed to teredod */
 	TEREDO_STAT_RX_HELD,		/* held until a relay test succeeds */
 	TEREDO_STAT_RX_FASTPATH,	/* taken off the underlay device */
+	TEREDO_STAT_RX_DISCOVERY,	/* local discovery bubbles taken */
 	/* transmit: drops */
 	TEREDO_STAT_TX_BAD_PROTO,	/* not IPv6 */
 	TEREDO_STAT_TX_MULTICAST,	/* multicast destination */
@@ -56,6 +58,8 @@ enum teredo_stat {
 	TEREDO_STAT_TX_PROBE_LIMITED,	/* probes the budgets refused */
 	TEREDO_STAT_TX_GSO,		/* GSO packets segmented here */
 	TEREDO_STAT_TX_GSO_SEGMENTS,	/* the segments they made */
+	TEREDO_STAT_TX_DISCOVERY,	/* local discovery bubbles sent */
+	TEREDO_STAT_TX_DORMANT,		/* held while dormant, teredod told */
 	/* peers */
 	TEREDO_STAT_PEER_NEW,
 	TEREDO_STAT_PEER_TRUSTED,

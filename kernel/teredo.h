@@ -5,6 +5,7 @@
 #ifndef _TEREDO_H
 #define _TEREDO_H
 
+#include <linux/in.h>
 #include <linux/netdevice.h>
 #include <linux/ratelimit.h>
 #include <linux/list.h>
@@ -36,6 +37,7 @@ struct teredo_cfg {
 	u32 probe_rate;		/* probes a second to one IPv4 address */
 	u32 probe_total;	/* probes a second in all */
 	bool fastpath;		/* relay: receive off the underlay device */
+	bool discovery;		/* client: local client discovery */
 	int native;		/* relay, fastpath: ifindex of the native
 				 * side device to transmit off, 0 for none
 				 */
@@ -58,11 +60,13 @@ struct teredo_client {
 	struct in6_addr addr;		/* our Teredo address */
 	__be32 server;			/* our server, from the address */
 	u8 nat;				/* enum teredo_nat, for show */
+	bool dormant;			/* hold what is sent (dormant.c) */
 	struct rcu_head rcu;
 };
 
 struct teredo_routes;
 struct teredo_budget;
+struct rtable;
 
 /* Where a client's control packets may come from: the servers teredod
  * sent to lately. IPv4 address and deadline (jiffies) in one word.
@@ -105,6 +109,24 @@ struct teredo_dev {
 	u64 control_from[TEREDO_CONTROL_FROM];
 	struct ratelimit_state control_rs; /* server packets to teredod */
 	struct ratelimit_state punch_rs;   /* answers to relayed bubbles */
+	/* local discovery (discovery.c): the socket on 224.0.0.253 and the
+	 * group it joined, under RTNL; the device it joined on (0: off) and
+	 * when the next discovery bubble goes, for the worker
+	 */
+	struct socket *disc_sock;
+	struct ip_mreqn disc_mreq;
+	int disc_ifindex;
+	u32 disc_next;
+	u32 disc_sent;			/* jiffies: our last discovery bubble */
+	struct ratelimit_state disc_rs;	/* discovery bubbles taken */
+	/* dormant (dormant.c): what the host sent meanwhile, under the
+	 * queue's lock; when the first came and teredod was last told
+	 */
+	struct sk_buff_head wake_q;
+	unsigned int wake_bytes;
+	u32 wake_since;
+	u32 wake_told;
+	u32 last_xmit;			/* jiffies: the host last sent */
 
 	/* open peer dumps, under teredo_dumps_lock (dump.c) */
 	struct list_head dumps;
@@ -240,7 +262,7 @@ netdev_tx_t teredo_client_xmit(struct teredo_dev *td, struct sk_buff *skb);
 void teredo_client_probe(struct teredo_dev *td, struct teredo_peer *p,
 			 struct sk_buff_head *out);
 int teredo_client_set(struct teredo_dev *td, const struct in6_addr *addr,
-		      u8 nat);
+		      u8 nat, bool dormant);
 void teredo_client_init(struct teredo_dev *td);
 void teredo_client_expect(struct teredo_dev *td, __be32 ip);
 void teredo_client_exit(struct teredo_dev *td);
@@ -284,6 +306,9 @@ int teredo_send_raw(struct teredo_dev *td, const void *data,
 		    unsigned int len, __be32 ip, __be16 port);
 void teredo_encap(struct teredo_dev *td, struct sk_buff *skb,
 		  __be32 ip, __be16 port);
+void teredo_encap_rt(struct teredo_dev *td, struct sk_buff *skb,
+		     const struct teredo_bind *b, struct rtable *rt,
+		     __be32 saddr, __be32 ip, __be16 port, u8 ttl);
 struct sk_buff *teredo_bubble(struct teredo_dev *td,
 			      const struct in6_addr *src,
 			      const struct in6_addr *dst,
@@ -311,6 +336,42 @@ int teredo_sock_open(struct teredo_dev *td, const struct teredo_cfg *cfg,
 void teredo_sock_attach(struct teredo_dev *td, struct socket *sock);
 void teredo_sock_unhash(struct socket *sock);
 void teredo_sock_close(struct socket *sock);
+
+/* discovery.c: local client discovery (RFC 4380 section 5.2.8) */
+struct teredo_disc_plan {
+	struct socket *sock;	/* the new socket, or NULL */
+	struct ip_mreqn mreq;	/* the group it joined */
+	bool close;		/* the device's goes */
+};
+
+void teredo_discovery_init(struct teredo_dev *td);
+int teredo_discovery_prepare(struct teredo_dev *td,
+			     const struct teredo_cfg *cfg, bool rebind,
+			     struct teredo_disc_plan *plan,
+			     struct netlink_ext_ack *extack);
+void teredo_discovery_commit(struct teredo_dev *td,
+			     struct teredo_disc_plan *plan);
+void teredo_discovery_abort(struct teredo_disc_plan *plan);
+void teredo_discovery_release(struct teredo_dev *td);
+void teredo_discovery_tick(struct teredo_dev *td, u32 now);
+void teredo_discovery_soon(struct teredo_dev *td);
+void teredo_discovery_ask(struct teredo_dev *td,
+			  const struct teredo_client *c,
+			  const struct in6_addr *peer);
+struct teredo_peer *teredo_discovery_peer(struct teredo_dev *td,
+					  const struct teredo_client *c,
+					  struct teredo_peer *p,
+					  const struct in6_addr *src,
+					  __be32 ip, __be16 port, int iif,
+					  bool bubble);
+
+/* dormant.c: on-demand qualification */
+void teredo_dormant_init(struct teredo_dev *td);
+void teredo_dormant_hold(struct teredo_dev *td, struct sk_buff *skb);
+void teredo_dormant_release(struct teredo_dev *td, bool send);
+void teredo_dormant_tick(struct teredo_dev *td, u32 now);
+void teredo_dormant_purge(struct teredo_dev *td);
+void teredo_wake_notify(struct teredo_dev *td);
 
 /* link.c */
 void teredo_bind_release(struct teredo_dev *td);

@@ -45,7 +45,7 @@ static bool teredo_uplink_offloads(const struct net_device *dev)
  */
 static void teredo_encap_one(struct teredo_dev *td, struct sk_buff *skb,
 			     const struct teredo_bind *b, struct rtable *rt,
-			     __be32 saddr, __be32 ip, __be16 port)
+			     __be32 saddr, __be32 ip, __be16 port, u8 ttl)
 {
 	if (skb_cow_head(skb, LL_RESERVED_SPACE(rt->dst.dev) +
 			 TEREDO_ENCAP_LEN) ||
@@ -61,7 +61,7 @@ static void teredo_encap_one(struct teredo_dev *td, struct sk_buff *skb,
 	 * iptunnel_xmit() on skb->dev.
 	 */
 	teredo_udp_tunnel_xmit_skb(rt, b->sock->sk, skb, saddr, ip, 0,
-				   ip4_dst_hoplimit(&rt->dst), 0,
+				   ttl ?: ip4_dst_hoplimit(&rt->dst), 0,
 				   b->port, port,
 				   !net_eq(td->net, dev_net(td->dev)), false);
 }
@@ -109,7 +109,7 @@ static void teredo_encap_segments(struct teredo_dev *td, struct sk_buff *skb,
 	skb_list_walk_safe(segs, skb, next) {
 		skb_mark_not_on_list(skb);
 		dst_hold(&rt->dst);
-		teredo_encap_one(td, skb, b, rt, saddr, ip, port);
+		teredo_encap_one(td, skb, b, rt, saddr, ip, port, 0);
 	}
 	ip_rt_put(rt);
 }
@@ -163,7 +163,18 @@ void teredo_encap_bh(struct teredo_dev *td, struct sk_buff *skb,
 		teredo_tx_drop(td, skb, TEREDO_STAT_TX_NOMEM);
 		return;
 	}
-	teredo_encap_one(td, skb, b, rt, saddr, ip, port);
+	teredo_encap_one(td, skb, b, rt, saddr, ip, port, 0);
+}
+
+/* @skb, a bubble, to @ip:@port by @rt (whose reference it takes) from
+ * the socket of @b with the outer @ttl: local discovery's (discovery.c).
+ * Bottom halves disabled.
+ */
+void teredo_encap_rt(struct teredo_dev *td, struct sk_buff *skb,
+		     const struct teredo_bind *b, struct rtable *rt,
+		     __be32 saddr, __be32 ip, __be16 port, u8 ttl)
+{
+	teredo_encap_one(td, skb, b, rt, saddr, ip, port, ttl);
 }
 
 /* The same from any context. */

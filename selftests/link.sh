@@ -67,12 +67,13 @@ test_options() {
 	"$IP" -n a link set veth0 up
 	check "add with every option" \
 		"$IP" -n a link add t1 type teredo mode client local 198.18.0.1 \
-		port 4000 dev veth0 mtu 1400 maxpeers 100 proberate 50 probetotal 500
+		port 4000 dev veth0 mtu 1400 maxpeers 100 proberate 50 probetotal 500 \
+		discovery on
 	check "ip -d shows every option" \
-		sh -c "$IP -n a -d link show t1 | grep -qF 'teredo mode client local 198.18.0.1 port 4000 dev veth0 maxpeers 100 fastpath off proberate 50 probetotal 500'"
+		sh -c "$IP -n a -d link show t1 | grep -qF 'teredo mode client local 198.18.0.1 port 4000 dev veth0 maxpeers 100 fastpath off proberate 50 probetotal 500 discovery on'"
 	check "ip -j -d is valid JSON with every option" \
 		expect_eq "$(link_json -n a t1 '(sorted(L["linkinfo"]["info_data"].items()), L["mtu"])')" \
-		"([('fastpath', False), ('link', 'veth0'), ('local', '198.18.0.1'), ('maxpeers', 100), ('mode', 'client'), ('port', 4000), ('proberate', 50), ('probetotal', 500)], 1400)"
+		"([('discovery', True), ('fastpath', False), ('link', 'veth0'), ('local', '198.18.0.1'), ('maxpeers', 100), ('mode', 'client'), ('port', 4000), ('proberate', 50), ('probetotal', 500)], 1400)"
 	check "socket bound to 198.18.0.1:4000" udp_bound a 4000
 
 	check "ip link set changes the port" \

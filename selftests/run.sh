@@ -18,7 +18,8 @@ cd "$(dirname "$0")" || exit 1
 SUITE=(link.sh control.sh relay.sh fastpath.sh miredo.sh miredo-relay.sh
 	miredo-relay-fastpath.sh server.sh client.sh client-events.sh nat.sh
 	hostile.sh nlfuzz.sh fuzz.sh flood.sh amplification.sh accounting.sh
-	teredod.sh teredod-server.sh coverage.sh metrics.sh gso.sh anycast.sh)
+	teredod.sh teredod-server.sh coverage.sh metrics.sh gso.sh anycast.sh
+	discovery.sh ondemand.sh)
 # Scripts with tests (they call run_tests) that are not in the suite yet,
 # each with its reason; a script in neither list fails the run.
 NOT_IN_SUITE=()
@@ -29,7 +30,7 @@ declare -A MIN_CHECKS=(
 	[hostile.sh]=37 [nlfuzz.sh]=27 [fuzz.sh]=98 [flood.sh]=30
 	[amplification.sh]=22 [accounting.sh]=5 [teredod.sh]=40
 	[teredod-server.sh]=19 [coverage.sh]=134 [metrics.sh]=39 [gso.sh]=31
-	[anycast.sh]=37
+	[anycast.sh]=37 [discovery.sh]=42 [ondemand.sh]=20
 )
 # Seconds each script took in a VM under TCG with another VM beside it,
 # roughly: what --part balances (a script not listed counts 120).
@@ -40,7 +41,7 @@ declare -A WEIGHT=(
 	[hostile.sh]=400 [nlfuzz.sh]=300 [teredod.sh]=210
 	[teredod-server.sh]=90 [coverage.sh]=450 [fuzz.sh]=170 [flood.sh]=140
 	[amplification.sh]=320 [accounting.sh]=120 [metrics.sh]=220
-	[gso.sh]=200 [anycast.sh]=230
+	[gso.sh]=200 [anycast.sh]=230 [discovery.sh]=160 [ondemand.sh]=170
 )
 part=""
 if [ "${1:-}" = --part ]; then

@@ -45,6 +45,8 @@ bad 'invalid fastpath' fastpath yes
 bad 'duplicate "fastpath"' fastpath on fastpath off
 bad 'invalid native' native nosuchdev
 bad 'duplicate "native"' native none native none
+bad 'invalid discovery, expected "on" or "off"' discovery yes
+bad 'duplicate "discovery"' discovery on discovery off
 
 # netlink message builders: byte strings as "\xHH" escapes, 4 chars a byte
 le() {	# value, size: little-endian (host order)
@@ -82,12 +84,13 @@ link() {	# ifindex, name, IFLA_INFO_DATA payload: an RTM_NEWLINK message
 f=$(mktemp)
 trap 'rm -f "$f"' EXIT
 # IFLA_TEREDO_ MODE=1 LOCAL=2 PORT=3 LINK=4 MAX_PEERS=6 FASTPATH=7 NATIVE=8
+# DISCOVERY=11 (a client's only: a relay's is not printed)
 data="$(attr 1 '\x01')$(attr 2 "$(be 0xc6120001 4)")$(attr 3 "$(be 4000 2)")"
-data+="$(attr 4 "$(le 1 4)")$(attr 6 "$(le 100 4)")$(attr 7 '\x00')"
+data+="$(attr 4 "$(le 1 4)")$(attr 6 "$(le 100 4)")$(attr 7 '\x00')$(attr 11 '\x01')"
 printf "$(link 7 t0 "$data")" >"$f"
-printf "$(link 8 t1 "$(attr 1 '\x00')$(attr 2 "$(le 0 4)")$(attr 4 "$(le 99999 4)")$(attr 7 '\x01')$(attr 8 "$(le 1 4)")")" >>"$f"
+printf "$(link 8 t1 "$(attr 1 '\x00')$(attr 2 "$(le 0 4)")$(attr 4 "$(le 99999 4)")$(attr 7 '\x01')$(attr 8 "$(le 1 4)")$(attr 11 '\x00')")" >>"$f"
 out=$("$IP" -d monitor file "$f" 2>&1)
-for want in 'teredo mode client local 198.18.0.1 port 4000 dev lo maxpeers 100 fastpath off ' \
+for want in 'teredo mode client local 198.18.0.1 port 4000 dev lo maxpeers 100 fastpath off discovery on ' \
 	    'teredo mode relay local any dev if99999 fastpath on native lo '; do
 	grep -qxF -- "    $want" <<<"$out" && ok "print: $want" || ko "print: $want: got: $out"
 done

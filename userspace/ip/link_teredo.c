@@ -78,6 +78,7 @@ static void print_explain(FILE *f)
 		"                  [ dev PHYS_DEV ] [ mtu MTU ] [ maxpeers NUMBER ]\n"
 		"                  [ fastpath { on | off } ] [ native { NATIVE_DEV | none } ]\n"
 		"                  [ proberate PPS ] [ probetotal PPS ]\n"
+		"                  [ discovery { on | off } ]\n"
 		"\n"
 		"Where: ADDR := { IPV4_ADDRESS | any }\n"
 		"       PORT := 1..65535 (default %u for a relay, random for a client)\n"
@@ -96,7 +97,11 @@ static void print_explain(FILE *f)
 		"                    a quarter of it for one sender's /48\n"
 		"                    (1..%u, default %u)\n"
 		"       probetotal PPS: at most PPS of them a second in all\n"
-		"                    (1..%u, default %u)\n",
+		"                    (1..%u, default %u)\n"
+		"       discovery on: a client finds the clients behind its NAT on\n"
+		"                    its link with bubbles to 224.0.0.253 and talks\n"
+		"                    to them there (RFC 4380 local client discovery;\n"
+		"                    default off)\n",
 		TEREDO_PORT, TEREDO_MIN_MTU, TEREDO_MAX_MTU, TEREDO_MIN_MTU,
 		TEREDO_MAX_PROBE_RATE, TEREDO_DEFAULT_PROBE_RATE,
 		TEREDO_MAX_PROBE_RATE, TEREDO_DEFAULT_PROBE_TOTAL);
@@ -178,6 +183,16 @@ static int teredo_parse_opt(struct link_util *lu, int argc, char **argv,
 			else
 				invarg("invalid fastpath, expected \"on\" or \"off\"", *argv);
 			addattr8(n, maxlen, IFLA_TEREDO_FASTPATH, mode);
+		} else if (!strcmp(key, "discovery")) {
+			NEXT_ARG();
+			check_dup(&seen, IFLA_TEREDO_DISCOVERY, key, *argv);
+			if (!strcmp(*argv, "on"))
+				mode = 1;
+			else if (!strcmp(*argv, "off"))
+				mode = 0;
+			else
+				invarg("invalid discovery, expected \"on\" or \"off\"", *argv);
+			addattr8(n, maxlen, IFLA_TEREDO_DISCOVERY, mode);
 		} else if (!strcmp(key, "native")) {
 			NEXT_ARG();
 			check_dup(&seen, IFLA_TEREDO_NATIVE, key, *argv);
@@ -280,6 +295,17 @@ static void teredo_print_opt(struct link_util *lu, FILE *f, struct rtattr *tb[])
 	if (attr_ok(tb, IFLA_TEREDO_PROBE_TOTAL, sizeof(__u32)))
 		print_color_uint(PRINT_ANY, COLOR_NONE, "probetotal", "probetotal %u ",
 				 *(__u32 *)RTA_DATA(tb[IFLA_TEREDO_PROBE_TOTAL]));
+
+	/* a client's setting: a relay has none */
+	if (attr_ok(tb, IFLA_TEREDO_DISCOVERY, sizeof(__u8)) &&
+	    attr_ok(tb, IFLA_TEREDO_MODE, sizeof(__u8)) &&
+	    *(__u8 *)RTA_DATA(tb[IFLA_TEREDO_MODE]) == TEREDO_MODE_CLIENT) {
+		bool on = *(__u8 *)RTA_DATA(tb[IFLA_TEREDO_DISCOVERY]);
+
+		print_color_bool(PRINT_JSON, COLOR_NONE, "discovery", NULL, on);
+		print_color_string(PRINT_FP, COLOR_NONE, NULL, "discovery %s ",
+				   on ? "on" : "off");
+	}
 }
 
 static void teredo_print_help(struct link_util *lu, int argc, char **argv, FILE *f)

@@ -211,6 +211,9 @@ static void go_down(struct client *c, const char *why)
 {
 	char buf[INET6_ADDRSTRLEN];
 
+	c->dormant = false;
+	c->waking = false;
+	c->idle_at = 0;
 	probes_drop(c, PROBE_SECONDARY);
 	if (!c->up)
 		return;
@@ -271,6 +274,63 @@ static void nat_test_start(struct client *c)
 		   c->conf.servers[c->server].secondary.s_addr, RS_TIMEOUT);
 }
 
+/* QualifyOnDemand: how often the kernel's idle time is looked at. */
+static int64_t idle_period(const struct client *c)
+{
+	int64_t t = (int64_t)c->conf.dormant_timeout * 1000 / 4;
+
+	return t < 1000 ? 1000 : t > 60000 ? 60000 : t;
+}
+
+/* Nothing sent for DormantTimeout: the address stays, but nothing keeps
+ * the NAT mapping any more; the kernel holds what the host sends next and
+ * wakes us.
+ */
+static void go_dormant(struct client *c)
+{
+	if (client_set_dormant(c, &c->addr, c->nat)) {
+		log_warn("QualifyOnDemand: the module cannot hold packets while dormant; staying awake");
+		c->conf.on_demand = false;
+		return;
+	}
+	c->dormant = true;
+	c->idle_at = 0;
+	probes_drop(c, PROBE_REFRESH);
+	probes_drop(c, PROBE_SECONDARY);
+	log_notice("dormant: nothing sent for %u s; no refresh until the host sends",
+		   c->conf.dormant_timeout);
+	status(c, "dormant");
+}
+
+static void idle_check(struct client *c)
+{
+	bool dormant;
+	int64_t idle;
+
+	c->idle_at = now_ms() + idle_period(c);
+	if (client_get_idle(c, &idle, &dormant))
+		return;
+	if (idle >= (int64_t)c->conf.dormant_timeout * 1000)
+		go_dormant(c);
+}
+
+/* The host sent through the dormant device: qualify again, quickly (the
+ * kernel holds the packets until we say so).
+ */
+static void wake(struct client *c)
+{
+	if (!c->dormant)
+		return;
+	c->dormant = false;
+	c->waking = true;
+	log_notice("woken: the host sends; qualifying again");
+	status(c, "waking up");
+	c->tries = 0;
+	c->fast = true;
+	probes_drop(c, PROBE_REFRESH);
+	refresh_send(c);
+}
+
 /* A valid answer to a qualification or refresh: up, maybe a new address. */
 static void qualified(struct client *c, const struct probe *p,
 		      const struct teredo_ra *ra)
@@ -283,20 +343,30 @@ static void qualified(struct client *c, const struct probe *p,
 			   ra->mtu ? ra->mtu : TEREDO_MIN_MTU;
 	char buf[INET6_ADDRSTRLEN], ipbuf[INET_ADDRSTRLEN];
 	struct in6_addr old = c->addr;
-	bool was_up = c->up;
+	bool was_up = c->up, waking = c->waking;
 
 	probes_drop(c, PROBE_QUALIFY);
 	probes_drop(c, PROBE_REFRESH);
 	c->tries = 0;
 	c->fast = false;
 	c->round_at = 0;
+	c->waking = false;
 	c->last_ra = now_ms();
 	c->refresh_at = c->last_ra + refresh_interval();
+	if (c->conf.on_demand && !c->idle_at)
+		c->idle_at = c->last_ra + idle_period(c);
 	if (c->up && p->server == c->server && ra->server == c->prev_server &&
 	    ra->mapped_ip == c->mapped_ip &&
 	    ra->mapped_port == c->mapped_port && mtu == c->mtu) {
 		log_debug("mapping refreshed, %u ms", (unsigned int)
 			  (c->last_ra - p->sent));
+		if (waking) {
+			/* the same address: what waited goes now */
+			log_notice("awake with the same address (%u ms)",
+				   (unsigned int)(c->last_ra - p->sent));
+			client_set_state(c, &c->addr, c->nat);
+			status(c, NULL);
+		}
 		return;
 	}
 	/*
@@ -319,6 +389,8 @@ static void qualified(struct client *c, const struct probe *p,
 	teredo_addr_build(&c->addr, &parts);
 	if (was_up && !memcmp(&old, &c->addr, sizeof(old))) {
 		update(c, true, NULL, HOOK_NONE);	/* only the MTU */
+		if (waking)
+			client_set_state(c, &c->addr, c->nat);
 		return;
 	}
 	log_notice("new Teredo address %s (server %s, %u ms; mapping %s:%u)",
@@ -464,6 +536,9 @@ static void probe_expired(struct client *c, struct probe *p)
 /* The host's IPv4 addresses or routes changed: our mapping may have. */
 static void path_changed(struct client *c)
 {
+	/* dormant: the next wake checks it */
+	if (c->dormant)
+		return;
 	log_info("IPv4 addresses or routes changed: checking the mapping");
 	c->fast = true;
 	c->tries = 0;
@@ -608,7 +683,7 @@ static void resolve_done(struct client *c)
 		c->resolve_backoff = 0;
 		c->resolve_at = now_ms() + RESOLVE_PERIOD;
 	}
-	if (moved) {
+	if (moved && !c->dormant) {
 		/* our server is elsewhere: qualify there */
 		c->tries = 0;
 		probes_drop(c, PROBE_REFRESH);
@@ -627,9 +702,11 @@ static int64_t next_deadline(const struct client *c)
 	for (i = 0; i < CLIENT_MAX_PROBES; i++)
 		if (c->probes[i].used && c->probes[i].deadline < t)
 			t = c->probes[i].deadline;
-	if (c->up && c->refresh_at && !probes_pending(c, PROBE_REFRESH) &&
-	    c->refresh_at < t)
+	if (c->up && !c->dormant && c->refresh_at &&
+	    !probes_pending(c, PROBE_REFRESH) && c->refresh_at < t)
 		t = c->refresh_at;
+	if (c->up && !c->dormant && c->idle_at && c->idle_at < t)
+		t = c->idle_at;
 	if (c->round_at && c->round_at < t)
 		t = c->round_at;
 	if (c->watch_at && c->watch_at < t)
@@ -655,9 +732,12 @@ static void timers_run(struct client *c)
 	}
 	if (c->round_at && c->round_at <= now)
 		round_start(c);
-	if (c->up && c->refresh_at && c->refresh_at <= now &&
+	if (c->up && !c->dormant && c->refresh_at && c->refresh_at <= now &&
 	    !probes_pending(c, PROBE_REFRESH))
 		refresh_due(c);
+	if (c->up && !c->dormant && !c->waking && c->conf.on_demand &&
+	    c->idle_at && c->idle_at <= now)
+		idle_check(c);
 	if (c->resolve_at && c->resolve_at <= now && !c->resolver)
 		resolve_start(c);
 	if (c->ready_at && c->ready_at <= now) {
@@ -679,7 +759,10 @@ void client_control_drain(struct client *c)
 		n = client_read_control(c, &src, &port, buf, &len);
 		if (n <= 0)
 			break;
-		control_in(c, src, port, buf, len);
+		if (n == CLIENT_WAKE)
+			wake(c);
+		else
+			control_in(c, src, port, buf, len);
 	}
 }
 
@@ -731,6 +814,12 @@ static void reload(struct client *c)
 	c->conf = cf;
 	memset(c->probes, 0, sizeof(c->probes));
 	c->tries = 0;
+	/* awake to read the new configuration's servers */
+	if (c->dormant) {
+		c->dormant = false;
+		c->waking = true;
+	}
+	c->idle_at = 0;
 	c->resolve_at = now_ms();
 	if (c->up && i < cf.nservers) {
 		c->server = i;
@@ -775,6 +864,12 @@ static void adopt(struct client *c)
 		return;
 	log_notice("resuming with Teredo address %s",
 		   inet_ntop(AF_INET6, &a, buf, sizeof(buf)));
+	/* left dormant: it stays so, unless no longer asked for */
+	if (!client_get_idle(c, &age, &c->dormant) && c->dormant &&
+	    !c->conf.on_demand)
+		c->waking = true;
+	if (!c->conf.on_demand)
+		c->dormant = false;
 	c->up = true;
 	c->server = i;
 	c->addr = a;
@@ -918,8 +1013,9 @@ int cmd_client(int argc, char **argv, const struct opts *opts)
 	if (c->up) {
 		/* the hook ran for this address: only the helper learns it */
 		update(c, true, NULL, HOOK_RESUMED);
-		status(c, NULL);
-		refresh_send(c);
+		status(c, c->dormant ? "dormant" : NULL);
+		if (!c->dormant)
+			refresh_send(c);
 	} else {
 		client_set_state(c, NULL, TEREDO_NAT_UNKNOWN);
 		status(c, "qualifying");

@@ -76,6 +76,7 @@ struct client {
 					 * restart; "" for none
 					 */
 	struct hook_old hook_old;	/* the hook's OLD_* values */
+	bool discovery_set;		/* LocalDiscovery applied */
 
 	/* the network-facing side */
 	bool sep;			/* a helper does the kernel side */
@@ -107,6 +108,10 @@ struct client {
 	int64_t round_at;		/* ms: next qualification round, or 0 */
 	int64_t watch_at;		/* ms: check the mapping (IPv4 change) */
 	int64_t ready_at;		/* ms: READY=1 to systemd if not yet */
+	/* QualifyOnDemand: no refresh while dormant; woken by the kernel */
+	bool dormant;
+	bool waking;			/* qualifying again after a wake */
+	int64_t idle_at;		/* ms: next look at the idle time */
 	struct probe probes[CLIENT_MAX_PROBES];
 	/* server names: looked up by a child process (never blocking) */
 	pid_t resolver;			/* running, or 0 */
@@ -132,19 +137,28 @@ int client_solicit(struct client *c, uint32_t dst,
 		   const uint8_t nonce[TEREDO_NONCE_LEN]);
 int client_set_state(struct client *c, const struct in6_addr *addr,
 		     enum teredo_nat nat);
+/* Qualified with @addr but dormant (QualifyOnDemand): nothing is sent
+ * until the host sends and teredod qualifies again.
+ */
+int client_set_dormant(struct client *c, const struct in6_addr *addr,
+		       enum teredo_nat nat);
 /* The kernel's view: qualified address (or all-zero), server age in ms
  * (-1: never heard).
  */
 int client_get_state(struct client *c, struct in6_addr *addr,
 		     int64_t *server_age);
+/* ms since the host last sent through the device; dormant or not */
+int client_get_idle(struct client *c, int64_t *idle_ms, bool *dormant);
 /* Addresses, routes, MTU and the hook (not waited for by the helper). */
 int client_update(struct client *c, const struct client_update *u);
 
 /*
  * Read one control notification for our device: fills src, port (network
- * order), buf/len. Returns 1 if one was read, 0 if none is pending, or a
+ * order), buf/len. Returns 1 if one was read, CLIENT_WAKE if the kernel
+ * asks a dormant client to qualify again, 0 if none is pending, or a
  * negative errno.
  */
+#define CLIENT_WAKE	2
 int client_read_control(struct client *c, uint32_t *src, uint16_t *port,
 			uint8_t *buf, size_t *len);
 
@@ -152,9 +166,10 @@ int client_read_control(struct client *c, uint32_t *src, uint16_t *port,
 int kdev_solicit(struct client *c, uint32_t dst,
 		 const uint8_t nonce[TEREDO_NONCE_LEN]);
 int kdev_set_state(struct client *c, const struct in6_addr *addr,
-		   enum teredo_nat nat);
+		   enum teredo_nat nat, bool dormant);
 int kdev_get_state(struct client *c, struct in6_addr *addr,
 		   int64_t *server_age);
+int kdev_get_idle(struct client *c, int64_t *idle_ms, bool *dormant);
 /* addresses, routes and MTU of @u */
 int kdev_apply(struct client *c, const struct client_update *u);
 /* the hook's environment for @u; updates the OLD_* values */

@@ -46,6 +46,8 @@ enum {
 	D_BIND_PORT,
 	D_HOOK,
 	D_DISCOVERY,
+	D_ON_DEMAND,
+	D_DORMANT_TIMEOUT,
 	D_MTU,
 	D_FACILITY,
 	D_SERVER_BIND,
@@ -310,6 +312,7 @@ void conf_defaults(struct teredod_conf *c, enum conf_kind kind)
 	snprintf(c->ifname, sizeof(c->ifname), "%s", "teredo0");
 	snprintf(c->hook, sizeof(c->hook), "%s", TEREDOD_HOOK);
 	c->facility = LOG_DAEMON;
+	c->dormant_timeout = TEREDOD_DORMANT_TIMEOUT;
 }
 
 /* a decimal number in [min, max], nothing else */
@@ -567,12 +570,39 @@ static int set_discovery(struct parser *p, const struct directive *d,
 
 	/* Miredo 1.2.6 does not know it, 1.3 does: never an error */
 	if (word_in(v, off))
-		return 0;
-	if (word_in(v, on))
-		warn(p, d, "%s: local client discovery is not supported, ignored",
-		     v);
+		p->c->discovery = false;
+	else if (word_in(v, on))
+		p->c->discovery = true;
 	else
-		warn(p, d, "\"%s\": expected disabled, ignored", v);
+		warn(p, d, "\"%s\": expected enabled or disabled, ignored", v);
+	return 0;
+}
+
+/* Windows' dormant state: teredod's own directive, Miredo has none */
+static int set_on_demand(struct parser *p, const struct directive *d,
+			 const char *v)
+{
+	static const char *const off[] = { "no", "off", "false", "0", NULL };
+	static const char *const on[] = { "yes", "on", "true", "1", NULL };
+
+	if (word_in(v, off))
+		p->c->on_demand = false;
+	else if (word_in(v, on))
+		p->c->on_demand = true;
+	else
+		return bad(p, d, "\"%s\": expected yes or no", v);
+	return 0;
+}
+
+static int set_dormant_timeout(struct parser *p, const struct directive *d,
+			       const char *v)
+{
+	unsigned long n;
+
+	if (parse_uint(v, 1, TEREDOD_DORMANT_TIMEOUT_MAX, &n))
+		return bad(p, d, "\"%s\": expected seconds, 1 to %d", v,
+			   TEREDOD_DORMANT_TIMEOUT_MAX);
+	p->c->dormant_timeout = n;
 	return 0;
 }
 
@@ -628,6 +658,10 @@ static const struct directive directives[D_COUNT] = {
 	[D_HOOK] = { "HookScript", KIND_CLIENT, false, set_hook },
 	[D_DISCOVERY] = { "LocalDiscovery", KIND_CLIENT, false,
 			  set_discovery },
+	[D_ON_DEMAND] = { "QualifyOnDemand", KIND_CLIENT, false,
+			  set_on_demand },
+	[D_DORMANT_TIMEOUT] = { "DormantTimeout", KIND_CLIENT, false,
+				set_dormant_timeout },
 	[D_MTU] = { "InterfaceMTU", KIND_BOTH, false, set_mtu },
 	[D_FACILITY] = { "SyslogFacility", KIND_BOTH, false, set_facility },
 	[D_SERVER_BIND] = { "ServerBindAddress", KIND_SERVER, false,

@@ -33,6 +33,12 @@ struct conf_server {
 	struct in_addr secondary;	/* ServerAddress2, or primary + 1 */
 };
 
+/* QualifyOnDemand: dormant after this long without a packet sent (s),
+ * as Windows
+ */
+#define TEREDOD_DORMANT_TIMEOUT		3600
+#define TEREDOD_DORMANT_TIMEOUT_MAX	86400
+
 struct teredod_conf {
 	enum conf_kind kind;
 
@@ -44,6 +50,9 @@ struct teredod_conf {
 	uint16_t bind_port;		/* BindPort, host order; 0 = random */
 	unsigned int mtu;		/* InterfaceMTU; 0 = the server's */
 	char hook[PATH_MAX];		/* HookScript, default TEREDOD_HOOK */
+	bool discovery;			/* LocalDiscovery, default disabled */
+	bool on_demand;			/* QualifyOnDemand, default no */
+	unsigned int dormant_timeout;	/* DormantTimeout, seconds */
 
 	/* server */
 	struct in_addr server_bind;	/* ServerBindAddress (required) */

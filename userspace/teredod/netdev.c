@@ -40,6 +40,24 @@ static int client_genl_open(struct client *c)
 	return 0;
 }
 
+/* LocalDiscovery as configured, unless done: as root (at start, then in
+ * the helper at each address).
+ */
+static void discovery_apply(struct client *c)
+{
+	int err;
+
+	if (c->discovery_set)
+		return;
+	err = rtnl_link_set_discovery(&c->rt, c->ifindex, c->conf.discovery);
+	c->discovery_set = !err;
+	if (err)
+		log_warn("%s: LocalDiscovery %s: %s%s%s", c->conf.ifname,
+			 c->conf.discovery ? "enabled" : "disabled",
+			 c->rt.ext_msg[0] ? c->rt.ext_msg : "",
+			 c->rt.ext_msg[0] ? ": " : "", strerror(-err));
+}
+
 /* Find the device, or create it; check it is a client; bring it up. */
 int client_dev_open(struct client *c)
 {
@@ -82,6 +100,11 @@ int client_dev_open(struct client *c)
 			strerror(-err));
 		return err;
 	}
+	/* LocalDiscovery, as configured; without it the client still works
+	 * (and it is tried again once qualified: at boot, the route to the
+	 * group may not exist yet)
+	 */
+	discovery_apply(c);
 	/* a relay of the same name, say: refuse now, not at every RS */
 	return kdev_get_state(c, &a, &age);
 }
@@ -145,7 +168,7 @@ int kdev_solicit(struct client *c, uint32_t dst,
 }
 
 int kdev_set_state(struct client *c, const struct in6_addr *addr,
-		   enum teredo_nat nat)
+		   enum teredo_nat nat, bool dormant)
 {
 	struct nlmsghdr *nlh;
 
@@ -155,6 +178,9 @@ int kdev_set_state(struct client *c, const struct in6_addr *addr,
 	if (addr) {
 		mnl_attr_put(nlh, TEREDO_A_ADDR, sizeof(*addr), addr);
 		mnl_attr_put_u8(nlh, TEREDO_A_NAT, nat);
+		/* a kernel without on-demand qualification refuses it */
+		if (dormant)
+			mnl_attr_put_u8(nlh, TEREDO_A_DORMANT, 1);
 	}
 	return client_genl_err(c, "setting the client state",
 			       genl_run(&c->g, nlh, ignore_reply, NULL));
@@ -191,8 +217,27 @@ int kdev_get_state(struct client *c, struct in6_addr *addr,
 	return client_genl_err(c, "reading the device state", err);
 }
 
+int kdev_get_idle(struct client *c, int64_t *idle_ms, bool *dormant)
+{
+	struct teredo_dev d;
+	struct nlmsghdr *nlh;
+	int err;
+
+	memset(&d, 0, sizeof(d));
+	nlh = genl_request(&c->g, TEREDO_CMD_GET_DEV, 0);
+	mnl_attr_put_u32(nlh, TEREDO_A_IFINDEX, c->ifindex);
+	err = genl_run(&c->g, nlh, get_dev_cb, &d);
+	if (!err && !(d.have & (1U << TEREDO_A_IDLE_MS)))
+		err = -EOPNOTSUPP;	/* an older module */
+	*idle_ms = err ? 0 : (int64_t)d.idle_ms;
+	*dormant = !err && d.dormant;
+	teredo_dev_free(&d);
+	return client_genl_err(c, "reading the device's idle time", err);
+}
+
 struct control {
 	int ifindex;
+	bool wake;
 	bool ours;
 	uint32_t src;
 	uint16_t port;
@@ -207,8 +252,17 @@ static int control_cb(const struct nlmsghdr *nlh, void *data)
 	const struct nlattr *a;
 	unsigned int have = 0;
 
-	if (mnl_nlmsg_get_payload_len(nlh) < GENL_HDRLEN ||
-	    gh->cmd != TEREDO_CMD_CONTROL)
+	if (mnl_nlmsg_get_payload_len(nlh) < GENL_HDRLEN)
+		return MNL_CB_OK;
+	if (gh->cmd == TEREDO_CMD_WAKE) {
+		mnl_attr_for_each(a, nlh, GENL_HDRLEN)
+			if (mnl_attr_get_type(a) == TEREDO_A_IFINDEX &&
+			    mnl_attr_get_payload_len(a) == 4 &&
+			    (int)mnl_attr_get_u32(a) == ctl->ifindex)
+				ctl->wake = ctl->ours = true;
+		return MNL_CB_OK;
+	}
+	if (gh->cmd != TEREDO_CMD_CONTROL)
 		return MNL_CB_OK;
 	mnl_attr_for_each(a, nlh, GENL_HDRLEN) {
 		unsigned int type = mnl_attr_get_type(a);
@@ -253,6 +307,8 @@ int client_read_control(struct client *c, uint32_t *src, uint16_t *port,
 	if (!nl_msgs_ok(c->ev.rx, (size_t)n) ||
 	    mnl_cb_run(c->ev.rx, n, 0, 0, control_cb, &ctl) < 0 || !ctl.ours)
 		return client_read_control(c, src, port, buf, len);
+	if (ctl.wake)
+		return CLIENT_WAKE;
 	*src = ctl.src;
 	*port = ctl.port;
 	*len = ctl.len;
@@ -287,6 +343,7 @@ int kdev_apply(struct client *c, const struct client_update *u)
 	if (mtu > TEREDO_DEV_MAX_MTU)
 		mtu = TEREDO_DEV_MAX_MTU;
 	if (u->up) {
+		discovery_apply(c);
 		err = rtnl_link_set(&c->rt, c->ifindex, true, mtu);
 		if (!err)
 			err = rtnl_addr6(&c->rt, true, c->ifindex, &u->addr, 32,

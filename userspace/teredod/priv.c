@@ -13,6 +13,7 @@
  *	STATE	qualified with a Teredo address whose server is global, or
  *		not (TEREDO_CMD_SET_CLIENT)
  *	GET	the kernel's state (TEREDO_CMD_GET_DEV)
+ *	IDLE	how long the host sent nothing, dormant or not (the same)
  *	UPDATE	a Teredo address, MTU within 1280-65535, routes, on the
  *		device opened at start only, then the hook named in the
  *		configuration at start (not one the request could name)
@@ -56,6 +57,7 @@ enum priv_op {
 	PRIV_GET,
 	PRIV_UPDATE,
 	PRIV_EXIT,
+	PRIV_IDLE,
 };
 
 struct priv_msg {
@@ -64,6 +66,7 @@ struct priv_msg {
 	uint8_t nonce[TEREDO_NONCE_LEN];/* SEND */
 	uint8_t qualified;		/* STATE */
 	uint8_t nat;			/* STATE */
+	uint8_t dormant;		/* STATE */
 	uint8_t up;			/* UPDATE */
 	uint8_t hook;			/* UPDATE: enum hook_state */
 	struct in6_addr addr;		/* STATE, UPDATE */
@@ -75,6 +78,8 @@ struct priv_reply {
 	int32_t err;
 	struct in6_addr addr;		/* GET */
 	int64_t age;			/* GET */
+	int64_t idle;			/* IDLE */
+	uint8_t dormant;		/* IDLE */
 };
 
 int priv_call(struct client *c, const struct priv_msg *m,
@@ -109,19 +114,46 @@ int client_solicit(struct client *c, uint32_t dst,
 	return priv_call(c, &m, &r);
 }
 
-int client_set_state(struct client *c, const struct in6_addr *addr,
-		     enum teredo_nat nat)
+static int set_state(struct client *c, const struct in6_addr *addr,
+		     enum teredo_nat nat, bool dormant)
 {
 	struct priv_msg m = { .op = PRIV_STATE, .nat = nat };
 	struct priv_reply r;
 
 	if (!c->sep)
-		return kdev_set_state(c, addr, nat);
+		return kdev_set_state(c, addr, nat, dormant);
 	if (addr) {
 		m.qualified = 1;
 		m.addr = *addr;
+		m.dormant = dormant;
 	}
 	return priv_call(c, &m, &r);
+}
+
+int client_set_state(struct client *c, const struct in6_addr *addr,
+		     enum teredo_nat nat)
+{
+	return set_state(c, addr, nat, false);
+}
+
+int client_set_dormant(struct client *c, const struct in6_addr *addr,
+		       enum teredo_nat nat)
+{
+	return set_state(c, addr, nat, true);
+}
+
+int client_get_idle(struct client *c, int64_t *idle_ms, bool *dormant)
+{
+	struct priv_msg m = { .op = PRIV_IDLE };
+	struct priv_reply r;
+	int err;
+
+	if (!c->sep)
+		return kdev_get_idle(c, idle_ms, dormant);
+	err = priv_call(c, &m, &r);
+	*idle_ms = r.idle;
+	*dormant = r.dormant;
+	return err;
 }
 
 int client_get_state(struct client *c, struct in6_addr *addr,
@@ -195,8 +227,10 @@ static bool priv_valid(const struct priv_msg *m)
 		return ipv4_is_global(m->ip);
 	case PRIV_STATE:
 		return m->qualified <= 1 && m->nat <= TEREDO_NAT_MAX &&
+		       m->dormant <= m->qualified &&
 		       (!m->qualified || teredo_ok(&m->addr));
 	case PRIV_GET:
+	case PRIV_IDLE:
 	case PRIV_EXIT:
 		return true;
 	case PRIV_UPDATE:
@@ -250,9 +284,14 @@ static void helper_request(struct helper *h, const struct priv_msg *m,
 		r.err = kdev_solicit(c, m->ip, m->nonce);
 	} else if (m->op == PRIV_STATE) {
 		r.err = kdev_set_state(c, m->qualified ? &m->addr : NULL,
-				       m->nat);
+				       m->nat, m->dormant);
 	} else if (m->op == PRIV_GET) {
 		r.err = kdev_get_state(c, &r.addr, &r.age);
+	} else if (m->op == PRIV_IDLE) {
+		bool dormant = false;
+
+		r.err = kdev_get_idle(c, &r.idle, &dormant);
+		r.dormant = dormant;
 	} else if (m->op == PRIV_EXIT) {
 		*exiting = true;
 	} else if (h->n == PRIV_QUEUE) {

@@ -224,6 +224,24 @@ int rtnl_link_set(struct rtnl *r, int ifindex, bool up, unsigned int mtu)
 	return rtnl_run(r, nlh, NULL, NULL);
 }
 
+/* Local client discovery (IFLA_TEREDO_DISCOVERY) of a client device. */
+int rtnl_link_set_discovery(struct rtnl *r, int ifindex, bool on)
+{
+	char req[RTNL_REQ_SIZE] __aligned(4);
+	struct nlattr *info, *data;
+	struct nlmsghdr *nlh;
+
+	nlh = rtnl_msg(r, req, RTM_NEWLINK, 0);
+	rtnl_ifi(nlh, ifindex);
+	info = mnl_attr_nest_start(nlh, IFLA_LINKINFO);
+	mnl_attr_put_strz(nlh, IFLA_INFO_KIND, "teredo");
+	data = mnl_attr_nest_start(nlh, IFLA_INFO_DATA);
+	mnl_attr_put_u8(nlh, IFLA_TEREDO_DISCOVERY, on);
+	mnl_attr_nest_end(nlh, data);
+	mnl_attr_nest_end(nlh, info);
+	return rtnl_run(r, nlh, NULL, NULL);
+}
+
 int rtnl_addr6(struct rtnl *r, bool add, int ifindex,
 	       const struct in6_addr *a, unsigned int plen, uint32_t flags)
 {

@@ -43,6 +43,7 @@ int rtnl_links_of_kind(struct rtnl *r, const char *kind,
 int rtnl_link_create_client(struct rtnl *r, const char *name,
 			    uint32_t local, uint16_t port);
 int rtnl_link_set(struct rtnl *r, int ifindex, bool up, unsigned int mtu);
+int rtnl_link_set_discovery(struct rtnl *r, int ifindex, bool on);
 
 /* IPv6 addresses: add (replace) or delete @a/@plen on @ifindex; flags are
  * IFA_F_* (IFA_F_NODAD for ours).

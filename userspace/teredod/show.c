@@ -157,6 +157,12 @@ int teredo_dev_parse(const struct nlmsghdr *nlh, struct teredo_dev *d)
 		case TEREDO_A_SERVER_AGE:
 			ok = attr_uint(a, &d->server_age);
 			break;
+		case TEREDO_A_DORMANT:
+			ok = attr_uint(a, &d->dormant);
+			break;
+		case TEREDO_A_IDLE_MS:
+			ok = attr_uint(a, &d->idle_ms);
+			break;
 		case TEREDO_A_ADDR:
 			ok = mnl_attr_get_payload_len(a) == sizeof(d->addr);
 			if (ok)
@@ -271,6 +277,10 @@ static void put_client_json(FILE *f, const struct teredo_dev *d)
 	if (HAVE(d, TEREDO_A_SERVER_AGE))
 		fprintf(f, ",\"server_age_ms\":%llu",
 			(unsigned long long)d->server_age);
+	if (HAVE(d, TEREDO_A_DORMANT))
+		fprintf(f, ",\"dormant\":%s", d->dormant ? "true" : "false");
+	if (HAVE(d, TEREDO_A_IDLE_MS))
+		fprintf(f, ",\"idle_ms\":%llu", (unsigned long long)d->idle_ms);
 }
 
 static void put_client_text(FILE *f, const struct teredo_dev *d)
@@ -289,7 +299,8 @@ static void put_client_text(FILE *f, const struct teredo_dev *d)
 		return;
 	}
 	memcpy(&server, &d->addr.s6_addr[4], sizeof(server));
-	fprintf(f, "    qualified, address %s\n",
+	fprintf(f, "    qualified%s, address %s\n",
+		HAVE(d, TEREDO_A_DORMANT) && d->dormant ? " (dormant)" : "",
 		inet_ntop(AF_INET6, &d->addr, buf, sizeof(buf)));
 	fprintf(f, "    server %s, NAT %s", inet_ntop(AF_INET, &server, buf,
 						     sizeof(buf)),

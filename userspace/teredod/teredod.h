@@ -68,6 +68,8 @@ struct teredo_dev {
 	struct in6_addr addr;		/* TEREDO_A_ADDR */
 	uint64_t nat;			/* enum teredo_nat */
 	uint64_t server_age;		/* ms */
+	uint64_t dormant;		/* QualifyOnDemand: nothing sent */
+	uint64_t idle_ms;		/* since the host last sent */
 	struct in_addr local_ip;
 	uint16_t local_port;		/* host order */
 	struct teredo_stat *stats;

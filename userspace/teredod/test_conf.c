@@ -499,12 +499,35 @@ static void test_hook_facility(void)
 
 static void test_discovery(void)
 {
-	good(CONF_CLIENT, "LocalDiscovery disabled",
-	     "LocalDiscovery disabled\n");
-	warns(CONF_CLIENT, "LocalDiscovery enabled", "LocalDiscovery enabled\n",
-	      PATH ":1: LocalDiscovery: enabled: local client discovery is not supported, ignored");
+	if (good(CONF_CLIENT, "LocalDiscovery disabled",
+		 "LocalDiscovery disabled\n"))
+		result(!conf.discovery, "conf: LocalDiscovery disabled: off");
+	if (good(CONF_CLIENT, "LocalDiscovery enabled",
+		 "LocalDiscovery enabled\n"))
+		result(conf.discovery, "conf: LocalDiscovery enabled: on");
+	if (good(CONF_CLIENT, "LocalDiscovery yes", "LocalDiscovery yes\n"))
+		result(conf.discovery, "conf: LocalDiscovery yes: on");
+	if (good(CONF_CLIENT, "no LocalDiscovery", "ServerAddress 192.0.2.1\n"))
+		result(!conf.discovery, "conf: LocalDiscovery: off by default");
 	warns(CONF_CLIENT, "LocalDiscovery maybe", "LocalDiscovery maybe\n",
-	      PATH ":1: LocalDiscovery: \"maybe\": expected disabled, ignored");
+	      PATH ":1: LocalDiscovery: \"maybe\": expected enabled or disabled, ignored");
+}
+
+static void test_on_demand(void)
+{
+	if (good(CONF_CLIENT, "no QualifyOnDemand", "ServerAddress 192.0.2.1\n"))
+		result(!conf.on_demand && conf.dormant_timeout == 3600,
+		       "conf: QualifyOnDemand off, DormantTimeout 3600 by default");
+	if (good(CONF_CLIENT, "QualifyOnDemand yes, DormantTimeout 5",
+		 "QualifyOnDemand yes\nDormantTimeout 5\n"))
+		result(conf.on_demand && conf.dormant_timeout == 5,
+		       "conf: QualifyOnDemand yes: on, 5 s");
+	fails(CONF_CLIENT, "QualifyOnDemand maybe", "QualifyOnDemand maybe\n",
+	      PATH ":1: QualifyOnDemand: \"maybe\": expected yes or no");
+	fails(CONF_CLIENT, "DormantTimeout 0", "DormantTimeout 0\n",
+	      PATH ":1: DormantTimeout: \"0\": expected seconds, 1 to 86400");
+	fails(CONF_CLIENT, "DormantTimeout 86401", "DormantTimeout 86401\n",
+	      PATH ":1: DormantTimeout: \"86401\": expected seconds, 1 to 86400");
 }
 
 static void test_server_conf(void)
@@ -1118,6 +1141,7 @@ int main(void)
 	test_mtu();
 	test_hook_facility();
 	test_discovery();
+	test_on_demand();
 	test_server_conf();
 	test_prefix();
 	test_load();

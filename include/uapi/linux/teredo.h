@@ -55,6 +55,13 @@ enum {
 	 */
 	IFLA_TEREDO_PROBE_RATE,
 	IFLA_TEREDO_PROBE_TOTAL,
+	/* u8, 0 or 1, client mode: local client discovery (RFC 4380 section
+	 * 5.2.8): bubbles to 224.0.0.253 every 200-300 s, joined on the
+	 * underlay device (IFLA_TEREDO_LINK, or the one of
+	 * IFLA_TEREDO_LOCAL, or the one routing to the group); clients
+	 * behind the same NAT and on the same link then talk directly
+	 */
+	IFLA_TEREDO_DISCOVERY,
 	__IFLA_TEREDO_MAX,
 };
 
@@ -84,7 +91,10 @@ enum teredo_nat {
  * port 3544 with an authentication header) as TEREDO_CMD_CONTROL
  * notifications in the TEREDO_MCGRP_CONTROL group. Once qualified, it sets
  * the Teredo address with TEREDO_CMD_SET_CLIENT; until then the device
- * sends nothing and answers the stack with ICMPv6 unreachable.
+ * sends nothing and answers the stack with ICMPv6 unreachable. Qualified
+ * and dormant (on-demand qualification), it keeps its address but sends
+ * nothing either: what the host sends waits, and a TEREDO_CMD_WAKE
+ * notification asks teredod to qualify again.
  */
 #define TEREDO_GENL_NAME	"teredo"
 #define TEREDO_GENL_VERSION	1
@@ -107,6 +117,10 @@ enum teredo_cmd {
 	 * TEREDO_A_REMOTE_PORT, TEREDO_A_PAYLOAD (the whole UDP payload)
 	 */
 	TEREDO_CMD_CONTROL,
+	/* notification: TEREDO_A_IFINDEX of a dormant client the host sent
+	 * a packet through; it waits for TEREDO_CMD_SET_CLIENT
+	 */
+	TEREDO_CMD_WAKE,
 	__TEREDO_CMD_MAX,
 };
 
@@ -135,6 +149,13 @@ enum {
 	TEREDO_A_LOCAL_IP,	/* be32, bound address of the socket */
 	TEREDO_A_LOCAL_PORT,	/* be16, bound port of the socket */
 	TEREDO_A_QUEUED,	/* u32, bytes (truesize) the queues hold */
+	/* u8, 0 or 1, with TEREDO_A_QUALIFIED 1: dormant (no refresh keeps
+	 * the NAT mapping): packets wait, TEREDO_CMD_WAKE is sent
+	 */
+	TEREDO_A_DORMANT,
+	TEREDO_A_IDLE_MS,	/* u32, ms since the host last sent through
+				 * the device (client mode)
+				 */
 	__TEREDO_A_MAX,
 };
 
