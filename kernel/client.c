@@ -166,6 +166,11 @@ static void teredo_client_punch(struct teredo_dev *td,
 	    inet_addr_type(td->net, ip) != RTN_UNICAST ||
 	    !__ratelimit(&td->punch_rs))
 		return;
+	/* dormant: nothing goes out by itself; teredod is asked to wake */
+	if (c->dormant) {
+		teredo_dormant_poke(td);
+		return;
+	}
 	p = teredo_peer_find_or_new(td, peer, ip, port);
 	if (!p)
 		return;
@@ -350,7 +355,8 @@ netdev_tx_t teredo_client_xmit(struct teredo_dev *td, struct sk_buff *skb)
 	/* for teredod's idle timer: at most one write a jiffy */
 	teredo_peer_touch(&td->last_xmit, teredo_now());
 	if (unlikely(c->dormant)) {
-		teredo_dormant_hold(td, skb);
+		if (!teredo_dormant_hold(td, skb))
+			return teredo_client_xmit(td, skb);	/* woken */
 		return NETDEV_TX_OK;
 	}
 	if (likely(teredo_tx_trusted(td, skb, dst)))
@@ -382,6 +388,10 @@ void teredo_client_probe(struct teredo_dev *td, struct teredo_peer *p,
 
 	if (!c)
 		return;
+	if (c->dormant) {
+		teredo_dormant_poke(td);
+		return;
+	}
 	if (!teredo_addr_is_teredo(&p->addr)) {
 		skb = teredo_ping(td, &c->addr, &p->addr, p->queue->nonce,
 				  c->server);

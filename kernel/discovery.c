@@ -74,8 +74,11 @@ static struct teredo_peer *teredo_discovery_learn(struct teredo_dev *td,
 	p = teredo_peer_find_or_new(td, src, ip, port);
 	if (!p)
 		return NULL;
-	/* before the entry moves: a bubble to another mapping goes at once */
-	answer = answer && teredo_peer_bubble_due(td, p, ip, port);
+	/* before the entry moves: a bubble to another mapping goes at once;
+	 * a dormant client learns, but sends nothing by itself
+	 */
+	answer = answer && !c->dormant &&
+		 teredo_peer_bubble_due(td, p, ip, port);
 	spin_lock(&td->lock);
 	if (!(p->flags & TEREDO_PEER_DEAD)) {
 		if (p->ip != ip || p->port != port) {
@@ -389,7 +392,7 @@ void teredo_discovery_tick(struct teredo_dev *td, u32 now)
 	/* read with the binding, in the section release waits for */
 	ifindex = READ_ONCE(td->disc_ifindex);
 	c = rcu_dereference_bh(td->client);
-	if (ifindex && c && td->dev->flags & IFF_UP)
+	if (ifindex && c && !c->dormant && td->dev->flags & IFF_UP)
 		teredo_discovery_send(td, c, ifindex);
 	local_bh_enable();
 }

@@ -1,10 +1,10 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * On-demand qualification (teredod's QualifyOnDemand): a dormant client
- * keeps its address but sends nothing, and no refresh keeps its NAT
- * mapping. What the host sends meanwhile waits here while teredod, told
- * once, qualifies again; its answer sends the packets on (or drops them,
- * if the address changed or qualification failed).
+ * keeps its address but sends nothing by itself, and no refresh keeps its
+ * NAT mapping. What the host sends meanwhile waits here while teredod,
+ * told, qualifies again; its answer sends the packets on, or refuses
+ * them if the address changed or qualification failed.
  */
 #include <linux/icmpv6.h>
 
@@ -12,7 +12,7 @@
 
 #define TEREDO_WAKE_PACKETS	64
 #define TEREDO_WAKE_BYTES	(256 * 1024)	/* truesize */
-/* teredod's qualification takes up to 12 s (3 solicitations, 4 s each) */
+/* a wake takes teredod up to 6 s (6 solicitations, 1 s apart) */
 #define TEREDO_WAKE_WAIT	(30 * HZ)
 #define TEREDO_WAKE_GAP		HZ		/* between two notifications */
 
@@ -22,21 +22,31 @@ void teredo_dormant_init(struct teredo_dev *td)
 	td->last_xmit = teredo_now();
 }
 
-/* ndo_start_xmit of a dormant client: @skb waits, teredod is told. Bottom
- * halves disabled.
+/* ndo_start_xmit of a client that was dormant: @skb waits, teredod is
+ * told. False if the client is awake by now (it was woken while we
+ * looked): the caller sends @skb as usual. Bottom halves disabled.
  */
-void teredo_dormant_hold(struct teredo_dev *td, struct sk_buff *skb)
+bool teredo_dormant_hold(struct teredo_dev *td, struct sk_buff *skb)
 {
+	const struct teredo_client *c;
 	u32 now = teredo_now();
 	bool tell;
 
 	spin_lock(&td->wake_q.lock);
+	/* teredo_client_set() publishes before it takes this lock */
+	c = rcu_dereference_bh(td->client);
+	if (!c || !c->dormant) {
+		spin_unlock(&td->wake_q.lock);
+		return false;
+	}
 	if (skb_queue_len(&td->wake_q) >= TEREDO_WAKE_PACKETS ||
 	    td->wake_bytes + skb->truesize > TEREDO_WAKE_BYTES) {
 		spin_unlock(&td->wake_q.lock);
 		teredo_tx_drop(td, skb, TEREDO_STAT_TX_QUEUE_FULL);
-		return;
+		return true;
 	}
+	/* no device pinned by a route while it waits */
+	skb_dst_drop(skb);
 	tell = skb_queue_empty(&td->wake_q) ||
 	       teredo_since(now, td->wake_told) >= TEREDO_WAKE_GAP;
 	if (skb_queue_empty(&td->wake_q))
@@ -49,13 +59,32 @@ void teredo_dormant_hold(struct teredo_dev *td, struct sk_buff *skb)
 	teredo_stat_inc(td, TEREDO_STAT_TX_DORMANT);
 	if (tell)
 		teredo_wake_notify(td);
+	return true;
 }
 
-/* Awake (@send: the packets go as if sent now) or not qualified any more
- * (they are refused, with ICMPv6 unreachable). Process context.
+/* Something that needs an answer from a dormant client came in (a
+ * relay test, a peer the server announced): teredod is told, as for a
+ * packet of the host's, at most once a second. Any context.
+ */
+void teredo_dormant_poke(struct teredo_dev *td)
+{
+	u32 now = teredo_now();
+
+	if (teredo_since(now, READ_ONCE(td->wake_told)) < TEREDO_WAKE_GAP)
+		return;
+	WRITE_ONCE(td->wake_told, now);
+	teredo_wake_notify(td);
+}
+
+/* Awake (@send: the packets go as if sent now; those from an address
+ * that is no longer ours are refused with ICMPv6 "source address failed
+ * policy", so that a connection fails at once and is made again from the
+ * new one) or not qualified any more (refused, ICMPv6 unreachable).
+ * Process context.
  */
 void teredo_dormant_release(struct teredo_dev *td, bool send)
 {
+	const struct teredo_client *c;
 	struct sk_buff_head list;
 	struct sk_buff *skb;
 
@@ -65,9 +94,17 @@ void teredo_dormant_release(struct teredo_dev *td, bool send)
 	td->wake_bytes = 0;
 	spin_unlock_bh(&td->wake_q.lock);
 	local_bh_disable();
+	c = rcu_dereference_bh(td->client);
 	while ((skb = __skb_dequeue(&list))) {
-		if (send) {
+		if (send && c && td->dev->flags & IFF_UP &&
+		    ipv6_addr_equal(&ipv6_hdr(skb)->saddr, &c->addr)) {
 			teredo_client_xmit(td, skb);
+			continue;
+		}
+		if (send && c) {
+			icmpv6_ndo_send(skb, ICMPV6_DEST_UNREACH,
+					ICMPV6_POLICY_FAIL, 0);
+			teredo_tx_drop(td, skb, TEREDO_STAT_TX_BAD_SOURCE);
 			continue;
 		}
 		icmpv6_ndo_send(skb, ICMPV6_DEST_UNREACH, ICMPV6_NOROUTE, 0);
@@ -76,19 +113,29 @@ void teredo_dormant_release(struct teredo_dev *td, bool send)
 	local_bh_enable();
 }
 
-/* From the worker: teredod did not answer in time. */
+/* From the worker: what waits goes if the client is awake (it was woken
+ * between a hold and its release), teredod is told again if it missed
+ * the notification (a restart), and nothing waits beyond
+ * TEREDO_WAKE_WAIT.
+ */
 void teredo_dormant_tick(struct teredo_dev *td, u32 now)
 {
-	bool late;
+	const struct teredo_client *c;
+	bool dormant, late;
 
 	if (skb_queue_empty_lockless(&td->wake_q))
 		return;
+	rcu_read_lock();
+	c = rcu_dereference(td->client);
+	dormant = c && c->dormant;
+	rcu_read_unlock();
 	spin_lock_bh(&td->wake_q.lock);
-	late = !skb_queue_empty(&td->wake_q) &&
-	       teredo_since(now, td->wake_since) >= TEREDO_WAKE_WAIT;
+	late = teredo_since(now, td->wake_since) >= TEREDO_WAKE_WAIT;
 	spin_unlock_bh(&td->wake_q.lock);
-	if (late)
-		teredo_dormant_release(td, false);
+	if (!dormant || late)
+		teredo_dormant_release(td, !dormant);
+	else
+		teredo_dormant_poke(td);
 }
 
 /* The device is going away. */

@@ -256,11 +256,18 @@ static int teredo_nl_set_client(struct sk_buff *skb, struct genl_info *info)
 	dev = teredo_nl_client(info);
 	if (IS_ERR(dev))
 		return PTR_ERR(dev);
+	/* under RTNL: what waited for a dormant client is sent or refused
+	 * while the device is still there, never after its ndo_uninit
+	 */
+	rtnl_lock();
+	if (dev->reg_state != NETREG_REGISTERED)
+		err = -ENODEV;
 	/* a qualified client answers remote input from its socket */
-	if (teredo_underlay_capable(netdev_priv(dev), NULL, info->extack))
+	else if (teredo_underlay_capable(netdev_priv(dev), NULL, info->extack))
 		err = teredo_client_set(netdev_priv(dev), addr, nat, dormant);
 	else
 		err = -EPERM;
+	rtnl_unlock();
 	dev_put(dev);
 	return err;
 }

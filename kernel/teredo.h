@@ -319,6 +319,7 @@ int teredo_genl_init(void);
 void teredo_genl_exit(void);
 void teredo_control_notify(struct teredo_dev *td, struct sk_buff *skb,
 			   __be32 saddr, __be16 sport);
+void teredo_wake_notify(struct teredo_dev *td);
 struct net_device *teredo_nl_dev(struct net *net, struct nlattr **attrs,
 				 struct netlink_ext_ack *extack);
 
@@ -367,11 +368,11 @@ struct teredo_peer *teredo_discovery_peer(struct teredo_dev *td,
 
 /* dormant.c: on-demand qualification */
 void teredo_dormant_init(struct teredo_dev *td);
-void teredo_dormant_hold(struct teredo_dev *td, struct sk_buff *skb);
+bool teredo_dormant_hold(struct teredo_dev *td, struct sk_buff *skb);
+void teredo_dormant_poke(struct teredo_dev *td);
 void teredo_dormant_release(struct teredo_dev *td, bool send);
 void teredo_dormant_tick(struct teredo_dev *td, u32 now);
 void teredo_dormant_purge(struct teredo_dev *td);
-void teredo_wake_notify(struct teredo_dev *td);
 
 /* link.c */
 void teredo_bind_release(struct teredo_dev *td);

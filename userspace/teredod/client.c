@@ -88,10 +88,11 @@ static void status(struct client *c, const char *why)
 
 	if (c->up) {
 		c->ready_at = 0;
-		notify("READY=1\nSTATUS=Teredo address %s (server %s, NAT %s)",
+		notify("READY=1\nSTATUS=Teredo address %s (server %s, NAT %s)%s%s",
 		       inet_ntop(AF_INET6, &c->addr, buf, sizeof(buf)),
 		       c->conf.servers[c->server].name,
-		       teredo_nat_name(c->nat));
+		       teredo_nat_name(c->nat), why ? ", " : "",
+		       why ? why : "");
 	} else {
 		notify("STATUS=not qualified: %s", why);
 	}
@@ -288,11 +289,16 @@ static int64_t idle_period(const struct client *c)
  */
 static void go_dormant(struct client *c)
 {
-	if (client_set_dormant(c, &c->addr, c->nat)) {
+	int err = client_set_dormant(c, &c->addr, c->nat);
+
+	if (err == -EINVAL || err == -EOPNOTSUPP) {
 		log_warn("QualifyOnDemand: the module cannot hold packets while dormant; staying awake");
 		c->conf.on_demand = false;
+		c->idle_at = 0;
 		return;
 	}
+	if (err)
+		return;		/* tried again at the next look */
 	c->dormant = true;
 	c->idle_at = 0;
 	probes_drop(c, PROBE_REFRESH);
@@ -302,15 +308,39 @@ static void go_dormant(struct client *c)
 	status(c, "dormant");
 }
 
+/* The kernel dormant while we are not (a failed request, an operator):
+ * awake it, at most once a second.
+ */
+static void reassert_awake(struct client *c)
+{
+	int64_t now = now_ms();
+
+	if (now - c->reasserted_at < 1000)
+		return;
+	c->reasserted_at = now;
+	log_info("the device was dormant while teredod was not: awake again");
+	client_set_state(c, &c->addr, c->nat);
+}
+
 static void idle_check(struct client *c)
 {
 	bool dormant;
 	int64_t idle;
+	int err;
 
 	c->idle_at = now_ms() + idle_period(c);
-	if (client_get_idle(c, &idle, &dormant))
+	err = client_get_idle(c, &idle, &dormant);
+	if (err == -EOPNOTSUPP) {
+		log_warn("QualifyOnDemand: the module does not say how long the host was idle; staying awake");
+		c->conf.on_demand = false;
+		c->idle_at = 0;
 		return;
-	if (idle >= (int64_t)c->conf.dormant_timeout * 1000)
+	}
+	if (err)
+		return;
+	if (dormant)
+		reassert_awake(c);
+	else if (idle >= (int64_t)c->conf.dormant_timeout * 1000)
 		go_dormant(c);
 }
 
@@ -319,11 +349,15 @@ static void idle_check(struct client *c)
  */
 static void wake(struct client *c)
 {
-	if (!c->dormant)
+	if (!c->dormant) {
+		/* a notification from a device that should not be dormant */
+		if (c->up && !c->waking)
+			reassert_awake(c);
 		return;
+	}
 	c->dormant = false;
 	c->waking = true;
-	log_notice("woken: the host sends; qualifying again");
+	log_notice("woken: a packet waits; qualifying again");
 	status(c, "waking up");
 	c->tries = 0;
 	c->fast = true;
@@ -364,7 +398,8 @@ static void qualified(struct client *c, const struct probe *p,
 			/* the same address: what waited goes now */
 			log_notice("awake with the same address (%u ms)",
 				   (unsigned int)(c->last_ra - p->sent));
-			client_set_state(c, &c->addr, c->nat);
+			if (client_set_state(c, &c->addr, c->nat))
+				c->waking = true;	/* the next wake says so */
 			status(c, NULL);
 		}
 		return;
@@ -705,7 +740,8 @@ static int64_t next_deadline(const struct client *c)
 	if (c->up && !c->dormant && c->refresh_at &&
 	    !probes_pending(c, PROBE_REFRESH) && c->refresh_at < t)
 		t = c->refresh_at;
-	if (c->up && !c->dormant && c->idle_at && c->idle_at < t)
+	if (c->up && !c->dormant && !c->waking && c->conf.on_demand &&
+	    c->idle_at && c->idle_at < t)
 		t = c->idle_at;
 	if (c->round_at && c->round_at < t)
 		t = c->round_at;
@@ -864,12 +900,15 @@ static void adopt(struct client *c)
 		return;
 	log_notice("resuming with Teredo address %s",
 		   inet_ntop(AF_INET6, &a, buf, sizeof(buf)));
-	/* left dormant: it stays so, unless no longer asked for */
-	if (!client_get_idle(c, &age, &c->dormant) && c->dormant &&
-	    !c->conf.on_demand)
-		c->waking = true;
-	if (!c->conf.on_demand)
+	/* left dormant: it stays so, unless no longer asked for (a module
+	 * without on-demand qualification is never dormant)
+	 */
+	if (client_get_idle(c, &age, &c->dormant))
 		c->dormant = false;
+	if (c->dormant && !c->conf.on_demand) {
+		c->dormant = false;
+		c->waking = true;
+	}
 	c->up = true;
 	c->server = i;
 	c->addr = a;

@@ -112,6 +112,7 @@ struct client {
 	bool dormant;
 	bool waking;			/* qualifying again after a wake */
 	int64_t idle_at;		/* ms: next look at the idle time */
+	int64_t reasserted_at;		/* ms: last "awake" said again */
 	struct probe probes[CLIENT_MAX_PROBES];
 	/* server names: looked up by a child process (never blocking) */
 	pid_t resolver;			/* running, or 0 */

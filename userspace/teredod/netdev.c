@@ -227,11 +227,13 @@ int kdev_get_idle(struct client *c, int64_t *idle_ms, bool *dormant)
 	nlh = genl_request(&c->g, TEREDO_CMD_GET_DEV, 0);
 	mnl_attr_put_u32(nlh, TEREDO_A_IFINDEX, c->ifindex);
 	err = genl_run(&c->g, nlh, get_dev_cb, &d);
-	if (!err && !(d.have & (1U << TEREDO_A_IDLE_MS)))
-		err = -EOPNOTSUPP;	/* an older module */
 	*idle_ms = err ? 0 : (int64_t)d.idle_ms;
 	*dormant = !err && d.dormant;
+	if (!err && !(d.have & (1U << TEREDO_A_IDLE_MS)))
+		err = -EOPNOTSUPP;	/* an older module: the caller says */
 	teredo_dev_free(&d);
+	if (err == -EOPNOTSUPP)
+		return err;
 	return client_genl_err(c, "reading the device's idle time", err);
 }
 

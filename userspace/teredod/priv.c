@@ -274,9 +274,11 @@ static void helper_request(struct helper *h, const struct priv_msg *m,
 			   bool *exiting)
 {
 	struct client *c = h->c;
-	struct priv_reply r = { .err = 0 };
+	struct priv_reply r;
 	struct client_update *u;
 
+	/* the padding too: nothing of the helper's stack goes out */
+	memset(&r, 0, sizeof(r));
 	if (!priv_valid(m)) {
 		log_err("privileged helper: request %u refused", m->op);
 		r.err = -EINVAL;
