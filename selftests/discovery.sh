@@ -72,7 +72,7 @@ print('"$3"')' "$2"
 
 # The entry of ADDRESS in NS: "IP trusted|untrusted", or "none".
 entry() {	# NS ADDRESS
-	peer "$1" "$2" '"%s %s" % (P["ip"], "trusted" if P["trusted"] else "untrusted") if P else "none"'
+	peer "$1" "$2" '"%s %s%s" % (P["ip"], "trusted" if P["trusted"] else "untrusted", " local" if P["local"] else "") if P else "none"'
 }
 
 peers() { topo_exec "$1" "$TOPO_TEREDOD" show peers dev teredo0 --json |
@@ -135,10 +135,10 @@ test_on() {
 	check "d2 joins 224.0.0.253 and sends a discovery bubble" \
 		eval 'topo_exec d2 ip maddr show dev eth0 | grep -q 224.0.0.253 &&
 		      wait_for 10 counter_ge -n d2 teredo0 tx_discovery 1'
-	check "d1 takes it: d2's entry at its address on the link, trusted" \
-		wait_for 10 eval '[ "$(entry d1 "$D2")" = "198.19.1.3 trusted" ]'
+	check "d1 takes it: d2's entry at its address on the link, trusted, local" \
+		wait_for 10 eval '[ "$(entry d1 "$D2")" = "198.19.1.3 trusted local" ]'
 	check "d2 learnt d1 the same way, from d1's answer" \
-		wait_for 10 eval '[ "$(entry d2 "$D1")" = "198.19.1.2 trusted" ]'
+		wait_for 10 eval '[ "$(entry d2 "$D1")" = "198.19.1.2 trusted local" ]'
 	check "counted: rx_discovery on d1" counter_ge -n d1 teredo0 rx_discovery 1
 	u1=$(routed_packets 198.19.1.2) u2=$(routed_packets 198.19.1.3)
 	check "d1 -> d2: ping" ping6 d1 "$D2"
@@ -166,7 +166,7 @@ test_idle() {
 	check "d1 -> d2 again: answered" ping6 d1 "$D2"
 	check "d1 asked the link again (a discovery bubble), d2 found at its address" \
 		eval 'counter_ge -n d1 teredo0 tx_discovery $((t0 + 1)) &&
-		      [ "$(entry d1 "$D2")" = "198.19.1.3 trusted" ]'
+		      [ "$(entry d1 "$D2")" = "198.19.1.3 trusted local" ]'
 }
 
 test_wire() {

@@ -394,6 +394,7 @@ void teredo_peer_parse(const struct nlattr *nest, struct teredo_peer *p)
 			p->port = ntohs(port);
 			break;
 		case TEREDO_PEER_A_TRUSTED:
+		case TEREDO_PEER_A_LOCAL:
 			ok = true;	/* a flag: present means set */
 			break;
 		case TEREDO_PEER_A_RX_AGE:
@@ -429,12 +430,13 @@ static void put_age(FILE *f, bool have, uint64_t ms, bool json)
 }
 
 /*
- * text (address and IPv4:port padded to 39 and 21 columns):
+ * text (address and IPv4:port padded to 39 and 21 columns; "local": at its
+ * address on our link, local discovery):
  *	2001:0:c612:1:0:f05f:3ded:fffe 198.18.0.1:4000 trusted rx 0.3s tx 1.2s queue 0 bubbles 0
  * JSON (one object, no newline; the caller makes the array):
  *	{"address":"2001:0:c612:1:0:f05f:3ded:fffe","ip":"198.18.0.1",
  *	 "port":4000,"trusted":true,"rx_age_ms":300,"tx_age_ms":1200,
- *	 "queue":0,"bubbles":0}
+ *	 "queue":0,"bubbles":0,"local":false}
  */
 void teredo_peer_print(FILE *f, const struct teredo_peer *p, bool json)
 {
@@ -469,7 +471,8 @@ void teredo_peer_print(FILE *f, const struct teredo_peer *p, bool json)
 		put_num(f, HAVE(p, TEREDO_PEER_A_QUEUE), p->queue, true);
 		fputs(",\"bubbles\":", f);
 		put_num(f, HAVE(p, TEREDO_PEER_A_BUBBLES), p->bubbles, true);
-		putc('}', f);
+		fprintf(f, ",\"local\":%s}",
+			HAVE(p, TEREDO_PEER_A_LOCAL) ? "true" : "false");
 		return;
 	}
 
@@ -488,7 +491,7 @@ void teredo_peer_print(FILE *f, const struct teredo_peer *p, bool json)
 	put_num(f, HAVE(p, TEREDO_PEER_A_QUEUE), p->queue, false);
 	fputs(" bubbles ", f);
 	put_num(f, HAVE(p, TEREDO_PEER_A_BUBBLES), p->bubbles, false);
-	putc('\n', f);
+	fputs(HAVE(p, TEREDO_PEER_A_LOCAL) ? " local\n" : "\n", f);
 }
 
 struct show_ctx {

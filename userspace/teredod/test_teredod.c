@@ -250,6 +250,7 @@ static const struct nlattr *peer_full(void)
 	mnl_attr_put(nlh, TEREDO_PEER_A_IP, sizeof(a4), &a4);
 	mnl_attr_put_u16(nlh, TEREDO_PEER_A_PORT, htons(4000));
 	mnl_attr_put(nlh, TEREDO_PEER_A_TRUSTED, 0, NULL);
+	mnl_attr_put(nlh, TEREDO_PEER_A_LOCAL, 0, NULL);
 	mnl_attr_put_u32(nlh, TEREDO_PEER_A_RX_AGE, 300);
 	mnl_attr_put_u32(nlh, TEREDO_PEER_A_TX_AGE, 1234);
 	mnl_attr_put_u32(nlh, 50, 1);		/* unknown */
@@ -295,17 +296,17 @@ static void test_peer(void)
 {
 	check_peer("all attributes", peer_full(),
 		   "2001:0:c612:1:8000:f05f:3ded:fffe       198.18.0.1:4000       "
-		   "trusted   rx 0.3s tx 1.2s queue 1500 bubbles 2\n",
+		   "trusted   rx 0.3s tx 1.2s queue 1500 bubbles 2 local\n",
 		   "{\"address\":\"2001:0:c612:1:8000:f05f:3ded:fffe\","
 		   "\"ip\":\"198.18.0.1\",\"port\":4000,\"trusted\":true,"
 		   "\"rx_age_ms\":300,\"tx_age_ms\":1234,\"queue\":1500,"
-		   "\"bubbles\":2}");
+		   "\"bubbles\":2,\"local\":true}");
 	check_peer("missing and odd attributes", peer_partial(),
 		   "2001::1                                 ?:65535               "
 		   "untrusted rx 0.0s tx ? queue ? bubbles ?\n",
 		   "{\"address\":\"2001::1\",\"ip\":null,\"port\":65535,"
 		   "\"trusted\":false,\"rx_age_ms\":0,\"tx_age_ms\":null,"
-		   "\"queue\":null,\"bubbles\":null}");
+		   "\"queue\":null,\"bubbles\":null,\"local\":false}");
 }
 
 /* an NLMSG_ERROR as the kernel builds it: capped or with our request */

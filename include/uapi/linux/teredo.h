@@ -183,6 +183,8 @@ enum teredo_peer_attr {
 	TEREDO_PEER_A_TX_AGE,	/* u32, ms since the last packet to it */
 	TEREDO_PEER_A_QUEUE,	/* u32, bytes queued for it */
 	TEREDO_PEER_A_BUBBLES,	/* u8, bubbles sent without answer */
+	/* flag: at its address on our link (local client discovery) */
+	TEREDO_PEER_A_LOCAL,
 	__TEREDO_PEER_A_MAX,
 };
 
