@@ -401,11 +401,17 @@ void teredo_client_probe(struct teredo_dev *td, struct teredo_peer *p,
 		}
 		return;
 	}
-	skb = teredo_bubble(td, &c->addr, &p->addr, teredo_addr_ip(&p->addr),
-			    teredo_addr_port(&p->addr));
-	if (skb) {
-		teredo_stat_inc(td, TEREDO_STAT_TX_BUBBLE);
-		__skb_queue_tail(out, skb);
+	/* a client behind our NAT is at its address on our link: its
+	 * mapping is our NAT's, which may not hairpin
+	 */
+	if (!(p->flags & TEREDO_PEER_LOCAL)) {
+		skb = teredo_bubble(td, &c->addr, &p->addr,
+				    teredo_addr_ip(&p->addr),
+				    teredo_addr_port(&p->addr));
+		if (skb) {
+			teredo_stat_inc(td, TEREDO_STAT_TX_BUBBLE);
+			__skb_queue_tail(out, skb);
+		}
 	}
 	skb = teredo_bubble(td, &c->addr, &p->addr,
 			    teredo_addr_server(&p->addr), htons(TEREDO_PORT));
@@ -413,9 +419,7 @@ void teredo_client_probe(struct teredo_dev *td, struct teredo_peer *p,
 		teredo_stat_inc(td, TEREDO_STAT_TX_BUBBLE);
 		__skb_queue_tail(out, skb);
 	}
-	/* a client behind our NAT: at its address on our link too, or ask
-	 * the link where it is
-	 */
+	/* and there, or ask the link where it is */
 	if (!(p->flags & TEREDO_PEER_LOCAL)) {
 		teredo_discovery_ask(td, c, &p->addr);
 		return;

@@ -93,7 +93,11 @@ void teredo_dormant_release(struct teredo_dev *td, bool send)
 	skb_queue_splice_init(&td->wake_q, &list);
 	td->wake_bytes = 0;
 	spin_unlock_bh(&td->wake_q.lock);
+	/* what ndo_start_xmit runs under: BH off, and RCU for the peer
+	 * table (the stack's output path holds rcu_read_lock())
+	 */
 	local_bh_disable();
+	rcu_read_lock();
 	c = rcu_dereference_bh(td->client);
 	while ((skb = __skb_dequeue(&list))) {
 		if (send && c && td->dev->flags & IFF_UP &&
@@ -110,6 +114,7 @@ void teredo_dormant_release(struct teredo_dev *td, bool send)
 		icmpv6_ndo_send(skb, ICMPV6_DEST_UNREACH, ICMPV6_NOROUTE, 0);
 		teredo_tx_drop(td, skb, TEREDO_STAT_TX_OFFLINE);
 	}
+	rcu_read_unlock();
 	local_bh_enable();
 }
 
