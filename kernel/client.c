@@ -174,10 +174,15 @@ static void teredo_client_punch(struct teredo_dev *td,
 	p = teredo_peer_find_or_new(td, peer, ip, port);
 	if (!p)
 		return;
-	/* a client behind our NAT: where it is on our link */
+	/* a client behind our NAT: where it is on our link, or ask the
+	 * link (not our NAT's address, which may not hairpin)
+	 */
 	if (READ_ONCE(p->flags) & TEREDO_PEER_LOCAL) {
 		ip = READ_ONCE(p->ip);
 		port = READ_ONCE(p->port);
+	} else if (teredo_discovery_behind_us(td, c, peer)) {
+		teredo_discovery_ask(td, c, peer);
+		return;
 	}
 	if (!teredo_peer_bubble_due(td, p, ip, port))
 		return;
@@ -404,7 +409,8 @@ void teredo_client_probe(struct teredo_dev *td, struct teredo_peer *p,
 	/* a client behind our NAT is at its address on our link: its
 	 * mapping is our NAT's, which may not hairpin
 	 */
-	if (!(p->flags & TEREDO_PEER_LOCAL)) {
+	if (!(p->flags & TEREDO_PEER_LOCAL) &&
+	    !teredo_discovery_behind_us(td, c, &p->addr)) {
 		skb = teredo_bubble(td, &c->addr, &p->addr,
 				    teredo_addr_ip(&p->addr),
 				    teredo_addr_port(&p->addr));

@@ -330,6 +330,18 @@ void teredo_discovery_soon(struct teredo_dev *td)
 	WRITE_ONCE(td->disc_next, teredo_now());
 }
 
+/* With discovery on, is @peer a client behind our own NAT? Its mapping
+ * is then our NAT's address, which may not hairpin: it is found on the
+ * link instead.
+ */
+bool teredo_discovery_behind_us(struct teredo_dev *td,
+				const struct teredo_client *c,
+				const struct in6_addr *peer)
+{
+	return READ_ONCE(td->disc_ifindex) &&
+	       teredo_addr_ip(peer) == teredo_addr_ip(&c->addr);
+}
+
 /* We wait for a client behind our own NAT: what discovery taught us may
  * have expired with its entry (30 s idle), so tell the link again, at
  * most one discovery bubble every 2 s. Any context.
@@ -340,8 +352,7 @@ void teredo_discovery_ask(struct teredo_dev *td,
 {
 	u32 now = teredo_now();
 
-	if (READ_ONCE(td->disc_ifindex) &&
-	    teredo_addr_ip(peer) == teredo_addr_ip(&c->addr) &&
+	if (teredo_discovery_behind_us(td, c, peer) &&
 	    teredo_since(now, READ_ONCE(td->disc_sent)) >= TEREDO_BUBBLE_GAP)
 		WRITE_ONCE(td->disc_next, now);
 }

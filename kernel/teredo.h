@@ -356,6 +356,9 @@ void teredo_discovery_abort(struct teredo_disc_plan *plan);
 void teredo_discovery_release(struct teredo_dev *td);
 void teredo_discovery_tick(struct teredo_dev *td, u32 now);
 void teredo_discovery_soon(struct teredo_dev *td);
+bool teredo_discovery_behind_us(struct teredo_dev *td,
+				const struct teredo_client *c,
+				const struct in6_addr *peer);
 void teredo_discovery_ask(struct teredo_dev *td,
 			  const struct teredo_client *c,
 			  const struct in6_addr *peer);
