@@ -77,12 +77,17 @@ test_dormant() {
 		counter_ge -n c2 teredo0 tx_control $((s2 + 1))
 }
 
+# One ping from c1 to DST: the time of its answer (ms), or nothing.
+first_ping() {	# DST
+	topo_exec c1 ping -6 -n -c 1 -W 20 "$1" 2>&1 |
+		sed -n 's/.*time=\([0-9.]*\) ms.*/\1/p'
+}
+
 test_wake() {
-	local out t held
+	local t held
 
 	held=$(counter -n c1 teredo0 tx_dormant)
-	out=$(topo_exec c1 ping -6 -n -c 1 -W 20 "$C2" 2>&1)
-	t=$(sed -n 's/.*time=\([0-9.]*\) ms.*/\1/p' <<<"$out")
+	t=$(first_ping "$C2")
 	check "the first ping from dormant c1 is answered, not lost ($t ms)" \
 		test -n "$t"
 	echo "# first packet from dormant: $t ms (to a Teredo peer)"
@@ -94,8 +99,7 @@ test_wake() {
 		      topo_addr_is c1 "$C1"'
 	check "dormant again 3 s later" wait_for 20 dormant c1
 	held=$(counter -n c1 teredo0 tx_dormant)
-	out=$(topo_exec c1 ping -6 -n -c 1 -W 20 "$TOPO_HOST6_IP6" 2>&1)
-	t=$(sed -n 's/.*time=\([0-9.]*\) ms.*/\1/p' <<<"$out")
+	t=$(first_ping "$TOPO_HOST6_IP6")
 	check "woken again by a ping to a native host (through a relay): answered ($t ms)" \
 		test -n "$t"
 	echo "# first packet from dormant: $t ms (to a native host, relay test included)"

@@ -191,17 +191,26 @@ static int get_dev_cb(const struct nlmsghdr *nlh, void *data)
 	return teredo_dev_parse(nlh, data) ? MNL_CB_ERROR : MNL_CB_OK;
 }
 
+/* The device's state (TEREDO_CMD_GET_DEV) into @d, zeroed first; the
+ * caller frees it with teredo_dev_free().
+ */
+static int kdev_get_dev(struct client *c, struct teredo_dev *d)
+{
+	struct nlmsghdr *nlh;
+
+	memset(d, 0, sizeof(*d));
+	nlh = genl_request(&c->g, TEREDO_CMD_GET_DEV, 0);
+	mnl_attr_put_u32(nlh, TEREDO_A_IFINDEX, c->ifindex);
+	return genl_run(&c->g, nlh, get_dev_cb, d);
+}
+
 int kdev_get_state(struct client *c, struct in6_addr *addr,
 		   int64_t *server_age)
 {
 	struct teredo_dev d;
-	struct nlmsghdr *nlh;
 	int err;
 
-	memset(&d, 0, sizeof(d));
-	nlh = genl_request(&c->g, TEREDO_CMD_GET_DEV, 0);
-	mnl_attr_put_u32(nlh, TEREDO_A_IFINDEX, c->ifindex);
-	err = genl_run(&c->g, nlh, get_dev_cb, &d);
+	err = kdev_get_dev(c, &d);
 	if (!err && !(d.have & (1U << TEREDO_A_QUALIFIED))) {
 		log_err("%s is not a client-mode teredo device",
 			c->conf.ifname);
@@ -220,13 +229,9 @@ int kdev_get_state(struct client *c, struct in6_addr *addr,
 int kdev_get_idle(struct client *c, int64_t *idle_ms, bool *dormant)
 {
 	struct teredo_dev d;
-	struct nlmsghdr *nlh;
 	int err;
 
-	memset(&d, 0, sizeof(d));
-	nlh = genl_request(&c->g, TEREDO_CMD_GET_DEV, 0);
-	mnl_attr_put_u32(nlh, TEREDO_A_IFINDEX, c->ifindex);
-	err = genl_run(&c->g, nlh, get_dev_cb, &d);
+	err = kdev_get_dev(c, &d);
 	*idle_ms = err ? 0 : (int64_t)d.idle_ms;
 	*dormant = !err && d.dormant;
 	if (!err && !(d.have & (1U << TEREDO_A_IDLE_MS)))
