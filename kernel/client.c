@@ -154,13 +154,26 @@ static bool teredo_client_is_ra(struct sk_buff *skb,
  * answer with a direct bubble there, which opens our NAT to it (RFC 4380
  * section 5.2.3; Windows and Miredo do the same). At most one every 2 s.
  */
+/* A direct bubble from our address to @peer at @ip:@port. */
+static void teredo_client_bubble(struct teredo_dev *td,
+				 const struct teredo_client *c,
+				 const struct in6_addr *peer,
+				 __be32 ip, __be16 port)
+{
+	struct sk_buff *skb = teredo_bubble(td, &c->addr, peer, ip, port);
+
+	if (!skb)
+		return;
+	teredo_stat_inc(td, TEREDO_STAT_TX_BUBBLE);
+	teredo_encap(td, skb, ip, port);
+}
+
 static void teredo_client_punch(struct teredo_dev *td,
 				const struct teredo_client *c,
 				const struct in6_addr *peer,
 				__be32 ip, __be16 port)
 {
 	struct teredo_peer *p;
-	struct sk_buff *skb;
 
 	if (!teredo_ipv4_is_global(ip) ||
 	    inet_addr_type(td->net, ip) != RTN_UNICAST ||
@@ -184,13 +197,8 @@ static void teredo_client_punch(struct teredo_dev *td,
 		teredo_discovery_ask(td, c, peer);
 		return;
 	}
-	if (!teredo_peer_bubble_due(td, p, ip, port))
-		return;
-	skb = teredo_bubble(td, &c->addr, peer, ip, port);
-	if (!skb)
-		return;
-	teredo_stat_inc(td, TEREDO_STAT_TX_BUBBLE);
-	teredo_encap(td, skb, ip, port);
+	if (teredo_peer_bubble_due(td, p, ip, port))
+		teredo_client_bubble(td, c, peer, ip, port);
 }
 
 /* Native peers a client talks to through relays: global unicast, not
@@ -217,7 +225,9 @@ static int teredo_client_rcv_teredo(struct teredo_dev *td,
 	const struct ipv6hdr *ip6h = ipv6_hdr(skb);
 	const struct in6_addr *src = &ip6h->saddr;
 	struct teredo_peer *p = teredo_peer_find(&td->peers, src);
+	bool bubble = teredo_is_bubble(ip6h);
 	struct teredo_peer *local;
+	bool answer = false;
 
 	if (p && teredo_peer_trusted(p) && READ_ONCE(p->ip) == saddr &&
 	    READ_ONCE(p->port) == sport) {
@@ -234,18 +244,24 @@ static int teredo_client_rcv_teredo(struct teredo_dev *td,
 			p = teredo_peer_find_or_new(td, src, saddr, sport);
 	} else {
 		local = teredo_discovery_peer(td, c, p, src, saddr, sport,
-					      skb->skb_iif,
-					      teredo_is_bubble(ip6h));
-		if (local)
+					      skb->skb_iif, bubble);
+		if (local) {
 			p = local;
-		else if (!p || !teredo_peer_symmetric_ok(p, src, saddr, sport,
-							 teredo_is_bubble(ip6h)))
+		} else if (p && !c->dormant && teredo_ipv4_is_global(saddr) &&
+			   teredo_peer_punched(p, src, saddr, bubble)) {
+			/* a bubble there tells it we hear it (it waits) */
+			answer = teredo_peer_bubble_due(td, p, saddr, sport);
+		} else if (!p || !teredo_peer_symmetric_ok(p, src, saddr, sport,
+							   bubble)) {
 			return teredo_rx_drop(td, skb,
 					      TEREDO_STAT_RX_BAD_MAPPING);
+		}
 	}
 	if (p && !teredo_peer_rx(td, p, saddr, sport))
 		return teredo_rx_drop(td, skb, TEREDO_STAT_RX_LOOP);
-	if (teredo_is_bubble(ip6h)) {
+	if (answer)
+		teredo_client_bubble(td, c, src, saddr, sport);
+	if (bubble) {
 		teredo_stat_inc(td, TEREDO_STAT_RX_BUBBLE);
 		consume_skb(skb);
 		return 0;

@@ -166,6 +166,21 @@ static inline bool teredo_peer_symmetric_ok(const struct teredo_peer *p,
 	return bubble && ~src->s6_addr32[3] == ip && READ_ONCE(p->queue);
 }
 
+/* RFC 6081 section 6.1, packets 5 to 7: a bubble from the peer we
+ * bubbled within a round of bubbles, from the IPv4 address its Teredo
+ * address embeds and our bubble went to, but another port: a symmetric
+ * NAT's mapping toward us.
+ */
+static inline bool teredo_peer_punched(const struct teredo_peer *p,
+				       const struct in6_addr *src,
+				       __be32 ip, bool bubble)
+{
+	return bubble && !teredo_peer_trusted(p) &&
+	       ~src->s6_addr32[3] == ip && READ_ONCE(p->ip) == ip &&
+	       teredo_since(teredo_now(), READ_ONCE(p->last_tx)) <
+	       TEREDO_BUBBLES * TEREDO_BUBBLE_GAP;
+}
+
 int teredo_peers_init(struct teredo_dev *td);
 void teredo_peers_start(struct teredo_dev *td);
 void teredo_peers_sweep_soon(struct teredo_dev *td);

@@ -10,7 +10,8 @@ linux-image-amd64 linux-headers-amd64 linux-source-6.1
 libmnl-dev pkg-config iproute2 nftables ethtool iputils-ping
 netcat-openbsd socat python3 sparse miredo dkms clang libclang-rt-14-dev
 dnsmasq-base prometheus-node-exporter curl tshark bird2
-debhelper dh-dkms fakeroot lintian debian-archive-keyring"
+debhelper dh-dkms fakeroot lintian debian-archive-keyring
+libminiupnpc-dev libnatpmp-dev miniupnpd-nftables stun-server"
 
 missing=""
 for p in $PKGS; do
@@ -41,8 +42,9 @@ fi
 # Miredo's, node_exporter's and BIRD's packages enable their services; this machine
 # is a build host, the daemons only ever run inside the test VM
 # (selftests/metrics.sh starts its own node_exporter in a namespace,
-# selftests/anycast.sh its own BIRDs).
-for s in miredo miredo-server prometheus-node-exporter bird; do
+# selftests/anycast.sh its own BIRDs, selftests/nat6081.sh its own
+# miniupnpd and STUN server).
+for s in miredo miredo-server prometheus-node-exporter bird miniupnpd stun-server; do
 	systemctl disable --now "$s" >/dev/null 2>&1 || true
 done
 exit 0

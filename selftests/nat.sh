@@ -10,41 +10,6 @@ source "$(dirname "$0")/topology.sh"
 trap topo_cleanup EXIT
 CC="" CR="" CS=""
 
-# natN as a cone NAT: masquerade keeps the client's port 3545, and what
-# comes to that port from anywhere goes to the client.
-nat_cone() {	# N
-	topo_exec "nat$1" nft -f - <<-EOF
-	delete table ip topo_nat
-	table ip topo_nat {
-		chain prerouting {
-			type nat hook prerouting priority dstnat; policy accept;
-			iifname "wan" udp dport 3545 dnat to 198.19.$1.2
-		}
-		chain postrouting {
-			type nat hook postrouting priority srcnat; policy accept;
-			oifname "wan" masquerade
-		}
-	}
-	EOF
-}
-
-# natN as a symmetric NAT: a random port for every new destination.
-nat_symmetric() {	# N
-	topo_exec "nat$1" nft -f - <<-EOF
-	delete table ip topo_nat
-	table ip topo_nat {
-		chain postrouting {
-			type nat hook postrouting priority srcnat; policy accept;
-			oifname "wan" masquerade fully-random
-		}
-		chain input {
-			type filter hook input priority filter; policy accept;
-			iifname "wan" ct state new drop
-		}
-	}
-	EOF
-}
-
 nat_is() {	# NS TYPE
 	expect_eq "$(topo_show "$1" 'D.get("nat")')" "$2"
 }
@@ -52,7 +17,7 @@ nat_is() {	# NS TYPE
 test_setup() {
 	check "topology: clients behind a cone, a port-restricted and a symmetric NAT" \
 		eval 'topo_init && topo_add_nat_client ccone 1 && topo_add_nat_client cres 2 &&
-		      topo_add_nat_client csym 3 && nat_cone 1 && nat_symmetric 3'
+		      topo_add_nat_client csym 3 && topo_nat_cone 1 3545 && topo_nat_symmetric 3'
 	check "our server on $TOPO_SRV_IP and $TOPO_SRV_IP2" topo_start_teredod_server
 	check "our relay" \
 		topo_add_our_relay

@@ -230,6 +230,114 @@ topo_add_nat_client() {	# NAME N
 	EOF
 }
 
+# natN as a cone NAT: masquerade keeps the client's PORT, and what comes
+# to that port from anywhere goes to the client.
+topo_nat_cone() {	# N PORT
+	topo_exec "nat$1" nft -f - <<-EOF
+	delete table ip topo_nat
+	table ip topo_nat {
+		chain prerouting {
+			type nat hook prerouting priority dstnat; policy accept;
+			iifname "wan" udp dport $2 dnat to 198.19.$1.2
+		}
+		chain postrouting {
+			type nat hook postrouting priority srcnat; policy accept;
+			oifname "wan" masquerade
+		}
+	}
+	EOF
+}
+
+# natN as a symmetric NAT: a random port for every new destination (of
+# what it forwards: the router's own packets, STUN's, keep their port).
+topo_nat_symmetric() {	# N
+	topo_exec "nat$1" nft -f - <<-EOF
+	delete table ip topo_nat
+	table ip topo_nat {
+		chain postrouting {
+			type nat hook postrouting priority srcnat; policy accept;
+			ip saddr 198.19.$1.0/24 oifname "wan" masquerade fully-random
+		}
+		chain input {
+			type filter hook input priority filter; policy accept;
+			iifname "wan" ct state new drop
+		}
+	}
+	EOF
+}
+
+# A STUN server (RFC 3489, two addresses) on srv: what a UPnP gateway asks
+# for its public address when the one on its WAN link is in a reserved
+# range, as 198.18.0.0/15 is for miniupnpd.
+topo_start_stun() {
+	topo_daemon stund srv stund -h "$TOPO_SRV_IP" -a "$TOPO_SRV_IP2"
+	wait_for 10 udp_bound srv 3478
+}
+
+# A UPnP IGD and NAT-PMP (natpmp: NAT-PMP alone) on natN's LAN side:
+# miniupnpd, nftables build, in its own table; it learns its public address
+# with STUN (topo_start_stun first). Waits until it accepts port mappings.
+topo_nat_upnp() {	# N [natpmp]
+	local n=$1 conf=$TOPO_DIR/miniupnpd-nat$1.conf upnp=yes
+
+	topo_exec "nat$n" nft -f - <<-EOF || return 1
+	table inet miniupnpd {
+		chain forward {
+			type filter hook forward priority filter; policy accept;
+			jump miniupnpd
+		}
+		chain miniupnpd {
+		}
+		chain prerouting {
+			type nat hook prerouting priority dstnat; policy accept;
+			jump prerouting_miniupnpd
+		}
+		chain postrouting {
+			type nat hook postrouting priority srcnat; policy accept;
+			jump postrouting_miniupnpd
+		}
+		chain prerouting_miniupnpd {
+		}
+		chain postrouting_miniupnpd {
+		}
+	}
+	EOF
+	[ "${2:-}" = natpmp ] && upnp=no
+	cat >"$conf" <<-EOF
+	ext_ifname=wan
+	listening_ip=lan
+	http_port=0
+	enable_natpmp=yes
+	enable_upnp=$upnp
+	secure_mode=yes
+	ext_perform_stun=yes
+	ext_stun_host=$TOPO_SRV_IP
+	lease_file=$TOPO_DIR/miniupnpd-nat$n.leases
+	upnp_table_name=miniupnpd
+	upnp_nat_table_name=miniupnpd
+	upnp_forward_chain=miniupnpd
+	upnp_nat_chain=prerouting_miniupnpd
+	upnp_nat_postrouting_chain=postrouting_miniupnpd
+	uuid=3d3cec3a-8cf0-11e0-98ee-00000000000$n
+	allow 1024-65535 198.19.$n.0/24 1024-65535
+	deny 0-65535 0.0.0.0/0 0-65535
+	EOF
+	# STUN's answers from the server's other address and port
+	topo_exec "nat$n" nft insert rule ip topo_nat input \
+		iifname wan udp sport { 3478, 3479 } accept || return 1
+	rm -f "$TOPO_DIR/miniupnpd-nat$n.leases"
+	topo_daemon "miniupnpd-nat$n" "nat$n" miniupnpd -d -f "$conf" \
+		-P "$TOPO_DIR/miniupnpd-nat$n.pid"
+	wait_for 20 grep -q "Port forwarding is now enabled" \
+		"$TOPO_DIR/miniupnpd-nat$n.log"
+}
+
+# The port mappings natN's gateway holds: "EXTPORT INTERNAL-IP:PORT" lines.
+topo_upnp_maps() {	# N
+	topo_exec "nat$1" nft list chain inet miniupnpd prerouting_miniupnpd |
+		sed -n 's/.* dport \([0-9]*\) dnat ip to \([0-9.:]*\).*/\1 \2/p'
+}
+
 # Public IPv4 of natN.
 topo_nat_ip() {	# N
 	echo "198.18.0.$((20 + $1))"

@@ -585,7 +585,7 @@ CONF_TOKENS = [
     (d.lower(), d) for d in (
         "RelayType", "ServerAddress", "ServerAddress2", "InterfaceName",
         "BindAddress", "BindPort", "HookScript", "LocalDiscovery",
-        "QualifyOnDemand", "DormantTimeout", "InterfaceMTU", "SyslogFacility", "ServerBindAddress",
+        "QualifyOnDemand", "DormantTimeout", "UPnP", "InterfaceMTU", "SyslogFacility", "ServerBindAddress",
         "ServerBindAddress2", "Prefix")] + [
     ("v_" + re.sub(r"[^a-z0-9]", "_", v), v)
     for v in ("client", "autoclient", "relay", "cone", "restricted",

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <grp.h>
 #include <pwd.h>
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 #include <unistd.h>
@@ -177,4 +178,26 @@ int privs_drop(const char *user, const char *root, uint64_t keep,
 		return -1;
 	}
 	return 0;
+}
+
+int child_isolate(int keep)
+{
+	static const int sigs[] = {
+		SIGTERM, SIGINT, SIGQUIT, SIGHUP, SIGPIPE, SIGALRM, SIGCHLD,
+	};
+	sigset_t none;
+	size_t i;
+
+	if (keep != 3 && dup2(keep, 3) != 3)
+		return -1;
+	/* the helper's socket, netlink, the PID file's lock: not ours */
+	if (close_range(4, ~0U, 0))
+		return -1;
+	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++)
+		signal(sigs[i], SIG_DFL);
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	if (prctl(PR_SET_PDEATHSIG, SIGKILL))
+		return -1;
+	return 3;
 }

@@ -29,4 +29,12 @@ int caps_keep(uint64_t keep);
 int privs_drop(const char *user, const char *root, uint64_t keep,
 	       char *err, size_t errlen);
 
+/*
+ * In a child that talks to the network (the resolver, the UPnP child):
+ * nothing of the daemon's but @keep, which becomes fd 3 (stdin, stdout and
+ * stderr stay), default signal handlers, none blocked, and killed with its
+ * parent. Returns 3, or -1.
+ */
+int child_isolate(int keep);
+
 #endif /* TEREDOD_CAPS_H */

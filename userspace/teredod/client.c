@@ -44,6 +44,9 @@
 #define RESOLVE_RETRY_MAX 64000	/* ... up to this */
 #define REFUSED_BURST	10	/* refusals logged at once, then one a s */
 #define READY_WAIT	15000	/* ms: ready for systemd, qualified or not */
+#define UPNP_RETRY	600000	/* ms: no gateway, look again */
+#define UPNP_RETRY_SOON	60000	/* ms: a renewal failed, the lease holds */
+#define UPNP_EXIT_WAIT	3000	/* ms the exit waits for the deletion */
 
 static volatile sig_atomic_t got_term, got_hup;
 
@@ -365,10 +368,146 @@ static void wake(struct client *c)
 	refresh_send(c);
 }
 
+/* ---- UPnP (RFC 6081 3.2) ---------------------------------------------- */
+
+/*
+ * The gateway's mapping is ours to embed only if it is what the Teredo
+ * server sees (RFC 6081 3.2), address and port: a gateway behind another
+ * NAT maps a port nobody outside reaches, and the server takes packets
+ * from a Teredo address only from the mapping it embeds (RFC 4380 5.3.1).
+ * A NAT that sends from another port than the one mapped (a symmetric
+ * NAT: masquerade picks a port per destination) gets one more request:
+ * the port the server sees, which then also lets peers in.
+ */
+static bool upnp_usable(struct client *c, const struct teredo_ra *ra)
+{
+	char a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN];
+	uint16_t seen = ntohs(ra->mapped_port);
+
+	if (!c->upnp.have)
+		return false;
+	if (c->upnp.ext_ip == ra->mapped_ip && c->upnp.ext_port == seen)
+		return true;
+	if (c->upnp.ext_ip == ra->mapped_ip && !c->upnp_realigned &&
+	    !c->upnp.pid) {
+		log_info("%s: the NAT sends from port %u, the gateway maps %u: asking for %u",
+			 upnp_proto(&c->upnp), seen, c->upnp.ext_port, seen);
+		c->upnp_realigned = true;
+		if (!upnp_add(&c->upnp, c->local_port, c->local_ip, seen))
+			return false;
+	}
+	if (c->upnp.pid)
+		return false;	/* its answer decides */
+	log_warn("%s: the gateway maps %s:%u, the server sees %s:%u: mapping not used",
+		 upnp_proto(&c->upnp), ip_str(c->upnp.ext_ip, a),
+		 c->upnp.ext_port,
+		 ip_str(ra->mapped_ip, b), seen);
+	c->upnp_refused = true;
+	c->upnp_at = 0;
+	upnp_delete(&c->upnp);
+	return false;
+}
+
+/* Map (or renew) the device's port; the port our address embeds first. */
+static void upnp_start(struct client *c)
+{
+	c->upnp_at = 0;
+	if (!c->conf.upnp || c->upnp_refused || c->upnp.pid)
+		return;
+	if (upnp_add(&c->upnp, c->local_port, c->local_ip,
+		     c->upnp.have ? c->upnp.ext_port : c->upnp_want))
+		c->upnp_at = now_ms() + UPNP_RETRY;
+}
+
+static void upnp_done(struct client *c, bool kill_it)
+{
+	char a[INET_ADDRSTRLEN], b[INET_ADDRSTRLEN];
+	bool deleting = c->upnp.deleting, had = c->upnp.have;
+	uint16_t port = c->upnp.ext_port;
+	struct upnp_answer ans;
+	int64_t now, lease;
+	int r;
+
+	r = upnp_finish(&c->upnp, &ans, kill_it);
+	if (r < 0)
+		return;
+	now = now_ms();
+	if (deleting) {
+		if (r)
+			log_info("%s: mapping of port %u deleted",
+				 upnp_proto(&c->upnp), port);
+		else
+			log_info("%s: %s", upnp_proto(&c->upnp), ans.detail);
+	} else if (r) {
+		if (!had || port != c->upnp.ext_port)
+			log_notice("%s: the gateway maps %s:%u to %s:%u (lease %u s)",
+				   upnp_proto(&c->upnp),
+				   ip_str(c->upnp.ext_ip, a), c->upnp.ext_port,
+				   ip_str(c->upnp.lan_ip, b),
+				   c->upnp.int_port, c->upnp.lifetime);
+		/* renewed at half the lease (a mapping for good: as often) */
+		lease = c->upnp.lifetime && c->upnp.lifetime < UPNP_LEASE ?
+			c->upnp.lifetime : UPNP_LEASE;
+		c->upnp_until = c->upnp.lifetime ? now + lease * 1000 :
+				INT64_MAX;
+		c->upnp_at = now + lease * 1000 / 2;
+	} else {
+		log_warn("%s: %s", upnp_proto(&c->upnp), ans.detail);
+		/* a renewal that failed: the lease may still hold */
+		if (had && now + UPNP_RETRY_SOON < c->upnp_until) {
+			c->upnp.have = true;
+			c->upnp_at = now + UPNP_RETRY_SOON;
+		} else {
+			c->upnp.have = false;
+			c->upnp_at = now + UPNP_RETRY;
+		}
+	}
+	if (c->upnp_wait) {
+		c->upnp_wait = false;
+		c->tries = 0;
+		if (c->up && !c->dormant)
+			refresh_send(c);
+		else if (!c->up)
+			round_start(c);
+	} else if (c->up && !c->dormant &&
+		   (had != c->upnp.have || port != c->upnp.ext_port) &&
+		   !probes_pending(c, PROBE_REFRESH)) {
+		/* the address embeds the mapping, or no longer can */
+		c->tries = 0;
+		refresh_send(c);
+	}
+}
+
+/* Give the gateway its port back: at exit, or UPnP no longer wanted
+ * (bounded by UPNP_EXIT_WAIT).
+ */
+static void upnp_stop(struct client *c)
+{
+	struct upnp_answer a;
+	uint16_t port;
+
+	c->upnp_at = 0;
+	c->upnp_wait = false;
+	/* a request under way: its answer, so that what it mapped goes too */
+	if (!c->upnp.deleting)
+		upnp_wait(&c->upnp, UPNP_EXIT_WAIT, &a);
+	else
+		upnp_wait(&c->upnp, 0, &a);
+	port = c->upnp.ext_port;
+	if (!c->upnp.have || upnp_delete(&c->upnp))
+		return;
+	if (upnp_wait(&c->upnp, UPNP_EXIT_WAIT, &a) == 1)
+		log_info("%s: mapping of port %u deleted",
+			 upnp_proto(&c->upnp), port);
+	else
+		log_warn("%s: %s", upnp_proto(&c->upnp), a.detail);
+}
+
 /* A valid answer to a qualification or refresh: up, maybe a new address. */
 static void qualified(struct client *c, const struct probe *p,
 		      const struct teredo_ra *ra)
 {
+	bool upnp = upnp_usable(c, ra);
 	struct teredo_addr_parts parts = {
 		.server = ra->server, .ip = ra->mapped_ip,
 		.port = ra->mapped_port,
@@ -381,6 +520,16 @@ static void qualified(struct client *c, const struct probe *p,
 
 	probes_drop(c, PROBE_QUALIFY);
 	probes_drop(c, PROBE_REFRESH);
+	if (!upnp && c->upnp.pid && !c->upnp.deleting &&
+	    (c->upnp_realigned || !c->up)) {
+		/* the gateway is asked for the port the server sees: no
+		 * address without it, then one with it; solicited again once
+		 * it answered
+		 */
+		c->upnp_wait = true;
+		c->tries = 0;
+		return;
+	}
 	c->tries = 0;
 	c->fast = false;
 	c->round_at = 0;
@@ -391,7 +540,8 @@ static void qualified(struct client *c, const struct probe *p,
 		c->idle_at = c->last_ra + idle_period(c);
 	if (c->up && p->server == c->server && ra->server == c->prev_server &&
 	    ra->mapped_ip == c->mapped_ip &&
-	    ra->mapped_port == c->mapped_port && mtu == c->mtu) {
+	    ra->mapped_port == c->mapped_port && mtu == c->mtu &&
+	    upnp == c->upnp_used) {
 		log_debug("mapping refreshed, %u ms", (unsigned int)
 			  (c->last_ra - p->sent));
 		if (waking) {
@@ -416,10 +566,12 @@ static void qualified(struct client *c, const struct probe *p,
 	c->prev_server = ra->server;
 	c->prev_ip = ra->mapped_ip;
 	c->prev_port = ra->mapped_port;
-	parts.flags = teredo_flags_random(c->random_bits);
+	parts.flags = teredo_flags_random(c->random_bits) |
+		      (upnp ? TEREDO_FLAG_UPNP : 0);
 	c->server = p->server;
 	c->mapped_ip = ra->mapped_ip;
 	c->mapped_port = ra->mapped_port;
+	c->upnp_used = upnp;
 	c->mtu = mtu;
 	teredo_addr_build(&c->addr, &parts);
 	if (was_up && !memcmp(&old, &c->addr, sizeof(old))) {
@@ -428,11 +580,12 @@ static void qualified(struct client *c, const struct probe *p,
 			client_set_state(c, &c->addr, c->nat);
 		return;
 	}
-	log_notice("new Teredo address %s (server %s, %u ms; mapping %s:%u)",
+	log_notice("new Teredo address %s (server %s, %u ms; mapping %s:%u%s)",
 		   inet_ntop(AF_INET6, &c->addr, buf, sizeof(buf)),
 		   c->conf.servers[c->server].name,
 		   (unsigned int)(c->last_ra - p->sent),
-		   ip_str(ra->mapped_ip, ipbuf), ntohs(ra->mapped_port));
+		   ip_str(ra->mapped_ip, ipbuf), ntohs(ra->mapped_port),
+		   upnp ? ", UPnP" : "");
 	c->up = true;
 	client_set_state(c, &c->addr, TEREDO_NAT_UNKNOWN);
 	update(c, true, was_up ? &old : NULL, HOOK_UP);
@@ -443,10 +596,13 @@ static void qualified(struct client *c, const struct probe *p,
 static void nat_answer(struct client *c, const struct probe *p,
 		       const struct teredo_ra *ra)
 {
+	bool same = ra->mapped_ip == c->mapped_ip &&
+		    ra->mapped_port == c->mapped_port;
+
 	probes_drop(c, p->kind);
-	nat_set(c, ra->mapped_ip == c->mapped_ip &&
-		ra->mapped_port == c->mapped_port ?
-		TEREDO_NAT_RESTRICTED : TEREDO_NAT_SYMMETRIC);
+	/* the gateway's mapping lets anyone in: a cone, for this port */
+	nat_set(c, !same ? TEREDO_NAT_SYMMETRIC :
+		c->upnp_used ? TEREDO_NAT_CONE : TEREDO_NAT_RESTRICTED);
 }
 
 /*
@@ -575,6 +731,15 @@ static void path_changed(struct client *c)
 	if (c->dormant)
 		return;
 	log_info("IPv4 addresses or routes changed: checking the mapping");
+	if (c->conf.upnp && !c->upnp.pid) {
+		/* another network, maybe another gateway */
+		c->upnp_refused = false;
+		c->upnp_realigned = false;
+		c->upnp.desc_url[0] = '\0';
+		upnp_start(c);
+	}
+	if (c->upnp_wait)
+		return;		/* qualified once the gateway answered */
 	c->fast = true;
 	c->tries = 0;
 	probes_drop(c, PROBE_REFRESH);
@@ -649,7 +814,10 @@ static void resolve_start(struct client *c)
 		return;
 	}
 	if (!pid) {
-		close(fd[0]);
+		int out = child_isolate(fd[1]);
+
+		if (out < 0)
+			_exit(1);
 		for (i = 0; i < c->conf.nservers; i++) {
 			struct conf_server s = c->conf.servers[i];
 
@@ -660,7 +828,7 @@ static void resolve_start(struct client *c)
 				log_warn("server %s", err);
 			r.primary = s.primary;
 			r.secondary = s.secondary;
-			if (write(fd[1], &r, sizeof(r)) != sizeof(r))
+			if (write(out, &r, sizeof(r)) != sizeof(r))
 				break;
 		}
 		_exit(0);
@@ -723,7 +891,8 @@ static void resolve_done(struct client *c)
 		c->tries = 0;
 		probes_drop(c, PROBE_REFRESH);
 		refresh_send(c);
-	} else if (any && !c->up && !probes_pending(c, PROBE_QUALIFY)) {
+	} else if (any && !c->up && !c->upnp_wait &&
+		   !probes_pending(c, PROBE_QUALIFY)) {
 		c->tries = 0;
 		round_start(c);
 	}
@@ -751,6 +920,10 @@ static int64_t next_deadline(const struct client *c)
 		t = c->resolve_at;
 	if (c->ready_at && c->ready_at < t)
 		t = c->ready_at;
+	if (c->upnp.pid && c->upnp.deadline < t)
+		t = c->upnp.deadline;
+	if (c->upnp_at && !c->upnp.pid && c->upnp_at < t)
+		t = c->upnp_at;
 	return t;
 }
 
@@ -780,6 +953,10 @@ static void timers_run(struct client *c)
 		c->ready_at = 0;
 		notify("READY=1");
 	}
+	if (c->upnp.pid && c->upnp.deadline <= now)
+		upnp_done(c, true);
+	if (c->upnp_at && c->upnp_at <= now && !c->upnp.pid)
+		upnp_start(c);
 }
 
 void client_control_drain(struct client *c)
@@ -847,7 +1024,13 @@ static void reload(struct client *c)
 		if (c->up && cf.servers[i].primary.s_addr ==
 		    server_ip(c, c->server))
 			break;
+	if (c->conf.upnp && !cf.upnp)
+		upnp_stop(c);
 	c->conf = cf;
+	if (cf.upnp && !c->upnp.have && !c->upnp.pid) {
+		c->upnp_refused = false;
+		upnp_start(c);
+	}
 	memset(c->probes, 0, sizeof(c->probes));
 	c->tries = 0;
 	/* awake to read the new configuration's servers */
@@ -877,6 +1060,8 @@ static void remember(struct client *c, const struct in6_addr *a)
 	c->prev_ip = parts.ip;
 	c->prev_port = parts.port;
 	c->random_bits = parts.flags;
+	/* a restart asks the gateway for the port the address embeds */
+	c->upnp_want = parts.flags & TEREDO_FLAG_UPNP ? ntohs(parts.port) : 0;
 }
 
 /* A qualified state left by an earlier teredod (kill -9): keep its
@@ -915,14 +1100,16 @@ static void adopt(struct client *c)
 	c->mapped_ip = parts.ip;
 	c->mapped_port = parts.port;
 	c->mtu = 0;
+	c->upnp_used = parts.flags & TEREDO_FLAG_UPNP;
 	remember(c, &a);
 }
 
 static int client_loop(struct client *c)
 {
-	struct pollfd pfd[3] = {
+	struct pollfd pfd[4] = {
 		{ .fd = mnl_socket_get_fd(c->ev.nl), .events = POLLIN },
 		{ .fd = rtnl_watch_fd(&c->watch), .events = POLLIN },
+		{ .fd = -1, .events = POLLIN },
 		{ .fd = -1, .events = POLLIN },
 	};
 	sigset_t empty;
@@ -938,7 +1125,8 @@ static int client_loop(struct client *c)
 			ts.tv_nsec = (t % 1000) * 1000000;
 		}
 		pfd[2].fd = c->resolver ? c->resolver_fd : -1;
-		n = ppoll(pfd, 3, d == INT64_MAX ? NULL : &ts, &empty);
+		pfd[3].fd = c->upnp.pid ? c->upnp.fd : -1;
+		n = ppoll(pfd, 4, d == INT64_MAX ? NULL : &ts, &empty);
 		if (n < 0 && errno != EINTR) {
 			log_err("poll: %s", strerror(errno));
 			return 1;
@@ -954,6 +1142,8 @@ static int client_loop(struct client *c)
 			c->watch_at = now_ms() + WATCH_DELAY;
 		if (n > 0 && pfd[2].revents && c->resolver)
 			resolve_done(c);
+		if (n > 0 && pfd[3].revents && c->upnp.pid)
+			upnp_done(c, false);
 		timers_run(c);
 	}
 	return 0;
@@ -1049,16 +1239,25 @@ int cmd_client(int argc, char **argv, const struct opts *opts)
 
 	adopt(c);
 	c->ready_at = now_ms() + READY_WAIT;
+	/* RFC 6081: the gateway's mapping before qualifying, so that the
+	 * address embeds it from the start (bounded: UPNP_TIMEOUT)
+	 */
+	upnp_init(&c->upnp);
+	if (c->conf.upnp) {
+		upnp_start(c);
+		c->upnp_wait = c->upnp.pid != 0;
+	}
 	if (c->up) {
 		/* the hook ran for this address: only the helper learns it */
 		update(c, true, NULL, HOOK_RESUMED);
 		status(c, c->dormant ? "dormant" : NULL);
-		if (!c->dormant)
+		if (!c->dormant && !c->upnp_wait)
 			refresh_send(c);
 	} else {
 		client_set_state(c, NULL, TEREDO_NAT_UNKNOWN);
 		status(c, "qualifying");
-		round_start(c);
+		if (!c->upnp_wait)
+			round_start(c);
 	}
 	resolve_start(c);
 	rc = client_loop(c);
@@ -1066,6 +1265,7 @@ int cmd_client(int argc, char **argv, const struct opts *opts)
 	log_notice("exiting");
 	notify("STOPPING=1");
 	go_down(c, "exiting");
+	upnp_stop(c);
 	update(c, false, NULL, HOOK_DESTROY);
 	priv_stop(c);
 out:

@@ -20,6 +20,7 @@
 #include "pidfile.h"
 #include "proto.h"
 #include "rtnl.h"
+#include "upnp.h"
 #include "util.h"
 
 #define CLIENT_LL_METRIC	1029	/* Miredo's default route metric */
@@ -119,6 +120,17 @@ struct client {
 	int resolver_fd;		/* its answers, or -1 */
 	int64_t resolve_at;		/* ms: next lookup, or 0 */
 	int64_t resolve_backoff;	/* ms, after a failure */
+	/* UPnP (RFC 6081 3.2): a port mapping on the gateway (upnp.c) */
+	struct upnp upnp;
+	bool upnp_wait;			/* qualification waits for it */
+	bool upnp_used;			/* our address embeds the mapping */
+	bool upnp_refused;		/* not the NAT the server sees */
+	bool upnp_realigned;		/* asked for the port the server sees */
+	int64_t upnp_at;		/* ms: next renewal or try, or 0 */
+	int64_t upnp_until;		/* ms: the lease of the last success */
+	uint16_t upnp_want;		/* external port to ask first, or 0 */
+	uint16_t local_port;		/* the device's bound port, host */
+	uint32_t local_ip;		/* its bound address, network order */
 	/* refusals of unmatched answers, logged at most once a second */
 	int64_t refused_at;
 	unsigned long refused;

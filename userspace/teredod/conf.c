@@ -48,6 +48,7 @@ enum {
 	D_DISCOVERY,
 	D_ON_DEMAND,
 	D_DORMANT_TIMEOUT,
+	D_UPNP,
 	D_MTU,
 	D_FACILITY,
 	D_SERVER_BIND,
@@ -594,6 +595,26 @@ static int set_on_demand(struct parser *p, const struct directive *d,
 	return 0;
 }
 
+/* RFC 6081's UPnP-enabled NAT support: a port mapping on the gateway */
+static int set_upnp(struct parser *p, const struct directive *d,
+		    const char *v)
+{
+	static const char *const off[] = {
+		"no", "off", "false", "0", "disabled", NULL
+	};
+	static const char *const on[] = {
+		"yes", "on", "true", "1", "enabled", NULL
+	};
+
+	if (word_in(v, off))
+		p->c->upnp = false;
+	else if (word_in(v, on))
+		p->c->upnp = true;
+	else
+		return bad(p, d, "\"%s\": expected yes or no", v);
+	return 0;
+}
+
 static int set_dormant_timeout(struct parser *p, const struct directive *d,
 			       const char *v)
 {
@@ -662,6 +683,7 @@ static const struct directive directives[D_COUNT] = {
 			  set_on_demand },
 	[D_DORMANT_TIMEOUT] = { "DormantTimeout", KIND_CLIENT, false,
 				set_dormant_timeout },
+	[D_UPNP] = { "UPnP", KIND_CLIENT, false, set_upnp },
 	[D_MTU] = { "InterfaceMTU", KIND_BOTH, false, set_mtu },
 	[D_FACILITY] = { "SyslogFacility", KIND_BOTH, false, set_facility },
 	[D_SERVER_BIND] = { "ServerBindAddress", KIND_SERVER, false,

@@ -53,6 +53,7 @@ struct teredod_conf {
 	bool discovery;			/* LocalDiscovery, default disabled */
 	bool on_demand;			/* QualifyOnDemand, default no */
 	unsigned int dormant_timeout;	/* DormantTimeout, seconds */
+	bool upnp;			/* UPnP: map the port on an IGD */
 
 	/* server */
 	struct in_addr server_bind;	/* ServerBindAddress (required) */

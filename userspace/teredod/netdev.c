@@ -222,6 +222,10 @@ int kdev_get_state(struct client *c, struct in6_addr *addr,
 		*addr = d.addr;
 	if (!err && (d.have & (1U << TEREDO_A_SERVER_AGE)))
 		*server_age = (int64_t)d.server_age;
+	if (!err && (d.have & (1U << TEREDO_A_LOCAL_PORT))) {
+		c->local_port = d.local_port;
+		c->local_ip = d.local_ip.s_addr;
+	}
 	teredo_dev_free(&d);
 	return client_genl_err(c, "reading the device state", err);
 }

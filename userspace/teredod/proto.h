@@ -16,6 +16,7 @@
 #define TEREDO_NONCE_LEN	8
 #define TEREDO_RS_LEN		61	/* auth (13) + IPv6 (40) + RS (8) */
 #define TEREDO_FLAG_CONE	0x8000
+#define TEREDO_FLAG_UPNP	0x0200	/* RFC 6081: mapped with UPnP */
 #define TEREDO_RANDOM_MASK	0x3cff	/* RFC 5991: the 12 random bits */
 
 /* fe80::ffff:ffff:ffff, and fe80::8000:5445:5245:444f with the cone bit */

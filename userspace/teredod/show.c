@@ -16,6 +16,7 @@
 #include <linux/teredo.h>
 
 #include "genl.h"
+#include "proto.h"
 #include "rtnl.h"
 #include "server.h"
 #include "teredod.h"
@@ -251,6 +252,12 @@ const char *teredo_nat_name(unsigned int nat)
 	return nat < ARRAY_SIZE(nat_names) ? nat_names[nat] : "unknown";
 }
 
+/* RFC 6081 3.2: the address embeds a port the gateway maps (UPnP) */
+static bool addr_upnp(const struct in6_addr *a)
+{
+	return (a->s6_addr[8] << 8 | a->s6_addr[9]) & TEREDO_FLAG_UPNP;
+}
+
 /* socket and client state, JSON members after the others */
 static void put_client_json(FILE *f, const struct teredo_dev *d)
 {
@@ -271,6 +278,8 @@ static void put_client_json(FILE *f, const struct teredo_dev *d)
 			inet_ntop(AF_INET6, &d->addr, buf, sizeof(buf)));
 		fprintf(f, ",\"server\":\"%s\"",
 			inet_ntop(AF_INET, &server, buf, sizeof(buf)));
+		fprintf(f, ",\"upnp\":%s", addr_upnp(&d->addr) ?
+			"true" : "false");
 	}
 	if (HAVE(d, TEREDO_A_NAT))
 		fprintf(f, ",\"nat\":\"%s\"", teredo_nat_name(d->nat));
@@ -305,6 +314,8 @@ static void put_client_text(FILE *f, const struct teredo_dev *d)
 	fprintf(f, "    server %s, NAT %s", inet_ntop(AF_INET, &server, buf,
 						     sizeof(buf)),
 		teredo_nat_name(HAVE(d, TEREDO_A_NAT) ? d->nat : 0));
+	if (addr_upnp(&d->addr))
+		fputs(", UPnP mapping", f);
 	if (HAVE(d, TEREDO_A_SERVER_AGE))
 		fprintf(f, ", last heard %s ago",
 			fmt_age(age, sizeof(age), d->server_age));

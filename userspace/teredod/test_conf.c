@@ -530,6 +530,21 @@ static void test_on_demand(void)
 	      PATH ":1: DormantTimeout: \"86401\": expected seconds, 1 to 86400");
 }
 
+static void test_upnp(void)
+{
+	if (good(CONF_CLIENT, "no UPnP", "ServerAddress 192.0.2.1\n"))
+		result(!conf.upnp, "conf: UPnP off by default");
+	if (good(CONF_CLIENT, "UPnP yes", "UPnP yes\n"))
+		result(conf.upnp, "conf: UPnP yes: on");
+	if (good(CONF_CLIENT, "UPnP off", "UPnP off\n"))
+		result(!conf.upnp, "conf: UPnP off: off");
+	fails(CONF_CLIENT, "UPnP maybe", "UPnP maybe\n",
+	      PATH ":1: UPnP: \"maybe\": expected yes or no");
+	warns(CONF_SERVER, "UPnP in a server's file",
+	      "ServerBindAddress 198.18.0.1\nUPnP yes\n",
+	      PATH ":2: UPnP: a client directive, not used in a server configuration: ignored");
+}
+
 static void test_server_conf(void)
 {
 	if (good(CONF_SERVER, "ServerBindAddress alone",
@@ -1142,6 +1157,7 @@ int main(void)
 	test_hook_facility();
 	test_discovery();
 	test_on_demand();
+	test_upnp();
 	test_server_conf();
 	test_prefix();
 	test_load();

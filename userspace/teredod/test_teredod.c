@@ -20,6 +20,7 @@
 #include "teredod.h"
 #include "util.h"
 #include "test_lib.h"
+#include "upnp.h"
 
 static char buf[8192] __attribute__((aligned(8)));
 
@@ -450,6 +451,46 @@ static void samples(void)
 	puts("]");
 }
 
+/* A child's answer about the gateway is checked before it is used. */
+static void test_upnp_answer(void)
+{
+	struct upnp_answer a;
+	const char *why;
+
+	memset(&a, 0, sizeof(a));
+	a.ext_port = 3545;
+	a.int_port = 3545;
+	inet_pton(AF_INET, "198.18.0.2", &a.ext_ip);
+	inet_pton(AF_INET, "198.19.1.2", &a.lan_ip);
+	snprintf(a.desc_url, sizeof(a.desc_url), "http://198.19.1.1:5000/rootDesc.xml");
+	why = upnp_answer_check(&a);
+	result(!why, "upnp: a mapping to a global address is taken (%s)",
+	       why ? why : "ok");
+	a.ext_port = 0;
+	why = upnp_answer_check(&a);
+	result(why && !strcmp(why, "port 0"), "upnp: external port 0 refused");
+	a.ext_port = 3545;
+	inet_pton(AF_INET, "192.168.1.1", &a.ext_ip);
+	why = upnp_answer_check(&a);
+	result(why && strstr(why, "not global"),
+	       "upnp: a private external address refused");
+	inet_pton(AF_INET, "198.18.0.2", &a.ext_ip);
+	a.lan_ip = 0;
+	result(upnp_answer_check(&a) != NULL, "upnp: no internal address refused");
+	inet_pton(AF_INET, "198.19.1.2", &a.lan_ip);
+	snprintf(a.desc_url, sizeof(a.desc_url), "file:///etc/passwd");
+	result(upnp_answer_check(&a) != NULL, "upnp: a gateway URL not http:// refused");
+	memset(a.desc_url, 'x', sizeof(a.desc_url));
+	why = upnp_answer_check(&a);
+	result(why && strstr(why, "unterminated"), "upnp: an unterminated URL refused");
+	memset(&a, 0, sizeof(a));
+	a.rc = -1;
+	memset(a.detail, 'y', sizeof(a.detail));
+	result(upnp_answer_check(&a) != NULL, "upnp: an unterminated reason refused");
+	a.detail[5] = '\0';
+	result(!upnp_answer_check(&a), "upnp: a failure with its reason is taken");
+}
+
 int main(int argc, char **argv)
 {
 	if (argc > 1 && !strcmp(argv[1], "--samples")) {
@@ -463,6 +504,7 @@ int main(int argc, char **argv)
 	test_peers_unique();
 	test_ack();
 	test_msgs();
+	test_upnp_answer();
 	puts("# end of the tests");	/* check.sh: it ran to its end */
 	return failed;
 }
