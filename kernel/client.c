@@ -150,10 +150,6 @@ static bool teredo_client_is_ra(struct sk_buff *skb,
 	       ip6h->nexthdr == IPPROTO_ICMPV6;
 }
 
-/* A bubble our server relayed (origin indication) from @peer at @ip:@port:
- * answer with a direct bubble there, which opens our NAT to it (RFC 4380
- * section 5.2.3; Windows and Miredo do the same). At most one every 2 s.
- */
 /* A direct bubble from our address to @peer at @ip:@port. */
 static void teredo_client_bubble(struct teredo_dev *td,
 				 const struct teredo_client *c,
@@ -168,6 +164,10 @@ static void teredo_client_bubble(struct teredo_dev *td,
 	teredo_encap(td, skb, ip, port);
 }
 
+/* A bubble our server relayed (origin indication) from @peer at @ip:@port:
+ * answer with a direct bubble there, which opens our NAT to it (RFC 4380
+ * section 5.2.3; Windows and Miredo do the same). At most one every 2 s.
+ */
 static void teredo_client_punch(struct teredo_dev *td,
 				const struct teredo_client *c,
 				const struct in6_addr *peer,
