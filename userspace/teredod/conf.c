@@ -579,40 +579,34 @@ static int set_discovery(struct parser *p, const struct directive *d,
 	return 0;
 }
 
-/* Windows' dormant state: teredod's own directive, Miredo has none */
-static int set_on_demand(struct parser *p, const struct directive *d,
-			 const char *v)
+/* "yes" or "no" (or on/off, true/false, 1/0) into @out */
+static int set_yes_no(struct parser *p, const struct directive *d,
+		      const char *v, bool *out)
 {
 	static const char *const off[] = { "no", "off", "false", "0", NULL };
 	static const char *const on[] = { "yes", "on", "true", "1", NULL };
 
 	if (word_in(v, off))
-		p->c->on_demand = false;
+		*out = false;
 	else if (word_in(v, on))
-		p->c->on_demand = true;
+		*out = true;
 	else
 		return bad(p, d, "\"%s\": expected yes or no", v);
 	return 0;
+}
+
+/* Windows' dormant state: teredod's own directive, Miredo has none */
+static int set_on_demand(struct parser *p, const struct directive *d,
+			 const char *v)
+{
+	return set_yes_no(p, d, v, &p->c->on_demand);
 }
 
 /* RFC 6081's UPnP-enabled NAT support: a port mapping on the gateway */
 static int set_upnp(struct parser *p, const struct directive *d,
 		    const char *v)
 {
-	static const char *const off[] = {
-		"no", "off", "false", "0", "disabled", NULL
-	};
-	static const char *const on[] = {
-		"yes", "on", "true", "1", "enabled", NULL
-	};
-
-	if (word_in(v, off))
-		p->c->upnp = false;
-	else if (word_in(v, on))
-		p->c->upnp = true;
-	else
-		return bad(p, d, "\"%s\": expected yes or no", v);
-	return 0;
+	return set_yes_no(p, d, v, &p->c->upnp);
 }
 
 static int set_dormant_timeout(struct parser *p, const struct directive *d,
