@@ -82,7 +82,10 @@ test_relay() {
 	setup
 	"$IP" netns exec srv "$PEER" server 198.18.0.1 600 &
 	PIDS+=($!)
-	"$IP" netns exec client "$PEER" client 198.18.0.21:40000 $CLIENT 30 &
+	# it lives through the pings below, which take longer on a debug
+	# kernel; the last of them keeps the client's entry fresh for the
+	# client's own pings after it
+	"$IP" netns exec client "$PEER" client 198.18.0.21:40000 $CLIENT $((30 * SLOW)) &
 	PIDS+=($!)
 	wait_for 10 udp_bound srv 3544
 	wait_for 10 udp_bound client 40000
@@ -459,8 +462,8 @@ test_route_classes() {
 	"$IP" netns exec srv "$PEER" server 198.18.0.1 600 &
 	PIDS+=($!)
 	wait_for 10 udp_bound srv 3544
-	start_client 120
-	"$IP" netns exec client2 "$PEER" client 198.18.4.118:40000 $CLIENT2 120 >/dev/null &
+	start_client $((120 * SLOW))
+	"$IP" netns exec client2 "$PEER" client 198.18.4.118:40000 $CLIENT2 $((120 * SLOW)) >/dev/null &
 	PIDS+=($!)
 	wait_for 10 udp_bound client2 40000
 	check "two clients in one route slot, both reachable" \
@@ -468,7 +471,7 @@ test_route_classes() {
 	# the first packets set the clients' hints (after a FIB change, the
 	# hints wait for a sweep, about a second)
 	check "sent in turn, their routes come from their class: no lookup" \
-		wait_for 15 no_lookup_alternating
+		wait_for $((15 * SLOW)) no_lookup_alternating
 	check "the lookups were counted before" counter_ge -n relay teredo0 tx_route_lookup 2
 	# through a gateway that is not there (the device may be bound to
 	# eth0: the new route must be one through eth0)
@@ -482,7 +485,7 @@ test_route_classes() {
 	check "and once it is deleted, both are reached again" \
 		eval 'ping6_pinned $CLIENT2 && ping6_pinned $CLIENT'
 	check "after the next sweep, again without lookups" \
-		wait_for 15 no_lookup_alternating
+		wait_for $((15 * SLOW)) no_lookup_alternating
 	stop_daemons
 }
 
