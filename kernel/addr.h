@@ -40,6 +40,14 @@ static inline __be16 teredo_addr_port(const struct in6_addr *a)
  * "This network" is all of 0.0.0.0/8: ipv4_is_zeronet() is 0.0.0.0 alone
  * from Linux 5.3 on.
  */
+/* 100.64.0.0/10, shared address space (RFC 6598): a carrier-grade NAT's
+ * inside.
+ */
+static inline bool teredo_ipv4_is_shared(__be32 a)
+{
+	return (a & htonl(0xffc00000)) == htonl(0x64400000);
+}
+
 static inline bool teredo_ipv4_is_global(__be32 a)
 {
 	return !(!(a & htonl(0xff000000)) || ipv4_is_loopback(a) ||

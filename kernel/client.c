@@ -150,13 +150,15 @@ static bool teredo_client_is_ra(struct sk_buff *skb,
 	       ip6h->nexthdr == IPPROTO_ICMPV6;
 }
 
-/* A direct bubble from our address to @peer at @ip:@port. */
+/* A bubble from our address to @peer at @ip:@port (with our address
+ * behind the NAT if it is behind it too).
+ */
 static void teredo_client_bubble(struct teredo_dev *td,
 				 const struct teredo_client *c,
 				 const struct in6_addr *peer,
 				 __be32 ip, __be16 port)
 {
-	struct sk_buff *skb = teredo_bubble(td, &c->addr, peer, ip, port);
+	struct sk_buff *skb = teredo_hairpin_bubble(td, c, peer, ip, port);
 
 	if (!skb)
 		return;
@@ -164,16 +166,23 @@ static void teredo_client_bubble(struct teredo_dev *td,
 	teredo_encap(td, skb, ip, port);
 }
 
-/* A bubble our server relayed (origin indication) from @peer at @ip:@port:
- * answer with a direct bubble there, which opens our NAT to it (RFC 4380
- * section 5.2.3; Windows and Miredo do the same). At most one every 2 s.
+/* A bubble our server relayed (origin indication, @rx) from @peer at
+ * @ip:@port: answer with a direct bubble there, which opens our NAT to it
+ * (RFC 4380 section 5.2.3; Windows and Miredo do the same). At most one
+ * every 2 s. A client behind our NAT is answered at the alternate address
+ * its bubble gave (RFC 6081 section 5.5); when that is new, through its
+ * server instead, so that it learns ours the same way. One bubble for
+ * each taken in.
  */
 static void teredo_client_punch(struct teredo_dev *td,
 				const struct teredo_client *c,
 				const struct in6_addr *peer,
-				__be32 ip, __be16 port)
+				const struct teredo_rx *rx)
 {
+	__be32 ip = rx->origin_ip;
+	__be16 port = rx->origin_port;
 	struct teredo_peer *p;
+	bool tell;
 
 	if (!teredo_ipv4_is_global(ip) ||
 	    inet_addr_type(td->net, ip) != RTN_UNICAST ||
@@ -187,10 +196,20 @@ static void teredo_client_punch(struct teredo_dev *td,
 	p = teredo_peer_find_or_new(td, peer, ip, port);
 	if (!p)
 		return;
-	/* a client behind our NAT: where it is on our link, or ask the
-	 * link (not our NAT's address, which may not hairpin)
+	/* a client behind our NAT: where its bubble says it is, or where
+	 * it is on our link, or ask the link (not our NAT's address, which
+	 * may not hairpin)
 	 */
-	if (READ_ONCE(p->flags) & TEREDO_PEER_LOCAL) {
+	if (teredo_hairpin_learn(td, c, p, peer, rx, &ip, &port, &tell)) {
+		if (tell)
+			teredo_client_bubble(td, c, peer,
+					     teredo_addr_server(peer),
+					     htons(TEREDO_PORT));
+		else if (teredo_peer_bubble_due(td, p, ip, port))
+			teredo_client_bubble(td, c, peer, ip, port);
+		return;
+	}
+	if (READ_ONCE(p->flags) & (TEREDO_PEER_LOCAL | TEREDO_PEER_HAIRPIN)) {
 		ip = READ_ONCE(p->ip);
 		port = READ_ONCE(p->port);
 	} else if (teredo_discovery_behind_us(td, c, peer)) {
@@ -242,6 +261,13 @@ static int teredo_client_rcv_teredo(struct teredo_dev *td,
 					      TEREDO_STAT_RX_BAD_MAPPING);
 		if (!p)
 			p = teredo_peer_find_or_new(td, src, saddr, sport);
+	} else if (p && teredo_peer_hairpin_from(p, saddr, sport)) {
+		/* at the alternate address it gave (RFC 6081 section 5.5):
+		 * a bubble there tells it we hear it
+		 */
+		answer = bubble && !teredo_peer_trusted(p) &&
+			 !c->dormant &&
+			 teredo_peer_bubble_due(td, p, saddr, sport);
 	} else {
 		local = teredo_discovery_peer(td, c, p, src, saddr, sport,
 					      skb->skb_iif, bubble);
@@ -343,8 +369,7 @@ int teredo_client_rcv(struct teredo_dev *td, struct sk_buff *skb,
 	if (unlikely(!ipv6_addr_equal(&ip6h->daddr, &c->addr)))
 		return teredo_rx_drop(td, skb, TEREDO_STAT_RX_NOT_SERVED);
 	if (from_server && rx->origin && teredo_is_bubble(ip6h)) {
-		teredo_client_punch(td, c, &ip6h->saddr, rx->origin_ip,
-				    rx->origin_port);
+		teredo_client_punch(td, c, &ip6h->saddr, rx);
 		teredo_stat_inc(td, TEREDO_STAT_RX_BUBBLE);
 		consume_skb(skb);
 		return 0;
@@ -422,31 +447,33 @@ void teredo_client_probe(struct teredo_dev *td, struct teredo_peer *p,
 		}
 		return;
 	}
-	/* a client behind our NAT is at its address on our link: its
-	 * mapping is our NAT's, which may not hairpin
+	/* a client behind our NAT is at its address on our link, or at the
+	 * one its bubble gave: its mapping is our NAT's, which may not
+	 * hairpin. Our bubbles to it say where we are (RFC 6081 5.5).
 	 */
-	if (!(p->flags & TEREDO_PEER_LOCAL) &&
+	if (!(p->flags & (TEREDO_PEER_LOCAL | TEREDO_PEER_HAIRPIN)) &&
 	    !teredo_discovery_behind_us(td, c, &p->addr)) {
-		skb = teredo_bubble(td, &c->addr, &p->addr,
-				    teredo_addr_ip(&p->addr),
-				    teredo_addr_port(&p->addr));
+		skb = teredo_hairpin_bubble(td, c, &p->addr,
+					    teredo_addr_ip(&p->addr),
+					    teredo_addr_port(&p->addr));
 		if (skb) {
 			teredo_stat_inc(td, TEREDO_STAT_TX_BUBBLE);
 			__skb_queue_tail(out, skb);
 		}
 	}
-	skb = teredo_bubble(td, &c->addr, &p->addr,
-			    teredo_addr_server(&p->addr), htons(TEREDO_PORT));
+	skb = teredo_hairpin_bubble(td, c, &p->addr,
+				    teredo_addr_server(&p->addr),
+				    htons(TEREDO_PORT));
 	if (skb) {
 		teredo_stat_inc(td, TEREDO_STAT_TX_BUBBLE);
 		__skb_queue_tail(out, skb);
 	}
 	/* and there, or ask the link where it is */
-	if (!(p->flags & TEREDO_PEER_LOCAL)) {
+	if (!(p->flags & (TEREDO_PEER_LOCAL | TEREDO_PEER_HAIRPIN))) {
 		teredo_discovery_ask(td, c, &p->addr);
 		return;
 	}
-	skb = teredo_bubble(td, &c->addr, &p->addr, p->ip, p->port);
+	skb = teredo_hairpin_bubble(td, c, &p->addr, p->ip, p->port);
 	if (skb) {
 		teredo_stat_inc(td, TEREDO_STAT_TX_BUBBLE);
 		__skb_queue_tail(out, skb);

@@ -83,13 +83,15 @@ static struct teredo_peer *teredo_discovery_learn(struct teredo_dev *td,
 	if (!(p->flags & TEREDO_PEER_DEAD)) {
 		if (p->ip != ip || p->port != port) {
 			/* trusted at its old mapping, not at this one yet:
-			 * no reader may see the new one trusted
+			 * no reader may see the new one trusted; nor at an
+			 * alternate address (hairpin.c) any more
 			 */
 			WRITE_ONCE(p->flags, p->flags & ~TEREDO_PEER_TRUSTED);
 			/* pairs with the acquire of teredo_peer_trusted() */
 			smp_wmb();
 			WRITE_ONCE(p->ip, ip);
 			WRITE_ONCE(p->port, port);
+			WRITE_ONCE(p->flags, p->flags & ~TEREDO_PEER_HAIRPIN);
 		}
 		WRITE_ONCE(p->flags, p->flags | TEREDO_PEER_LOCAL);
 	}
@@ -156,7 +158,7 @@ static int teredo_discovery_rcv(struct sock *sk, struct sk_buff *skb)
 		kfree_skb(skb);
 		return 0;
 	}
-	why = teredo_parse(skb, &rx);
+	why = teredo_parse(skb, &rx, false);
 	if (why != TEREDO_STAT_MAX)
 		return teredo_rx_drop(td, skb, why);
 	c = rcu_dereference(td->client);

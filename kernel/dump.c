@@ -100,7 +100,7 @@ static int teredo_dump_peer(struct sk_buff *skb, struct netlink_callback *cb,
 	    nla_put_u32(skb, TEREDO_PEER_A_QUEUE, queued) ||
 	    nla_put_u8(skb, TEREDO_PEER_A_BUBBLES,
 		       FIELD_GET(TEREDO_PEER_BUBBLES, flags)) ||
-	    ((flags & TEREDO_PEER_LOCAL) &&
+	    ((flags & (TEREDO_PEER_LOCAL | TEREDO_PEER_HAIRPIN)) &&
 	     nla_put_flag(skb, TEREDO_PEER_A_LOCAL)))
 		goto cancel;
 	nla_nest_end(skb, nest);

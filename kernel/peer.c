@@ -89,7 +89,9 @@ bool teredo_peer_trust(struct teredo_dev *td, struct teredo_peer *p,
 		spin_unlock(&td->lock);
 		return true;
 	}
-	/* a local peer (discovery.c) answering from elsewhere is not */
+	/* a local peer (discovery.c, hairpin.c) answering from elsewhere is
+	 * not
+	 */
 	moved = p->ip != ip || p->port != port;
 	WRITE_ONCE(p->ip, ip);
 	WRITE_ONCE(p->port, port);
@@ -99,7 +101,8 @@ bool teredo_peer_trust(struct teredo_dev *td, struct teredo_peer *p,
 	/* the mapping is written before the flag that publishes it */
 	smp_store_release(&p->flags,
 			  (p->flags & ~(TEREDO_PEER_BUBBLES |
-					(moved ? TEREDO_PEER_LOCAL : 0))) |
+					(moved ? TEREDO_PEER_LOCAL |
+						 TEREDO_PEER_HAIRPIN : 0))) |
 			  TEREDO_PEER_TRUSTED);
 	spin_unlock(&td->lock);
 

@@ -49,6 +49,7 @@ struct teredo_queue {
 #define TEREDO_PEER_DEAD	BIT(1)	/* out of the table */
 #define TEREDO_PEER_BUBBLES	GENMASK(4, 2)	/* sent without an answer */
 #define TEREDO_PEER_LOCAL	BIT(5)	/* mapped to its address on our link */
+#define TEREDO_PEER_HAIRPIN	BIT(6)	/* mapped to the address it gave */
 
 struct teredo_peer {
 	struct rhash_head node;
@@ -179,6 +180,17 @@ static inline bool teredo_peer_punched(const struct teredo_peer *p,
 	       ~src->s6_addr32[3] == ip && READ_ONCE(p->ip) == ip &&
 	       teredo_since(teredo_now(), READ_ONCE(p->last_tx)) <
 	       TEREDO_BUBBLES * TEREDO_BUBBLE_GAP;
+}
+
+/* From the alternate address (RFC 6081 section 5.5) @p's bubble through
+ * our server gave.
+ */
+static inline bool teredo_peer_hairpin_from(const struct teredo_peer *p,
+					    __be32 ip, __be16 port)
+{
+	/* pairs with smp_store_release() in teredo_hairpin_learn() */
+	return (smp_load_acquire(&p->flags) & TEREDO_PEER_HAIRPIN) &&
+	       READ_ONCE(p->ip) == ip && READ_ONCE(p->port) == port;
 }
 
 int teredo_peers_init(struct teredo_dev *td);

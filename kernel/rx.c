@@ -60,7 +60,7 @@ int teredo_udp_rcv(struct sock *sk, struct sk_buff *skb)
 	 * Miredo's hook leaves it when the server is lost): teredod needs
 	 * them to qualify again
 	 */
-	why = teredo_parse(skb, &rx);
+	why = teredo_parse(skb, &rx, true);
 	if (unlikely(why != TEREDO_STAT_MAX))
 		return teredo_rx_drop(td, skb, why);
 	return teredo_client_rcv(td, skb, &rx, ip_hdr(skb)->saddr,

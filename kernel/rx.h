@@ -54,15 +54,21 @@ teredo_parse_ind(struct sk_buff *skb, struct teredo_rx *rx)
 	return off;
 }
 
+static inline bool teredo_is_bubble(const struct ipv6hdr *ip6h)
+{
+	return ip6h->nexthdr == NEXTHDR_NONE && !ip6h->payload_len;
+}
+
 /* Parse the optional indications, check the IPv6 header and trim RFC 6081
- * trailers. Returns the drop reason, or TEREDO_STAT_MAX when the packet is
- * well formed.
+ * trailers (read first if @trailers, for a bubble). Returns the drop
+ * reason, or TEREDO_STAT_MAX when the packet is well formed.
  */
 static __always_inline enum teredo_stat
-teredo_parse(struct sk_buff *skb, struct teredo_rx *rx)
+teredo_parse(struct sk_buff *skb, struct teredo_rx *rx, bool trailers)
 {
 	unsigned int off = sizeof(struct udphdr);
 	struct ipv6hdr *ip6h;
+	unsigned int end;
 
 	/* nothing is shorter than a bare IPv6 header: one pull for most */
 	if (!pskb_may_pull(skb, off + sizeof(*ip6h)))
@@ -76,29 +82,30 @@ teredo_parse(struct sk_buff *skb, struct teredo_rx *rx)
 	ip6h = (struct ipv6hdr *)(skb->data + off);
 	if (ip6h->version != 6)
 		return TEREDO_STAT_RX_BAD_HEADER;
-	if (off + sizeof(*ip6h) + ntohs(ip6h->payload_len) > skb->len)
+	end = off + sizeof(*ip6h) + ntohs(ip6h->payload_len);
+	if (end > skb->len)
 		return TEREDO_STAT_RX_BAD_LENGTH;
-	/* trailers (RFC 6081) never reach the stack */
-	if (pskb_trim_rcsum(skb, off + sizeof(*ip6h) +
-			    ntohs(ip6h->payload_len)))
-		return TEREDO_STAT_RX_SHORT;
+	/* trailers (RFC 6081) never reach the stack; a client reads a
+	 * bubble's
+	 */
+	if (unlikely(skb->len > end)) {
+		if (trailers && teredo_is_bubble(ip6h))
+			teredo_parse_trailers(skb, end, rx);
+		if (pskb_trim_rcsum(skb, end))
+			return TEREDO_STAT_RX_SHORT;
+	}
 	rx->off = off;
 	return TEREDO_STAT_MAX;
 }
 
-/* What every datagram goes through first. */
+/* What every datagram of a relay goes through first. */
 static __always_inline enum teredo_stat
 teredo_rx_check(struct teredo_dev *td, struct sk_buff *skb,
 		struct teredo_rx *rx)
 {
 	if (unlikely(!(td->dev->flags & IFF_UP)))
 		return TEREDO_STAT_RX_DEV_DOWN;
-	return teredo_parse(skb, rx);
-}
-
-static inline bool teredo_is_bubble(const struct ipv6hdr *ip6h)
-{
-	return ip6h->nexthdr == NEXTHDR_NONE && !ip6h->payload_len;
+	return teredo_parse(skb, rx, false);
 }
 
 /* Destinations a relay serves: global unicast IPv6 outside the Teredo

@@ -132,13 +132,36 @@ struct teredo_dev {
 	struct list_head dumps;
 };
 
-/* What precedes the IPv6 packet in a received UDP payload. */
+/* alternate addresses of a bubble kept (MS-TERE 2.2.2: SHOULD be at most
+ * two, the local one and the UPnP one)
+ */
+#define TEREDO_ALT_MAX		2
+
+/* An Alternate Address trailer of one address (MS-TERE 2.2.2), as we
+ * send it.
+ */
+struct teredo_alt_trailer {
+	u8 type;		/* TEREDO_TRAILER_ALT */
+	u8 len;			/* of what follows */
+	__be16 reserved;
+	__be32 ip;
+	__be16 port;
+} __packed;
+
+#define TEREDO_TRAILER_ALT	0x03
+
+/* What precedes the IPv6 packet in a received UDP payload, and what
+ * follows a bubble.
+ */
 struct teredo_rx {
 	unsigned int off;	/* of the IPv6 header, from the UDP header */
 	bool auth;
 	bool origin;
-	__be32 origin_ip;
+	u8 alt_n;		/* alternate addresses of a bubble's trailer */
 	__be16 origin_port;
+	__be32 origin_ip;
+	__be32 alt_ip[TEREDO_ALT_MAX];
+	__be16 alt_port[TEREDO_ALT_MAX];
 };
 
 /* Where a packet built by the device goes, while it waits to be sent. */
@@ -368,6 +391,20 @@ struct teredo_peer *teredo_discovery_peer(struct teredo_dev *td,
 					  const struct in6_addr *src,
 					  __be32 ip, __be16 port, int iif,
 					  bool bubble);
+/* hairpin.c */
+void teredo_parse_trailers(const struct sk_buff *skb, unsigned int off,
+			   struct teredo_rx *rx);
+bool teredo_hairpin_behind_us(const struct teredo_client *c,
+			      const struct in6_addr *peer);
+struct sk_buff *teredo_hairpin_bubble(struct teredo_dev *td,
+				      const struct teredo_client *c,
+				      const struct in6_addr *peer,
+				      __be32 ip, __be16 port);
+bool teredo_hairpin_learn(struct teredo_dev *td,
+			  const struct teredo_client *c,
+			  struct teredo_peer *p, const struct in6_addr *peer,
+			  const struct teredo_rx *rx,
+			  __be32 *ip, __be16 *port, bool *tell);
 
 /* dormant.c: on-demand qualification */
 void teredo_dormant_init(struct teredo_dev *td);

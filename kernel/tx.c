@@ -198,7 +198,9 @@ struct sk_buff *teredo_bubble(struct teredo_dev *td,
 	struct ipv6hdr *ip6h;
 	struct sk_buff *skb;
 
-	skb = alloc_skb(hroom + sizeof(*ip6h), GFP_ATOMIC);
+	/* with room for a trailer (hairpin.c) */
+	skb = alloc_skb(hroom + sizeof(*ip6h) +
+			sizeof(struct teredo_alt_trailer), GFP_ATOMIC);
 	if (!skb)
 		return NULL;
 	skb_reserve(skb, hroom);

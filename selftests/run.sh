@@ -19,7 +19,7 @@ SUITE=(link.sh control.sh relay.sh fastpath.sh miredo.sh miredo-relay.sh
 	miredo-relay-fastpath.sh server.sh client.sh client-events.sh nat.sh
 	hostile.sh nlfuzz.sh fuzz.sh flood.sh amplification.sh accounting.sh
 	teredod.sh teredod-server.sh coverage.sh metrics.sh gso.sh anycast.sh
-	discovery.sh ondemand.sh nat6081.sh)
+	discovery.sh ondemand.sh nat6081.sh hairpin.sh)
 # Scripts with tests (they call run_tests) that are not in the suite yet,
 # each with its reason; a script in neither list fails the run.
 NOT_IN_SUITE=()
@@ -31,6 +31,7 @@ declare -A MIN_CHECKS=(
 	[amplification.sh]=22 [accounting.sh]=5 [teredod.sh]=40
 	[teredod-server.sh]=19 [coverage.sh]=134 [metrics.sh]=39 [gso.sh]=31
 	[anycast.sh]=37 [discovery.sh]=42 [ondemand.sh]=30 [nat6081.sh]=35
+	[hairpin.sh]=33
 )
 # Seconds each script took in a VM under TCG with another VM beside it,
 # roughly: what --part balances (a script not listed counts 120).
@@ -42,7 +43,7 @@ declare -A WEIGHT=(
 	[teredod-server.sh]=90 [coverage.sh]=450 [fuzz.sh]=170 [flood.sh]=140
 	[amplification.sh]=320 [accounting.sh]=120 [metrics.sh]=220
 	[gso.sh]=200 [anycast.sh]=230 [discovery.sh]=160 [ondemand.sh]=170
-	[nat6081.sh]=150
+	[nat6081.sh]=150 [hairpin.sh]=200
 )
 part=""
 if [ "${1:-}" = --part ]; then

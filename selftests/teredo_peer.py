@@ -31,10 +31,10 @@ minimal server, and a raw datagram sender for malformed input.
       prints the hex of an IPv6 packet: bubble, echo or udp.
   teredo_peer.py craft DEST_IP:PORT
       sends a datagram to DEST for each line of stdin, "FROM PREFIX KIND
-      SRC DST": from FROM (IP:PORT, any address: a hand-made IPv4
-      header), PREFIX (hex of authentication and origin indications, or
-      -) then the IPv6 packet KIND (as "packet" makes it, or "ra": a
-      router advertisement) from SRC to DST.
+      SRC DST [TRAILER]": from FROM (IP:PORT, any address: a hand-made
+      IPv4 header), PREFIX (hex of authentication and origin indications,
+      or -) then the IPv6 packet KIND (as "packet" makes it, or "ra": a
+      router advertisement) from SRC to DST, then TRAILER (hex).
   teredo_peer.py icmp6 TYPE SRC DST HEX [HLIM]
       prints the hex of an ICMPv6 message of TYPE (code 0) whose body
       after the checksum is HEX: 129 with 00000000 and a nonce is the
@@ -353,7 +353,8 @@ def craft(dest):
         if not f:
             continue
         prefix = b"" if f[1] == "-" else bytes.fromhex(f[1])
-        raw(f[0], dest, (prefix + ipv6_packet(*f[2:5])).hex())
+        trailer = bytes.fromhex(f[5]) if len(f) > 5 else b""
+        raw(f[0], dest, (prefix + ipv6_packet(*f[2:5], trailer)).hex())
 
 
 def icmp6_packet(typ, src, dst, hexdata, hlim="64"):
