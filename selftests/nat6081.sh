@@ -149,9 +149,11 @@ test_pairs() {
 	local cap=$TOPO_DIR/nat1.pcap pid got
 
 	# what reaches nat1 from outside, while the peers find the client
-	topo_exec nat1 tshark -q -i wan -w "$cap" -f "udp" >/dev/null 2>&1 &
+	topo_exec nat1 tshark -q -i wan -w "$cap" -f "udp" >/dev/null 2>"$cap.err" &
 	pid=$!
-	sleep $((2 * SLOW))
+	# listening once it says so (on a debug kernel, seconds later)
+	wait_for $((30 * SLOW)) grep -q Capturing "$cap.err"
+	sleep 1
 	check "a client behind a symmetric NAT reaches the client behind the UPnP gateway" \
 		wait_for 10 reach cs "$CU"
 	check "but not one behind the same kind of NAT without UPnP" \

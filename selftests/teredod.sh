@@ -233,9 +233,11 @@ test_refusals() {
 	topo_exec srv "$PEER" spoof "$TOPO_SRV_IP:3544" "$ip:$port" "$(rs_hex)" 1
 	check "the kernel passed the flood to teredod (rx_control grew)" \
 		counter_ge -n c1 teredo0 rx_control $((rx + 20))
+	# the log's limit is a rate: a slow kernel spreads the flood over
+	# more of its periods
 	check "300 forged answers, at most 12 lines logged" \
 		wait_for 5 eval 'after=$(grep -c "ignored a router advertisement" "$TOPO_DIR/teredod-c1.log");
-		      echo "$before -> $after"; [ $((after - before)) -ge 2 ] && [ $((after - before)) -le 12 ]'
+		      echo "$before -> $after"; [ $((after - before)) -ge 2 ] && [ $((after - before)) -le $((12 * SLOW)) ]'
 	check "... and how many were not" \
 		grep -qE "ignored a router advertisement from $TOPO_SRV_IP:3544: .*\(and [0-9]+ more not logged\)" \
 		"$TOPO_DIR/teredod-c1.log"
