@@ -187,6 +187,9 @@ test_hairpin() {
 bubbles_of() {	# PING-DST UDP-LENGTH N: the first N bubbles of h1 of that length
 	local pid i
 
+	# tshark's first start in a loaded guest (from the host's disk over
+	# 9p) can take minutes: once, before its time counts
+	topo_exec h1 tshark -v >/dev/null 2>&1
 	topo_exec h1 timeout $((60 * SLOW)) tshark -n -l -i eth0 -c "$3" \
 		-f "udp and src host 192.168.1.2 and udp[4:2] == $2" \
 		-T fields -E separator=' ' -e ip.dst -e udp.length -e udp.payload \
@@ -284,8 +287,11 @@ test_hostile() {
 		      [ $(( $(nat_count 1 2) - x0 )) -ge 1 ] &&
 		      [ $(( $(nat_count 1 2) - x0 )) -le 100 ] &&
 		      [ $(( $(counter -n h1 teredo0 tx_bubble) - b0 )) -le 200 ]'
+	# (untrusted entries live 30 s after their last bubble: a slow
+	# kernel may have let this one go already)
 	check "none trusted there: nobody answered" \
-		eval '[ "$(entry h1 "$(teredo_of 41000 "$NAT_IP")")" = "192.168.9.77 untrusted local" ]'
+		eval 'e=$(entry h1 "$(teredo_of 41000 "$NAT_IP")");
+		      [ "$e" = "192.168.9.77 untrusted local" ] || [ "$e" = none ]'
 	check "h1 and h2 still talk" ping6 h1 "$H2"
 }
 
