@@ -62,19 +62,6 @@ routed_packets() {	# CLIENT-IP: routed by nat1
 		awk -v ip="$1" '$0 ~ "saddr " ip " " { for (i = 1; i < NF; i++) if ($i == "packets") print $(i + 1) }'
 }
 
-peer() {	# NS ADDRESS EXPR on P: the entry of ADDRESS (None if none)
-	topo_exec "$1" "$TOPO_TEREDOD" show peers dev teredo0 --json |
-		python3 -c 'import json,sys
-P = [p for p in json.load(sys.stdin) if p["address"] == sys.argv[1]]
-P = P[0] if P else None
-print('"$3"')' "$2"
-}
-
-# The entry of ADDRESS in NS: "IP trusted|untrusted", or "none".
-entry() {	# NS ADDRESS
-	peer "$1" "$2" '"%s %s%s" % (P["ip"], "trusted" if P["trusted"] else "untrusted", " local" if P["local"] else "") if P else "none"'
-}
-
 # The 600 discovery bubbles of the flood, taken or refused (RX0 DROP0)
 mc_seen() {
 	[ $(( $(counter -n d1 teredo0 rx_discovery) - $1 +
@@ -87,17 +74,6 @@ mc_seen() {
 uc_seen() {
 	[ $(( $(counter -n d1 teredo0 peer_new) - $1 +
 	      $(counter -n d1 teredo0 rx_drop_bad_mapping) - $2 )) -ge 600 ]
-}
-
-# A Teredo address of our server with the mapping PORT / IP (obfuscated).
-teredo_of() {	# PORT IP
-	python3 - "$1" "$2" "$D1" <<-'PY'
-	import ipaddress, sys
-	port, ip, base = int(sys.argv[1]), ipaddress.IPv4Address(sys.argv[2]), sys.argv[3]
-	b = ipaddress.IPv6Address(base).packed[:10]
-	b += (port ^ 0xffff).to_bytes(2, "big") + (int(ip) ^ 0xffffffff).to_bytes(4, "big")
-	print(ipaddress.IPv6Address(b))
-	PY
 }
 
 # Send the IPv6 packet KIND SRC -> DST in UDP from NS, SRC_IP:PORT, to
@@ -133,7 +109,7 @@ test_off() {
 		wait_for 10 counter_ge -n d1 teredo0 tx_discovery 1
 	check "d2, discovery off, takes none of them" \
 		eval '[ "$(counter -n d2 teredo0 rx_discovery)" = 0 ] &&
-		      [ "$(peer d2 "$D1" P)" = None ]'
+		      [ "$(topo_peer d2 "$D1" P)" = None ]'
 	check "without discovery d2 cannot reach d1: the NAT does not hairpin" \
 		not ping6 d2 "$D1" -c 2 -W 2
 }
@@ -147,9 +123,9 @@ test_on() {
 		eval 'topo_exec d2 ip maddr show dev eth0 | grep -q 224.0.0.253 &&
 		      wait_for 10 counter_ge -n d2 teredo0 tx_discovery 1'
 	check "d1 takes it: d2's entry at its address on the link, trusted, local" \
-		wait_for 10 eval '[ "$(entry d1 "$D2")" = "198.19.1.3 trusted local" ]'
+		wait_for 10 eval '[ "$(topo_entry d1 "$D2")" = "198.19.1.3 trusted local" ]'
 	check "d2 learnt d1 the same way, from d1's answer" \
-		wait_for 10 eval '[ "$(entry d2 "$D1")" = "198.19.1.2 trusted local" ]'
+		wait_for 10 eval '[ "$(topo_entry d2 "$D1")" = "198.19.1.2 trusted local" ]'
 	check "counted: rx_discovery on d1" counter_ge -n d1 teredo0 rx_discovery 1
 	u1=$(routed_packets 198.19.1.2) u2=$(routed_packets 198.19.1.3)
 	check "d1 -> d2: ping" ping6 d1 "$D2"
@@ -172,12 +148,12 @@ test_idle() {
 
 	sleep 30
 	check "30 s idle: the entries expire" \
-		wait_for 30 eval '[ "$(entry d1 "$D2")" = none ] && [ "$(entry d2 "$D1")" = none ]'
+		wait_for 30 eval '[ "$(topo_entry d1 "$D2")" = none ] && [ "$(topo_entry d2 "$D1")" = none ]'
 	t0=$(counter -n d1 teredo0 tx_discovery)
 	check "d1 -> d2 again: answered" ping6 d1 "$D2"
 	check "d1 asked the link again (a discovery bubble), d2 found at its address" \
 		eval 'counter_ge -n d1 teredo0 tx_discovery $((t0 + 1)) &&
-		      [ "$(entry d1 "$D2")" = "198.19.1.3 trusted local" ]'
+		      [ "$(topo_entry d1 "$D2")" = "198.19.1.3 trusted local" ]'
 }
 
 test_wire() {
@@ -214,13 +190,13 @@ test_hostile() {
 
 	d1port=$(topo_ip -n d1 -d -j link show teredo0 |
 		python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["linkinfo"]["info_data"]["port"])')
-	forged=$(teredo_of 40001 "$NAT_IP")
+	forged=$(topo_teredo_of "$D1" 40001 "$NAT_IP")
 	r0=$(counter -n d1 teredo0 rx_drop_bad_mapping)
 	check "x, a router away, sends d1 a bubble as a client behind nat1" \
 		send_pkt x 198.19.9.2:40001 "198.19.1.2:$d1port" bubble "$forged" "$D1"
 	check "refused (not on d1's link): counted, no entry" \
 		eval 'wait_for 5 counter_ge -n d1 teredo0 rx_drop_bad_mapping $((r0 + 1)) &&
-		      [ "$(peer d1 "$forged" P)" = None ]'
+		      [ "$(topo_peer d1 "$forged" P)" = None ]'
 	# a route to x's subnet without a gateway (a VPN's, a tunnel's) does
 	# not make x a neighbour: it did not come in on the link joined
 	topo_batch d1 <<-EOF
@@ -230,24 +206,24 @@ test_hostile() {
 	check "the same with a route to x without a gateway (a VPN's): refused" \
 		eval 'send_pkt x 198.19.9.2:40001 "198.19.1.2:$d1port" bubble "$forged" "$D1" &&
 		      wait_for 5 counter_ge -n d1 teredo0 rx_drop_bad_mapping $((r0 + 2)) &&
-		      [ "$(peer d1 "$forged" P)" = None ]'
+		      [ "$(topo_peer d1 "$forged" P)" = None ]'
 	topo_ip -n d1 link del vpn0
 
-	other=$(teredo_of 40002 198.18.0.99)
+	other=$(topo_teredo_of "$D1" 40002 198.18.0.99)
 	r0=$(counter -n d1 teredo0 rx_drop_discovery)
 	check "d2's link: a discovery bubble from a client of another NAT" \
 		send_pkt d2 198.19.1.3:40002 224.0.0.253:3544 bubble "$other" ff02::1
 	check "refused: counted, no entry" \
 		eval 'wait_for 5 counter_ge -n d1 teredo0 rx_drop_discovery $((r0 + 1)) &&
-		      [ "$(peer d1 "$other" P)" = None ]'
-	forged=$(teredo_of 40003 "$NAT_IP")
+		      [ "$(topo_peer d1 "$other" P)" = None ]'
+	forged=$(topo_teredo_of "$D1" 40003 "$NAT_IP")
 	check "d2's link: an echo request to 224.0.0.253, not a bubble" \
 		send_pkt d2 198.19.1.3:40003 224.0.0.253:3544 echo "$forged" ff02::1
 	check "d2's link: a bubble to 224.0.0.253 for another IPv6 destination" \
 		send_pkt d2 198.19.1.3:40003 224.0.0.253:3544 bubble "$forged" "$D1"
 	check "both refused: counted, no entry" \
 		eval 'wait_for 5 counter_ge -n d1 teredo0 rx_drop_discovery $((r0 + 3)) &&
-		      [ "$(peer d1 "$forged" P)" = None ]'
+		      [ "$(topo_peer d1 "$forged" P)" = None ]'
 
 	# a flood: 600 discovery bubbles from 600 addresses behind nat1
 	p0=$(counter -n d1 teredo0 peer_new) r0=$(counter -n d1 teredo0 rx_discovery)

@@ -23,7 +23,7 @@ source "$(dirname "$0")/lib.sh"
 source "$(dirname "$0")/topology.sh"
 trap topo_cleanup EXIT
 
-H1="" H2="" H3="" H4="" NAT_IP="" NAT2_IP=""
+H1="" H2="" H3="" H4="" NAT_IP=""
 
 # natN with two subnets 192.168.A.0/24 (client C1) and 192.168.B.0/24
 # (client C2), routed between them, masqueraded to the "Internet".
@@ -66,30 +66,6 @@ hp_nat() {	# N C1 A C2 B
 nat_count() {	# N K
 	topo_exec "nat$1" nft list chain ip hp count |
 		awk -v k="$2" '/counter packets/ { if (++n == k) for (i = 1; i < NF; i++) if ($i == "packets") print $(i + 1) }'
-}
-
-peer() {	# NS ADDRESS EXPR on P: the entry of ADDRESS (None if none)
-	topo_exec "$1" "$TOPO_TEREDOD" show peers dev teredo0 --json |
-		python3 -c 'import json,sys
-P = [p for p in json.load(sys.stdin) if p["address"] == sys.argv[1]]
-P = P[0] if P else None
-print('"$3"')' "$2"
-}
-
-# The entry of ADDRESS in NS: "IP trusted|untrusted[ local]", or "none".
-entry() {	# NS ADDRESS
-	peer "$1" "$2" '"%s %s%s" % (P["ip"], "trusted" if P["trusted"] else "untrusted", " local" if P["local"] else "") if P else "none"'
-}
-
-# A Teredo address of our server with the mapping PORT / IP (obfuscated).
-teredo_of() {	# PORT IP
-	python3 - "$1" "$2" "$H1" <<-'PY'
-	import ipaddress, sys
-	port, ip, base = int(sys.argv[1]), ipaddress.IPv4Address(sys.argv[2]), sys.argv[3]
-	b = ipaddress.IPv6Address(base).packed[:10]
-	b += (port ^ 0xffff).to_bytes(2, "big") + (int(ip) ^ 0xffffffff).to_bytes(4, "big")
-	print(ipaddress.IPv6Address(b))
-	PY
 }
 
 # hex of an origin indication IP:PORT, and of an Alternate Address trailer
@@ -169,9 +145,9 @@ test_hairpin() {
 	out0=$(nat_count 1 1)
 	check "h1 -> h2: ping, through the addresses behind nat1" ping6 h1 "$H2"
 	check "h1's entry of h2: its address behind nat1, trusted" \
-		wait_for 5 eval '[ "$(entry h1 "$H2")" = "192.168.2.2 trusted local" ]'
+		wait_for 5 eval '[ "$(topo_entry h1 "$H2")" = "192.168.2.2 trusted local" ]'
 	check "h2's entry of h1: its address behind nat1, trusted" \
-		wait_for 5 eval '[ "$(entry h2 "$H1")" = "192.168.1.2 trusted local" ]'
+		wait_for 5 eval '[ "$(topo_entry h2 "$H1")" = "192.168.1.2 trusted local" ]'
 	check "each took the other's alternate address (rx_hairpin)" \
 		eval 'counter_ge -n h1 teredo0 rx_hairpin 1 && counter_ge -n h2 teredo0 rx_hairpin 1'
 	check "h2 -> h1: ping" ping6 h2 "$H1"
@@ -210,7 +186,7 @@ bubbles_of() {	# PING-DST UDP-LENGTH N: the first N bubbles of h1 of that length
 test_wire() {
 	local ghost port want out dst other
 
-	ghost=$(teredo_of 40600 "$NAT_IP")
+	ghost=$(topo_teredo_of "$H1" 40600 "$NAT_IP")
 	port=$(dev_port h1)
 	dst=$(python3 -c 'import ipaddress,sys; print(ipaddress.IPv6Address(sys.argv[1]).packed.hex())' "$ghost")
 	want="03080000$(printf '%08x%04x' 3232235778 "$port")"
@@ -220,7 +196,7 @@ test_wire() {
 		      grep -q "^$TOPO_SRV_IP 58 6000000000003b" <<<"$out"'
 	check "both to the client behind nat1, the trailer: type 3, length 8, reserved 0, 192.168.1.2, port $port ($want)" \
 		eval '[ "$(awk "{ print substr(\$3, 49, 32) substr(\$3, 81) }" <<<"$out" | sort -u)" = "$dst$want" ]'
-	other=$(teredo_of 40601 198.18.0.99)
+	other=$(topo_teredo_of "$H1" 40601 198.18.0.99)
 	out=$(bubbles_of "$other" 48 2)
 	check "no trailer to another NAT's client: its two bubbles of 48 bytes ($out)" \
 		eval 'grep -q "^198.18.0.99 48 6000000000003b" <<<"$out" &&
@@ -250,27 +226,27 @@ test_hostile() {
 	local port forged r0 h0 x0 b0
 
 	port=$(dev_port h1)
-	forged=$(teredo_of 40002 "$NAT_IP")
+	forged=$(topo_teredo_of "$H1" 40002 "$NAT_IP")
 	r0=$(counter -n h1 teredo0 rx_drop_bad_mapping) h0=$(counter -n h1 teredo0 rx_hairpin)
 	x0=$(nat_count 1 2)
 	check "a direct bubble with a trailer (192.168.9.77), not relayed by the server: refused, counted, nothing learnt" \
 		eval 'echo "192.168.9.2:40002 - bubble $forged $H1 $(alt_hex 192.168.9.77 7777)" |
 			topo_exec x "$TOPO_PEER" craft 192.168.1.2:$port &&
 		      wait_for 5 counter_ge -n h1 teredo0 rx_drop_bad_mapping $((r0 + 1)) &&
-		      [ "$(counter -n h1 teredo0 rx_hairpin)" = "$h0" ] && [ "$(peer h1 "$forged" P)" = None ]'
+		      [ "$(counter -n h1 teredo0 rx_hairpin)" = "$h0" ] && [ "$(topo_peer h1 "$forged" P)" = None ]'
 	check "a forged relayed bubble (from the server's address) listing a global address: not taken" \
 		eval 'echo "$TOPO_SRV_IP:3544 $(origin_hex "$NAT_IP" 40002) bubble $forged $H1 $(alt_hex 198.18.0.99 7777)" |
 			topo_exec x "$TOPO_PEER" craft 192.168.1.2:$port &&
 		      sleep $((2 * SLOW)) && [ "$(counter -n h1 teredo0 rx_hairpin)" = "$h0" ] &&
-		      [ "$(entry h1 "$forged")" = "$NAT_IP untrusted" ]'
+		      [ "$(topo_entry h1 "$forged")" = "$NAT_IP untrusted" ]'
 	for t in "3 7" "3 9" "3 20" "4 8"; do
 		check "a forged relayed bubble, malformed trailer (type ${t% *}, length ${t#* }): not taken" \
-			eval 'echo "$TOPO_SRV_IP:3544 $(origin_hex "$NAT_IP" 40003) bubble $(teredo_of 40003 "$NAT_IP") $H1 $(alt_hex 192.168.9.77 7777 $t)" |
+			eval 'echo "$TOPO_SRV_IP:3544 $(origin_hex "$NAT_IP" 40003) bubble $(topo_teredo_of "$H1" 40003 "$NAT_IP") $H1 $(alt_hex 192.168.9.77 7777 $t)" |
 				topo_exec x "$TOPO_PEER" craft 192.168.1.2:$port &&
 			      sleep $((1 * SLOW)) && [ "$(counter -n h1 teredo0 rx_hairpin)" = "$h0" ]'
 	done
 	check "an origin that is not the mapping in the source: not taken" \
-		eval 'echo "$TOPO_SRV_IP:3544 $(origin_hex "$NAT_IP" 40005) bubble $(teredo_of 40004 "$NAT_IP") $H1 $(alt_hex 192.168.9.77 7777)" |
+		eval 'echo "$TOPO_SRV_IP:3544 $(origin_hex "$NAT_IP" 40005) bubble $(topo_teredo_of "$H1" 40004 "$NAT_IP") $H1 $(alt_hex 192.168.9.77 7777)" |
 			topo_exec x "$TOPO_PEER" craft 192.168.1.2:$port &&
 		      sleep $((1 * SLOW)) && [ "$(counter -n h1 teredo0 rx_hairpin)" = "$h0" ]'
 	check "nothing went to 192.168.9.77 ($(( $(nat_count 1 2) - x0 )))" \
@@ -290,7 +266,7 @@ test_hostile() {
 	# (untrusted entries live 30 s after their last bubble: a slow
 	# kernel may have let this one go already)
 	check "none trusted there: nobody answered" \
-		eval 'e=$(entry h1 "$(teredo_of 41000 "$NAT_IP")");
+		eval 'e=$(topo_entry h1 "$(topo_teredo_of "$H1" 41000 "$NAT_IP")");
 		      [ "$e" = "192.168.9.77 untrusted local" ] || [ "$e" = none ]'
 	check "h1 and h2 still talk" ping6 h1 "$H2"
 }
@@ -306,7 +282,6 @@ test_miredo_server() {
 	wait_for 10 not udp_bound srv 3544
 	check "Miredo's server instead of ours; h3 and h4 behind nat2 on two subnets" \
 		eval 'topo_start_miredo_server && hp_nat 2 h3 3 h4 4'
-	NAT2_IP=$(topo_nat_ip 2)
 	topo_start_teredod h3
 	topo_start_teredod h4
 	H3=$(topo_wait_teredo_addr h3 teredo0 $((30 * SLOW)))
@@ -314,7 +289,7 @@ test_miredo_server() {
 	check "both qualify behind nat2 ($H3, $H4)" test -n "$H3" -a -n "$H4"
 	check "h3 -> h4: ping, through the addresses behind nat2" ping6 h3 "$H4"
 	check "h3's entry of h4: its address behind nat2, trusted" \
-		wait_for 5 eval '[ "$(entry h3 "$H4")" = "192.168.4.2 trusted local" ]'
+		wait_for 5 eval '[ "$(topo_entry h3 "$H4")" = "192.168.4.2 trusted local" ]'
 	check "h4 -> h3: ping" ping6 h4 "$H3"
 }
 
@@ -341,7 +316,7 @@ test_hairpinning_nat() {
 	check "nat1 hairpins now: a datagram from h2 to h1's mapping reaches h1" \
 		nat1_hairpins
 	check "the entries expire (30 s idle)" \
-		wait_for $((60 * SLOW)) eval '[ "$(entry h1 "$H2")" = none ] && [ "$(entry h2 "$H1")" = none ]'
+		wait_for $((60 * SLOW)) eval '[ "$(topo_entry h1 "$H2")" = none ] && [ "$(topo_entry h2 "$H1")" = none ]'
 	check "h2 -> h1: ping" ping6 h2 "$H1"
 	check "h1 -> h2: ping" ping6 h1 "$H2"
 }

@@ -589,6 +589,33 @@ topo_teredo_decode() {	# ADDRESS
 		"$((c >> 24)).$((c >> 16 & 255)).$((c >> 8 & 255)).$((c & 255))"
 }
 
+# The peer entry of ADDRESS in NS (teredod show peers): EXPR on P, the
+# entry as JSON (None if there is none).
+topo_peer() {	# NS ADDRESS EXPR
+	topo_exec "$1" "$TOPO_TEREDOD" show peers dev teredo0 --json |
+		python3 -c 'import json,sys
+P = [p for p in json.load(sys.stdin) if p["address"] == sys.argv[1]]
+P = P[0] if P else None
+print('"$3"')' "$2"
+}
+
+# The entry of ADDRESS in NS: "IP trusted|untrusted[ local]", or "none".
+topo_entry() {	# NS ADDRESS
+	topo_peer "$1" "$2" '"%s %s%s" % (P["ip"], "trusted" if P["trusted"] else "untrusted", " local" if P["local"] else "") if P else "none"'
+}
+
+# A Teredo address of BASE's server (its first 80 bits) with the mapping
+# PORT / IP.
+topo_teredo_of() {	# BASE PORT IP
+	python3 - "$1" "$2" "$3" <<-'PY'
+	import ipaddress, sys
+	base, port, ip = sys.argv[1], int(sys.argv[2]), ipaddress.IPv4Address(sys.argv[3])
+	b = ipaddress.IPv6Address(base).packed[:10]
+	b += (port ^ 0xffff).to_bytes(2, "big") + (int(ip) ^ 0xffffffff).to_bytes(4, "big")
+	print(ipaddress.IPv6Address(b))
+	PY
+}
+
 # The Teredo (2001:0::/32) addresses of IFNAME, one a line.
 topo_teredo_addrs() {	# NS IFNAME
 	local l a
