@@ -8,6 +8,7 @@ or with --hex first, the frame in hex (bench/inject/inject.c's frame=).
             UDP payload = IPv6 CLIENT -> 2001:db8:1::2, UDP, PAYLOAD_LEN bytes
     fou:    the same with DPORT default 5555 (fou + sit decap)
     plain:  just the IPv6 packet 2001:db8:2::2 -> 2001:db8:1::2
+    teredo-peer: as teredo, from bench/tsend.c's peer 0 (198.18.1.0:1024)
   frames.py [--hex] native DST_MAC SRC_MAC PAYLOAD_LEN DST6
     the IPv6 packet 2001:db8:1::2 -> DST6, UDP, PAYLOAD_LEN bytes
   frames.py bubbles DST_MAC SRC_MAC N
@@ -22,6 +23,7 @@ import sys
 CLIENT = "2001:0:c612:1:0:63bf:39ed:ffea"   # 198.18.0.21:40000 via 198.18.0.1
 NATIVE = "2001:db8:1::2"
 PLAIN_SRC = "2001:db8:2::2"
+PEER0 = "2001:0:c612:1:0:fbff:39ed:feff"    # bench/tsend.c's peer 0
 
 
 # the packet helpers of the selftests' scripted Teredo peer
@@ -93,10 +95,13 @@ def main():
             ip6_udp(NATIVE, args[4], payload)
     else:
         dport = int(args[4]) if len(args) > 4 else \
-            (3544 if kind == "teredo" else 5555)
-        inner = ip6_udp(CLIENT, NATIVE, payload)
+            (3544 if kind in ("teredo", "teredo-peer") else 5555)
+        src, v4, sport = CLIENT, "198.18.0.21", 40000
+        if kind == "teredo-peer":
+            src, v4, sport = PEER0, "198.18.1.0", 1024
+        inner = ip6_udp(src, NATIVE, payload)
         frame = mac(dmac) + mac(smac) + b"\x08\x00" + \
-            ip4_udp("198.18.0.21", "198.18.0.10", 40000, dport, inner)
+            ip4_udp(v4, "198.18.0.10", sport, dport, inner)
     emit(frame, as_hex)
 
 

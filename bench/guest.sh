@@ -214,10 +214,12 @@ pktgen_config() {	# PKT_SIZE DST6 [DST6_MIN DST6_MAX]
 }
 # bench/inject/inject.ko (built by bench/run.sh): frames received on a
 # relay device, from a kernel thread at nice 19.
-inject_start() {	# DEV HEX_FRAME [spread=N|peers=N off=O]
+# INJECT_THREADS: that many sources, one per CPU (a NIC's RSS queues).
+inject_start() {	# DEV HEX_FRAME [spread=N|peers=N off=O [decap=1]]
 	local dev=$1 f=$2
 	shift 2
-	"$IP" netns exec relay insmod "$INJECT" ifname="$dev" frame="$f" "$@"
+	"$IP" netns exec relay insmod "$INJECT" ifname="$dev" frame="$f" \
+		threads="${INJECT_THREADS:-1}" "$@"
 }
 inject_stop() {
 	[ -d /sys/module/inject ] && rmmod inject
@@ -255,6 +257,24 @@ tsend_stop() {
 #         is named in insnprof.windows with its packet count (measure()).
 profile() {	# NAME
 	case $BENCH_PROFILE in
+	lock)
+		# perf lock contention sees only waits that reach the
+		# qspinlock's MCS queue, which two CPUs never do (the pending
+		# bit serves the second): every entry into the slow path is a
+		# contended acquisition, counted here with its callers
+		local fn tr=/sys/kernel/tracing
+		fn=$(awk '$3 ~ /^(native_|__pv_)?queued_spin_lock_slowpath$/ { print $3; exit }' /proc/kallsyms)
+		mountpoint -q $tr || mount -t tracefs nodev $tr
+		echo "p:lockslow $fn" >>$tr/kprobe_events || { log "no kprobe on $fn"; sleep "$WIN"; return 0; }
+		perf record -q -a -g -e kprobes:lockslow -o "$WORK/lock.data" -- sleep "$WIN" >/dev/null 2>&1
+		echo "-:lockslow" >>$tr/kprobe_events
+		{
+			echo "contended spinlock acquisitions ($fn entries) in $WIN s, by caller:"
+			perf report -i "$WORK/lock.data" --stdio --no-children -g caller,0.5,callee,function,percent \
+				--percent-limit 1 2>/dev/null | grep -v '^$' | head -60
+		} >"$WORK/lock.txt"
+		sed 's/^/# lock: /' "$WORK/lock.txt"
+		[ -d /run/vm/out ] && cp "$WORK/lock.txt" "/run/vm/out/lock-contention-$1.txt" ;;
 	insn)
 		local s0 s1
 		read -r -a s0 </proc/stat
@@ -656,7 +676,7 @@ encap_peers() {	# N
 	# 78-byte frames to tsend's peer 0, varied by inject (peers=N) at byte
 	# 48: the last 6 bytes of the destination
 	PEERS_FRAME=$(python3 "$BENCH/frames.py" --hex native $MAC_R1 $MAC_N 16 2001:0:c612:1:0:fbff:39ed:feff)
-	local n=$1 sc=encap-peers-$1 ct t0 t1 m0 m1 peers trusted per slab bucket free objs r0 r1 sink
+	local n=$1 sc=${SCP:-}encap-peers-$1 ct t0 t1 m0 m1 peers trusted per slab bucket free objs r0 r1 sink
 	for ct in teredo teredo-fast miredo sit-fou plain; do
 		want "$sc" "$ct" || continue
 		log "=== $sc / $ct"
@@ -733,6 +753,133 @@ encap_peers() {	# N
 	teardown
 }
 
+# Decapsulation from N trusted peers at random (bench/tsend.c's, made
+# trusted first), 8-byte UDP payloads like decap-small: inject decap=1
+# varies the datagram's IPv4 source and UDP source port with the Teredo
+# source address (byte 60: its last 6 bytes). plain: IPv6 from N sources.
+# The decapsulated packets leave through sink0.
+decap_peers() {	# N
+	local n=$1 sc=${SCP:-}decap-peers-$1 ct f
+	f=$(python3 "$BENCH/frames.py" --hex teredo-peer $MAC_R0 $MAC_C "$SMALL")
+	for ct in teredo teredo-fast plain; do
+		want "$sc" "$ct" || continue
+		log "=== $sc / $ct"
+		teardown
+		case $ct in
+		teredo) many_peers_base teredo ;;
+		teredo-fast) many_peers_base teredo dev eth0 fastpath on ;;
+		plain) many_peers_base plain ;;
+		esac || { log "setup failed"; continue; }
+		settle
+		to_sink $NATIVE/128 || { log "sink route failed"; continue; }
+		if [ $ct = plain ]; then
+			EXTRA="{\"peers\": $n}" measure "$sc" "$ct" \
+				"eth0 $(python3 "$BENCH/frames.py" --hex plain $MAC_R0 $MAC_C "$SMALL") spread=$n off=34"
+			continue
+		fi
+		"$TSEND" trust -i "$TS_N" -t "$TS_T" -n "$n" -l 78 -k 1024 2>&1 | sed 's/^/# /'
+		teredo_read
+		log "$sc: ${TST[peer_trusted]:-0} of $n peers trusted"
+		RUN_PRE=peers_pre RUN_POST=peers_post EXTRA="{\"peers\": $n}" \
+			measure "$sc" "$ct" "eth0 $f peers=$n off=60 decap=1" \
+			"$TSEND bubbles -t $TS_T -n $n -c $n"
+		teredo_stats
+	done
+	teardown
+}
+
+# More than one CPU (bench/run.sh's smp mode, a 2-vCPU real-time guest):
+# the same rows with one source and with one per CPU, as RSS spreads a
+# NIC's flows; a row's figure at N CPUs is smpN-ROW.
+smp_main() {
+	local t
+	for ((t = 1; t <= $(nproc); t++)); do
+		INJECT_THREADS=$t SCP=smp$t- decap_peers 1024
+		INJECT_THREADS=$t SCP=smp$t- encap_peers 1024
+	done
+	smp_churn 1024
+	smp_flood
+}
+
+# New peers from every CPU: one source per CPU sends each packet to a new
+# Teredo destination (inject peers=2^22 at random), so that every packet
+# creates an entry, a queue and a bubble under the device's lock. New
+# peers per second with 1 source and with one per CPU; at the most CPUs,
+# the contended spinlocks of the last window (profile lock:
+# lock-contention-smpN-flood.txt).
+smp_flood() {
+	local t r sc ct=teredo a b t0 t1 rate runs d0 d1
+	for ((t = 1; t <= $(nproc); t++)); do
+		sc=smp$t-flood
+		want "$sc" "$ct" || continue
+		log "=== $sc / $ct"
+		teardown
+		many_peers_base teredo || { log "setup failed"; continue; }
+		PEERS_FRAME=$(python3 "$BENCH/frames.py" --hex native $MAC_R1 $MAC_N 16 2001:0:c612:1:0:fbff:39ed:feff)
+		runs=()
+		for ((r = 1; r <= RUNS; r++)); do
+			"$IP" -n relay link del teredo0
+			our_relay
+			settle
+			INJECT_THREADS=$t inject_start eth1 "$PEERS_FRAME" peers=4194304 off=48
+			sleep "$WARM"
+			teredo_read; a=${TST[peer_new]:-0}; d0=$(softnet_drops); t0=$EPOCHREALTIME
+			if [ "$t" = "$(nproc)" ] && [ "$r" = "$RUNS" ]; then
+				BENCH_PROFILE=lock profile "$sc"
+			else
+				sleep "$WIN"
+			fi
+			teredo_read; b=${TST[peer_new]:-0}; d1=$(softnet_drops); t1=$EPOCHREALTIME
+			inject_stop
+			rate=$(awk -v a="$a" -v b="$b" -v t0="$t0" -v t1="$t1" 'BEGIN { printf "%.0f", (b - a) / (t1 - t0) }')
+			log "$sc run $r: $rate new peers/s, softnet drops $((d1 - d0)), table $(peer_count)"
+			runs+=("$rate")
+		done
+		teredo_stats
+		echo "RESULT $sc $ct $(IFS=,; echo "${runs[*]}")"
+		emit "$sc" "$ct" "$(IFS=,; echo "${runs[*]}")" "" "" "{\"unit\": \"new peers/s\"}"
+	done
+	teardown
+}
+
+# Lock contention under peer churn: our relay encapsulates to N trusted
+# peers from one source per CPU while bench/tsend.c sends 20 000 packets a
+# second to new Teredo destinations (a new entry, a queue and a bubble
+# each; they expire unanswered). The contended spinlocks of the last
+# window (profile lock) into lock-contention-SCENARIO.txt.
+smp_churn() {	# N
+	local n=$1 sc ct=teredo
+	sc=smp$(nproc)-churn-$n
+	want "$sc" "$ct" || return 0
+	log "=== $sc / $ct"
+	teardown
+	many_peers_base teredo || { log "setup failed"; return 0; }
+	settle
+	many_peers_sink teredo
+	PEERS_FRAME=$(python3 "$BENCH/frames.py" --hex native $MAC_R1 $MAC_N 16 2001:0:c612:1:0:fbff:39ed:feff)
+	"$TSEND" trust -i "$TS_N" -t "$TS_T" -n "$n" -l 78 -k 1024 2>&1 | sed 's/^/# /'
+	CHURN_FIRST=$n
+	INJECT_THREADS=$(nproc) RUN_PRE=churn_pre RUN_POST=churn_post \
+		EXTRA="{\"peers\": $n, \"new_peers_per_s\": 20000}" \
+		BENCH_PROFILE=lock measure "$sc" "$ct" \
+		"eth1 $PEERS_FRAME peers=$n off=48" "$TSEND bubbles -t $TS_T -n $n -c $n"
+	teredo_stats
+	teardown
+}
+# the churn runs with each run only: the trusted peers' refresh and the
+# settling before the first run must not wait behind it
+churn_pre() {
+	tsend_start native -i "$TS_N" -n 16000000 -o "$CHURN_FIRST" -p 20000
+	CHURN_FIRST=$((CHURN_FIRST + 200000))
+	teredo_read
+	PRE_NEW=${TST[peer_new]:-0}
+}
+churn_post() {
+	tsend_stop
+	teredo_read
+	log "churn: $((${TST[peer_new]:-0} - PRE_NEW)) new peers during the run, ${TST[peers]:-?} in the table" >&2
+}
+
 # Insertion rate: tsend floods the native side with packets to new Teredo
 # destinations, one new peer per packet; per run a fresh device (empty
 # table), peer_new counted over the window. Then the bound: a device with
@@ -784,6 +931,11 @@ main() {
 	: >"$OUT" 2>/dev/null
 	[ "${BENCH_PROFILE:-}" = insn ] && [ -d /run/vm/out ] && cat /proc/kallsyms >/run/vm/out/kallsyms
 	log "kernel $(uname -r), $(nproc) cpu"
+	if [ "$MODE" = smp ]; then
+		smp_main
+		log "done"
+		return
+	fi
 	# IPv6 packet = 40 + 8 (UDP) + payload. encap-small keeps the
 	# 16-byte payload of the earlier pktgen figures.
 	decap decap-small "$SMALL"

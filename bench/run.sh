@@ -13,7 +13,11 @@
 # Modes (see /work/shared/reference/bench-notes.md): "icount" boots with
 # -smp 1 -icount shift=1,sleep=on (instruction path length, repeatable
 # within 0.3 %), "realtime" with -smp 1 and no icount (cache and TLB costs
-# count; spreads of 5-20 %, so more runs). Prints a table with both side by
+# count; spreads of 5-20 %, so more runs). "smp" (not in the default
+# modes) boots BENCH_CPUS (2) vCPUs in real time (MTTCG: one host thread
+# each, so the host needs that many idle cores) and measures decapsulation
+# and encapsulation over 1024 peers with one packet source, then with one
+# per CPU (bench/inject threads=N, as a NIC's RSS queues): the scaling. Prints a table with both side by
 # side and merges the records into bench/results.json: records of scenarios
 # and modes not run now (e.g. bench/server.sh's) are kept.
 #
@@ -27,8 +31,8 @@
 # of the bound check), BENCH_MIREDO_PPS (10000: pace of the bubbles that
 # create and refresh Miredo's peers), BENCH_PROFILE (perf or insn: profile
 # the last run of each pair; bench/profile.sh sets up insn).
-# Host side only: BENCH_MODE ("icount realtime", the default, or one of
-# them), BENCH_MEM (VM memory, 2G), BENCH_OUT (where the VM output goes,
+# Host side only: BENCH_MODE ("icount realtime", the default, or any of
+# icount, realtime, smp), BENCH_CPUS (smp: 2), BENCH_MEM (VM memory, 2G), BENCH_OUT (where the VM output goes,
 # default bench/out; the realtime pass uses BENCH_OUT/realtime),
 # BENCH_TIMEOUT (per VM, 7200 s), BENCH_RESULTS (bench/results.json).
 set -euo pipefail
@@ -63,7 +67,8 @@ for mode in $modes; do
 	case $mode in
 	icount) mout=$out vmopt=(--icount) runs=${BENCH_RUNS:-3} ;;
 	realtime) mout=$out/realtime vmopt=(--smp 1) runs=${BENCH_RUNS_RT:-5} ;;
-	*) echo "bench: unknown mode $mode (icount, realtime)" >&2; exit 2 ;;
+	smp) mout=$out/smp vmopt=(--smp "${BENCH_CPUS:-2}") runs=${BENCH_RUNS_RT:-5} ;;
+	*) echo "bench: unknown mode $mode (icount, realtime, smp)" >&2; exit 2 ;;
 	esac
 	envs=("BENCH_MODE=$mode" "BENCH_RUNS=$runs")
 	for v in $(compgen -v BENCH_); do
@@ -141,6 +146,8 @@ os.rename(sys.argv[1] + ".tmp", sys.argv[1])
 # the table: icount and realtime side by side
 by, order = {}, []
 for r in rows:
+    if r["mode"] == "smp":      # a table of its own, below
+        continue
     k = (r["scenario"], r["contender"])
     if k not in by:
         order.append(k)
@@ -163,10 +170,11 @@ def cell(r):
     return "%10d %5.1f%% %5s %8d" % (r["pps"], r["spread_pct"], ratio, r["_gen"])
 
 
-print("%-20s | %-11s | %-33s | %-33s | %s" % (
-    "scenario", "contender", "icount: pps spread ratio gen_pps",
-    "realtime: pps spread ratio gen_pps", "notes"))
-print("-" * 120)
+if order:
+    print("%-20s | %-11s | %-33s | %-33s | %s" % (
+        "scenario", "contender", "icount: pps spread ratio gen_pps",
+        "realtime: pps spread ratio gen_pps", "notes"))
+    print("-" * 120)
 for k in order:
     m = by[k]
     notes = []
@@ -196,8 +204,27 @@ for k in order:
         continue
     print("%-20s | %-11s | %s | %s | %s" % (k[0], k[1], cell(m.get("icount")),
                                           cell(m.get("realtime")), "; ".join(notes)))
-print("ratio: to the scenario's fou+sit ceiling; encap-peers-N: to the same contender's "
-      "encap-peers-1 (target >= 0.80 at 1000000 peers)")
+if order:
+    print("ratio: to the scenario's fou+sit ceiling; encap-peers-N: to the same contender's "
+          "encap-peers-1 (target >= 0.80 at 1000000 peers)")
+
+# smp: each row's figure at N CPUs against 1 CPU
+smp = {(r["scenario"], r["contender"]): r for r in rows if r["mode"] == "smp"}
+if smp:
+    print()
+    print("%-20s | %-11s | %10s | %10s | %s" % ("smp scenario", "contender", "1 CPU pps",
+                                                "N CPUs pps", "scaling (N: CPUs)"))
+    for (sc, ct), r in sorted(smp.items()):
+        if not sc.startswith("smp1-"):
+            continue
+        base = sc[len("smp1-"):]
+        for n in range(2, 65):
+            m = smp.get(("smp%d-%s" % (n, base), ct))
+            if not m:
+                continue
+            a, b = r.get("pps"), m.get("pps")
+            print("%-20s | %-11s | %10s | %10s | %s" % (
+                base, ct, a, b, "%.2fx at %d" % (b / a, n) if a and b else "-"))
 PY
 echo "bench: ${BENCH_RESULTS:-bench/results.json} updated; guest logs in $out" >&2
 exit 0

@@ -57,7 +57,7 @@ if [ "${1:-}" != --guest ]; then
 		mkdir -p "$out/$mode"
 		rm -f "$out/$mode/tcp.tsv"
 		envs=("BENCH_MODE=$mode${BENCH_KERNEL:+-$BENCH_KERNEL}")
-		for v in BENCH_RUNS BENCH_BYTES BENCH_ONLY; do
+		for v in BENCH_RUNS BENCH_BYTES BENCH_ONLY BENCH_DEBUG; do
 			[ -n "${!v:-}" ] && envs+=("$v=${!v}")
 		done
 		echo "bench: booting the VM ($mode), log in $out/$mode/output" >&2
@@ -231,6 +231,46 @@ contender_up() {	# CONTENDER
 	esac
 }
 
+# BENCH_DEBUG: TCP's loss and reordering counters of both ends, the drops
+# of every namespace's devices and teredo0's counters around a transfer.
+DBG_TCP="TcpRetransSegs TcpOutSegs TcpInSegs TcpExtTCPLossProbes TcpExtTCPTimeouts TcpExtTCPSACKReorder TcpExtTCPOFOQueue TcpExtTCPRcvCoalesce TcpExtTCPBacklogCoalesce TcpExtTCPWantZeroWindowAdv TcpExtTCPToZeroWindowAdv TcpExtTCPRcvQDrop TcpExtPruneCalled"
+dbg() {	# LABEL
+	[ -n "${BENCH_DEBUG:-}" ] || return 0
+	local ns
+	for ns in host6 c; do
+		log "$1 $ns tcp: $(topo_exec $ns nstat -asz $DBG_TCP 2>/dev/null | awk 'NR > 1 { printf "%s=%s ", $1, $2 }')"
+	done
+	for ns in host6 inet relay nat1 c; do
+		log "$1 $ns links: $(topo_exec $ns sh -c 'cd /sys/class/net && for d in *; do echo "$d rx $(cat $d/statistics/rx_packets)/drop $(cat $d/statistics/rx_dropped) tx $(cat $d/statistics/tx_packets)/drop $(cat $d/statistics/tx_dropped);"; done' 2>/dev/null | tr '\n' ' ')" 
+	done
+	for ns in relay c; do
+		log "$1 $ns teredo0: $(topo_exec $ns ethtool -S teredo0 2>/dev/null | grep -v ': 0$' | tr -s ' \n' ' ')"
+	done
+	log "$1 softnet: $(awk '{ d += strtonum("0x" $2); s += strtonum("0x" $3) } END { print "dropped", d, "squeezed", s }' /proc/net/softnet_stat)"
+}
+
+# BENCH_DEBUG: packets seen on DEV of NS for 4 s, how many over 1600
+# bytes (GSO packets, merged by GRO or left whole) and the largest.
+sniff() {	# NS DEV
+	[ -n "${BENCH_DEBUG:-}" ] || return 0
+	topo_exec "$1" python3 -c '
+import socket, sys, time
+s = socket.socket(socket.AF_PACKET, socket.SOCK_RAW, socket.htons(3))
+s.bind((sys.argv[1], 0))
+s.settimeout(0.5)
+n = big = mx = 0
+t = time.time()
+while time.time() - t < 4:
+    try:
+        d = s.recv(70000)
+    except socket.timeout:
+        continue
+    n += 1
+    big += len(d) > 1600
+    mx = max(mx, len(d))
+print("# sniff %s %s: %d packets, %d over 1600 bytes, largest %d" % (sys.argv[2], sys.argv[1], n, big, mx))' "$2" "$1" &
+}
+
 bench_contender() {	# CONTENDER
 	local ct=$1 i up=() down=() up8=() down8=()
 
@@ -239,8 +279,12 @@ bench_contender() {	# CONTENDER
 		# warm: the relay trusts the client, the NAT maps it
 		wait_for 30 topo_exec c ping -6 -c 1 -W 2 "$TOPO_HOST6_IP6" >/dev/null
 		wait_for 30 topo_exec host6 ping -6 -c 1 -W 2 "$C6" >/dev/null
+		dbg "$ct before up"
 		up+=("$(tcp_kbs c host6 "$TOPO_HOST6_IP6" 1)")
+		dbg "$ct after up"
+		sniff relay eth1; sniff relay teredo0; sniff relay eth0; sniff c eth0
 		down+=("$(tcp_kbs host6 c "$C6" 1)")
+		dbg "$ct after down" 
 		up8+=("$(tcp_kbs c host6 "$TOPO_HOST6_IP6" 8)")
 		down8+=("$(tcp_kbs host6 c "$C6" 8)")
 		log "$ct run $i: up ${up[-1]}, down ${down[-1]}, 8 flows up ${up8[-1]}, down ${down8[-1]} kB/s"

@@ -125,9 +125,14 @@ void teredo_setup(struct net_device *dev)
 	/* Checksums and segmentation left to the uplink, after the Teredo
 	 * work, as for vxlan: one encapsulation for a GSO packet (TCP, UDP;
 	 * SCTP's CRC is no Internet checksum, the stack cuts it before us).
+	 * A forwarded packet that GRO merged from more segments than an skb
+	 * has frags chains the rest (frag_list): without FRAGLIST the stack
+	 * would cut it before us, and every segment pay for the Teredo work.
 	 */
-	dev->features |= NETIF_F_SG | NETIF_F_HW_CSUM | TEREDO_GSO_FEATURES;
-	dev->hw_features |= NETIF_F_SG | NETIF_F_HW_CSUM | TEREDO_GSO_FEATURES;
+	dev->features |= NETIF_F_SG | NETIF_F_FRAGLIST | NETIF_F_HW_CSUM |
+			 TEREDO_GSO_FEATURES;
+	dev->hw_features |= NETIF_F_SG | NETIF_F_FRAGLIST | NETIF_F_HW_CSUM |
+			    TEREDO_GSO_FEATURES;
 	/* the outer IPv4 total length must hold the largest: above, the
 	 * stack segments before ndo_start_xmit
 	 */

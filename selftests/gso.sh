@@ -163,6 +163,19 @@ test_relay() {
 		      counter_ge -n relay teredo0 tx_fastpath $((f + 1))'
 	topo_ip -n relay link set teredo0 type teredo fastpath off
 
+	# the native link a wire into a NIC with GRO: GRO merges more
+	# segments than an skb has frags, and chains the rest (frag_list)
+	topo_exec inet ethtool -K relay6 tso off >/dev/null
+	topo_exec relay ethtool -K eth1 gro on >/dev/null
+	uplink_offload relay eth0 off
+	check "native host to client, segmented on the way and merged by GRO at the relay" \
+		flow relay-gro host6 c1 "$C1" relay eth0 "$TOPO_RELAY_IP" relay "$port"
+	check "the merged packets, frag_list ones too, crossed teredo0 whole: $SEGS of $FRAMES segments cut in the module" \
+		test $((4 * SEGS)) -ge $((3 * FRAMES))
+	check "and valid" all_valid "$TOPO_DIR/relay-gro.txt"
+	topo_exec relay ethtool -K eth1 gro off >/dev/null
+	topo_exec inet ethtool -K relay6 tso on >/dev/null
+
 	topo_exec relay ethtool -K teredo0 tso off gso off tx off >/dev/null
 	uplink_offload relay eth0 off
 	check "teredo0's offloads off: the same flow" \

@@ -29,7 +29,7 @@ declare -A MIN_CHECKS=(
 	[server.sh]=45 [client.sh]=42 [client-events.sh]=48 [nat.sh]=23
 	[hostile.sh]=37 [nlfuzz.sh]=27 [fuzz.sh]=98 [flood.sh]=30
 	[amplification.sh]=22 [accounting.sh]=5 [teredod.sh]=40
-	[teredod-server.sh]=19 [coverage.sh]=134 [metrics.sh]=39 [gso.sh]=31
+	[teredod-server.sh]=19 [coverage.sh]=134 [metrics.sh]=39 [gso.sh]=34
 	[anycast.sh]=37 [discovery.sh]=42 [ondemand.sh]=30 [nat6081.sh]=35
 	[hairpin.sh]=33
 )
