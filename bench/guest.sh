@@ -869,7 +869,7 @@ smp_churn() {	# N
 # the churn runs with each run only: the trusted peers' refresh and the
 # settling before the first run must not wait behind it
 churn_pre() {
-	tsend_start native -i "$TS_N" -n 16000000 -o "$CHURN_FIRST" -p 20000
+	tsend_start native -i "$TS_N" -n 4000000 -o "$CHURN_FIRST" -p 20000
 	CHURN_FIRST=$((CHURN_FIRST + 200000))
 	teredo_read
 	PRE_NEW=${TST[peer_new]:-0}

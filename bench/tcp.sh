@@ -29,7 +29,10 @@
 # 6.12 from bookworm-backports, scripts/fetch-kernel.sh, where the module
 # does GRO; default: this host's 6.1), BENCH_MODE ("icount realtime"),
 # BENCH_RUNS (3), BENCH_BYTES (20000000, per run: 8 flows share it),
-# BENCH_ONLY (regexp on contender), BENCH_OUT (bench/out/tcp),
+# BENCH_ONLY (regexp on contender), BENCH_DEBUG (1: TCP, link and teredo0
+# counters around the single-flow transfers, and the sizes of the packets
+# on the relay's links and the client's during the one to the client;
+# the sniffers slow the transfer: not for figures), BENCH_OUT (bench/out/tcp),
 # BENCH_TIMEOUT (3600 s per VM), BENCH_RESULTS (bench/results.json).
 set -uo pipefail
 BENCH=$(cd "$(dirname "$0")" && pwd)
