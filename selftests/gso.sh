@@ -136,7 +136,10 @@ test_setup() {
 	check "gso_virtual is off by default" expect_eq "$(cat "$PARAM")" N
 }
 
-# By default, through a veth uplink: segmented in the module.
+# By default, through a veth uplink: segmented in the module. A TCP
+# sender sizes its GSO packets by its pacing rate: on a slow (debug)
+# kernel they hold 2 segments, hence the ratios of 2 and 1.5 below (a
+# packet not cut at all has 1).
 test_relay() {
 	local port
 
@@ -145,7 +148,7 @@ test_relay() {
 	check "native host to client through the relay, $BYTES bytes" \
 		flow relay host6 c1 "$C1" relay eth0 "$TOPO_RELAY_IP" relay "$port"
 	check "GSO packets crossed the relay whole, cut in the module ($GSO into $SEGS)" \
-		test "$GSO" -gt 0 -a "$SEGS" -gt $((3 * GSO))
+		test "$GSO" -gt 0 -a "$SEGS" -ge $((2 * GSO))
 	check "every segment valid Teredo: lengths, checksums (IPv4, UDP, TCP), an IPv4 ID each" \
 		all_valid "$TOPO_DIR/relay.txt"
 
@@ -196,7 +199,7 @@ test_relay_whole() {
 	check "gso_virtual: native host to client, $BYTES bytes" \
 		flow relay-whole host6 c1 "$C1" relay eth0 "$TOPO_RELAY_IP" relay "$port"
 	check "teredo0 sent a UDP tunnel GSO packet for several segments ($FRAMES for $TX), none cut in the module" \
-		test "$FRAMES" -gt $((3 * TX)) -a "$GSO" = 0
+		test $((2 * FRAMES)) -ge $((3 * TX)) -a "$GSO" = 0
 	check "every segment valid Teredo, an IPv4 ID each" \
 		all_valid "$TOPO_DIR/relay-whole.txt"
 	uplink_offload relay eth0 on
@@ -215,14 +218,14 @@ test_client() {
 	check "client to native host, $BYTES bytes" \
 		flow client c1 host6 "$TOPO_HOST6_IP6" c1 eth0 198.19.1.2 c1 "$port"
 	check "GSO packets cut in the client's module ($GSO into $SEGS)" \
-		test "$GSO" -gt 0 -a "$SEGS" -gt $((3 * GSO))
+		test "$GSO" -gt 0 -a "$SEGS" -ge $((2 * GSO))
 	check "every segment valid Teredo" all_valid "$TOPO_DIR/client.txt"
 
 	gso_virtual Y
 	check "gso_virtual: client to native host, $BYTES bytes" \
 		flow client-whole c1 host6 "$TOPO_HOST6_IP6" c1 eth0 198.19.1.2 c1 "$port"
 	check "the client's teredo0 sent a GSO packet for several segments ($FRAMES for $TX)" \
-		test "$FRAMES" -gt $((3 * TX)) -a "$GSO" = 0
+		test $((2 * FRAMES)) -ge $((3 * TX)) -a "$GSO" = 0
 	check "every segment valid Teredo" all_valid "$TOPO_DIR/client-whole.txt"
 	uplink_offload c1 eth0 on
 	# the relay receives those GSO datagrams whole (a tunnel on this
