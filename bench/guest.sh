@@ -673,9 +673,7 @@ miredo_post() {
 }
 
 encap_peers() {	# N
-	# 78-byte frames to tsend's peer 0, varied by inject (peers=N) at byte
-	# 48: the last 6 bytes of the destination
-	PEERS_FRAME=$(python3 "$BENCH/frames.py" --hex native $MAC_R1 $MAC_N 16 2001:0:c612:1:0:fbff:39ed:feff)
+	# PEERS_FRAME (main) varied by inject peers=N
 	local n=$1 sc=${SCP:-}encap-peers-$1 ct t0 t1 m0 m1 peers trusted per slab bucket free objs r0 r1 sink
 	for ct in teredo teredo-fast miredo sit-fou plain; do
 		want "$sc" "$ct" || continue
@@ -815,8 +813,7 @@ smp_flood() {
 		log "=== $sc / $ct"
 		teardown
 		many_peers_base teredo || { log "setup failed"; continue; }
-		PEERS_FRAME=$(python3 "$BENCH/frames.py" --hex native $MAC_R1 $MAC_N 16 2001:0:c612:1:0:fbff:39ed:feff)
-		runs=()
+			runs=()
 		for ((r = 1; r <= RUNS; r++)); do
 			"$IP" -n relay link del teredo0
 			our_relay
@@ -856,7 +853,6 @@ smp_churn() {	# N
 	many_peers_base teredo || { log "setup failed"; return 0; }
 	settle
 	many_peers_sink teredo
-	PEERS_FRAME=$(python3 "$BENCH/frames.py" --hex native $MAC_R1 $MAC_N 16 2001:0:c612:1:0:fbff:39ed:feff)
 	"$TSEND" trust -i "$TS_N" -t "$TS_T" -n "$n" -l 78 -k 1024 2>&1 | sed 's/^/# /'
 	CHURN_FIRST=$n
 	INJECT_THREADS=$(nproc) RUN_PRE=churn_pre RUN_POST=churn_post \
@@ -931,6 +927,9 @@ main() {
 	: >"$OUT" 2>/dev/null
 	[ "${BENCH_PROFILE:-}" = insn ] && [ -d /run/vm/out ] && cat /proc/kallsyms >/run/vm/out/kallsyms
 	log "kernel $(uname -r), $(nproc) cpu"
+	# 78-byte frames to tsend's peer 0, varied by inject (peers=N) at
+	# byte 48: the last 6 bytes of the destination
+	PEERS_FRAME=$(python3 "$BENCH/frames.py" --hex native $MAC_R1 $MAC_N 16 2001:0:c612:1:0:fbff:39ed:feff)
 	if [ "$MODE" = smp ]; then
 		smp_main
 		log "done"

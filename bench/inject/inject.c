@@ -38,9 +38,9 @@
 #include <linux/netdevice.h>
 #include <linux/nsproxy.h>
 #include <linux/slab.h>
+#include <linux/udp.h>
 #include <net/ip.h>
 #include <net/net_namespace.h>
-#include <linux/udp.h>
 
 static char *ifname;
 module_param(ifname, charp, 0444);
