@@ -368,15 +368,19 @@ peers_in() {	# NS
 # untrusted peer stays 30 s after its last bubble (one that sent none goes
 # with its queue, after 8 s), and a dump must find them there: sprayed
 # again just before it (the peers gone meanwhile made anew), as a whole
-# dump on the debug kernel can take longer than that.
+# dump on the debug kernel can take longer than that. The queues hold the
+# sender's packets, charged to its socket: with the default send buffer
+# it would wait for them to expire every hundred packets or so.
 spray() {	# NS
 	"$IP" netns exec "$1" python3 -c '
 import socket
 s = socket.socket(socket.AF_INET6, socket.SOCK_DGRAM)
+s.setsockopt(socket.SOL_SOCKET, 32, 16 << 20)	# SO_SNDBUFFORCE
 for i in range('$npeers'):
     s.sendto(bytes(100), ("2001:0:c612:1:0:63bf:%x:%x" % (0x3900 + (i >> 16), i & 0xffff), 9))'
-	# 1 MiB of queues holds some 530 of them (100 bytes take 2 KiB of
-	# truesize); a slow spray (a loaded machine, a debug kernel) fewer
+	# (1 MiB of queues holds some 530 of them, 100 bytes take 2 KiB of
+	# truesize: the oldest queues go to make room, their peers stay); a
+	# slow spray (a loaded machine, a debug kernel) finds fewer
 	log "the table holds $(peer_count "$1") of them"
 }
 

@@ -34,16 +34,17 @@ declare -A MIN_CHECKS=(
 	[hairpin.sh]=33
 )
 # Seconds each script took in a VM under TCG with another VM beside it,
-# roughly: what --part balances (a script not listed counts 120).
+# roughly (run.sh prints them): what --part balances (a script not listed
+# counts 120).
 declare -A WEIGHT=(
-	[link.sh]=100 [control.sh]=280 [relay.sh]=410 [fastpath.sh]=540
-	[miredo.sh]=50 [miredo-relay.sh]=80 [miredo-relay-fastpath.sh]=90
-	[server.sh]=280 [client.sh]=160 [client-events.sh]=190 [nat.sh]=100
-	[hostile.sh]=400 [nlfuzz.sh]=300 [teredod.sh]=210
-	[teredod-server.sh]=90 [coverage.sh]=450 [fuzz.sh]=170 [flood.sh]=140
-	[amplification.sh]=320 [accounting.sh]=120 [metrics.sh]=220
-	[gso.sh]=200 [anycast.sh]=230 [discovery.sh]=160 [ondemand.sh]=170
-	[nat6081.sh]=150 [hairpin.sh]=200
+	[link.sh]=80 [control.sh]=160 [relay.sh]=360 [fastpath.sh]=320
+	[miredo.sh]=30 [miredo-relay.sh]=60 [miredo-relay-fastpath.sh]=70
+	[server.sh]=160 [client.sh]=120 [client-events.sh]=130 [nat.sh]=40
+	[hostile.sh]=270 [nlfuzz.sh]=160 [teredod.sh]=120
+	[teredod-server.sh]=60 [coverage.sh]=300 [fuzz.sh]=200 [flood.sh]=140
+	[amplification.sh]=270 [accounting.sh]=50 [metrics.sh]=110
+	[gso.sh]=170 [anycast.sh]=140 [discovery.sh]=160 [ondemand.sh]=150
+	[nat6081.sh]=110 [hairpin.sh]=130
 )
 part=""
 if [ "${1:-}" = --part ]; then
@@ -97,6 +98,7 @@ for t in "${tests[@]}"; do
 		continue
 	fi
 	out=$(mktemp)
+	t0=$SECONDS
 	timeout "$limit" bash "$t" 2>&1 | tee "$out"
 	rc=${PIPESTATUS[0]}
 	p=$(grep -E '^ok ' "$out" | grep -cviE '^ok [0-9]* *(- )?[^#]*# *skip')
@@ -129,7 +131,7 @@ for t in "${tests[@]}"; do
 		echo "not ok - $name: $pb"
 		f=$((f + 1))
 	done
-	echo "# $name: $p passed, $f failed, $s skipped"
+	echo "# $name: $p passed, $f failed, $s skipped; $((SECONDS - t0)) s"
 	passed=$((passed + p)) failed=$((failed + f)) skipped=$((skipped + s))
 	rm -f "$out"
 	# a test killed by its timeout leaves its namespaces and daemons
