@@ -5,7 +5,10 @@
 # nftables NAT, miredo-server, a relay, a native IPv6 host):
 #   tcp-up, tcp-down  TCP throughput client -> native host and back, in kB/s
 #                     (20 MB, first byte to EOF at the sink): our client +
-#                     our relay vs Miredo's client + Miredo's relay
+#                     our relay vs Miredo's client + Miredo's relay; and
+#                     ours-tso, ours with gso_virtual=Y (GSO packets leave
+#                     whole, as to NICs that segment UDP tunnels; here the
+#                     veths pass them whole)
 #   qualify           daemon start to Teredo address on the device, in ms
 #   readdress         the client's IPv4 address renumbered to its new
 #                     Teredo address, in ms (Miredo notices only at its next
@@ -13,7 +16,8 @@
 # BENCH_RUNS runs each, median and spread; merged into bench/results.json.
 #
 # usage: bench/client.sh   Environment: BENCH_RUNS (3), BENCH_BYTES
-# (20000000), BENCH_OUT (bench/out/client), BENCH_TIMEOUT (3600 s).
+# (20000000), BENCH_ONLY (regexp on contender), BENCH_OUT
+# (bench/out/client), BENCH_TIMEOUT (3600 s).
 set -uo pipefail
 BENCH=$(cd "$(dirname "$0")" && pwd)
 REPO=$(cd "$BENCH/.." && pwd)
@@ -25,7 +29,7 @@ if [ "${1:-}" != --guest ]; then
 	make -s -C "$REPO" module userspace >/dev/null
 	mkdir -p "$out"
 	envs=()
-	for v in BENCH_RUNS BENCH_BYTES; do
+	for v in BENCH_RUNS BENCH_BYTES BENCH_ONLY; do
 		[ -n "${!v:-}" ] && envs+=("$v=${!v}")
 	done
 	echo "bench: booting the VM (icount), log in $out/output" >&2
@@ -47,8 +51,8 @@ if [ "${1:-}" != --guest ]; then
 	    old = json.load(open(sys.argv[2]))
 	except (OSError, ValueError):
 	    old = []
-	mine = {r["scenario"] for r in rows}
-	keep = [r for r in old if r.get("scenario") not in mine]
+	mine = {(r["scenario"], r["contender"]) for r in rows}
+	keep = [r for r in old if (r.get("scenario"), r.get("contender")) not in mine]
 	with open(sys.argv[2] + ".tmp", "w") as fh:
 	    json.dump(keep + rows, fh, indent=1)
 	    fh.write("\n")
@@ -94,11 +98,13 @@ tcp_kbs() {	# FROM TO DST: kB/s of one transfer
 	echo $((n / t))		# bytes/ms = kB/s
 }
 
-# one contender: "ours" or "miredo"; sets C
+# one contender: "ours", "ours-tso" or "miredo"
 start_contender() {	# CONTENDER
 	topo_init && topo_add_nat_client c 1 || return 1
 	topo_start_miredo_server || return 1
-	if [ "$1" = ours ]; then
+	echo N >/sys/module/teredo/parameters/gso_virtual
+	[ "$1" = ours-tso ] && echo Y >/sys/module/teredo/parameters/gso_virtual
+	if [ "$1" != miredo ]; then
 		topo_ip -n relay link add teredo0 type teredo mode relay local "$TOPO_RELAY_IP" &&
 		topo_ip -n relay link set teredo0 up &&
 		topo_ip -n relay route add 2001::/32 via fe80::1 dev teredo0 || return 1
@@ -111,7 +117,7 @@ start_client() {	# CONTENDER: prints ms to the address
 	local t0 a
 
 	t0=$(ms)
-	if [ "$1" = ours ]; then
+	if [ "$1" != miredo ]; then
 		topo_start_teredod c
 		a=$(topo_wait_teredo_addr c teredo0 60)
 	else
@@ -122,7 +128,7 @@ start_client() {	# CONTENDER: prints ms to the address
 	echo $(($(ms) - t0))
 }
 
-ifname() { [ "$1" = ours ] && echo teredo0 || echo teredo; }
+ifname() { [ "$1" = miredo ] && echo teredo || echo teredo0; }
 
 bench_contender() {	# CONTENDER
 	local ct=$1 dev q=() up=() down=() re=() i a old t0 n=2
@@ -167,5 +173,6 @@ topo_addr_changed_dev() {	# NS DEV OLD
 }
 
 rm -f "$TSV"
-bench_contender ours
-bench_contender miredo
+for ct in ours ours-tso miredo; do
+	[[ $ct =~ ${BENCH_ONLY:-.} ]] && bench_contender "$ct"
+done
