@@ -52,8 +52,9 @@ command -v miredo >/dev/null || echo "bench: miredo missing, its rows will fail 
 mkdir -p "$repo/build/bench"
 cc -O2 -Wall -o "$repo/build/bench/tsend.tmp" "$repo/bench/tsend.c"
 mv "$repo/build/bench/tsend.tmp" "$repo/build/bench/tsend"
+# the module, teredod and ip's plugin (a fresh clone has none of them);
 # the packet source of the relay rows (bench/inject), a module of its own
-make -s -C "$repo" module
+make -s -C "$repo" module userspace
 kdir=$(make -s -C "$repo" print-kdir)
 rm -rf "$repo/build/bench/inject"
 mkdir -p "$repo/build/bench/inject"
