@@ -5,10 +5,10 @@
 # nftables NAT, miredo-server, a relay, a native IPv6 host):
 #   tcp-up, tcp-down  TCP throughput client -> native host and back, in kB/s
 #                     (20 MB, first byte to EOF at the sink): our client +
-#                     our relay vs Miredo's client + Miredo's relay; and
-#                     ours-tso, ours with gso_virtual=Y (GSO packets leave
-#                     whole, as to NICs that segment UDP tunnels; here the
-#                     veths pass them whole)
+#                     our relay vs Miredo's client + Miredo's relay (our
+#                     module's defaults: on these veths it segments before
+#                     the uplink; bench/tcp.sh has the tunnel TSO rows, its
+#                     links made to act as wires into NICs)
 #   qualify           daemon start to Teredo address on the device, in ms
 #   readdress         the client's IPv4 address renumbered to its new
 #                     Teredo address, in ms (Miredo notices only at its next
@@ -98,12 +98,10 @@ tcp_kbs() {	# FROM TO DST: kB/s of one transfer
 	echo $((n / t))		# bytes/ms = kB/s
 }
 
-# one contender: "ours", "ours-tso" or "miredo"
+# one contender: "ours" or "miredo"
 start_contender() {	# CONTENDER
 	topo_init && topo_add_nat_client c 1 || return 1
 	topo_start_miredo_server || return 1
-	echo N >/sys/module/teredo/parameters/gso_virtual
-	[ "$1" = ours-tso ] && echo Y >/sys/module/teredo/parameters/gso_virtual
 	if [ "$1" != miredo ]; then
 		topo_ip -n relay link add teredo0 type teredo mode relay local "$TOPO_RELAY_IP" &&
 		topo_ip -n relay link set teredo0 up &&
@@ -173,6 +171,6 @@ topo_addr_changed_dev() {	# NS DEV OLD
 }
 
 rm -f "$TSV"
-for ct in ours ours-tso miredo; do
+for ct in ours miredo; do
 	[[ $ct =~ ${BENCH_ONLY:-.} ]] && bench_contender "$ct"
 done
