@@ -118,9 +118,20 @@ teredo_probe_may(struct teredo_dev *td, struct teredo_peer *p, u32 who,
 	return TEREDO_PROBE_GO;
 }
 
-/* Under the peer lock: the probes for @p, if one is due. */
+/* A relay's bubble, decided under the peer lock and built after it. */
+struct teredo_bubble_note {
+	struct in6_addr src;
+	struct in6_addr dst;
+	__be32 ip;
+	bool due;
+};
+
+/* Under the peer lock: the probes for @p, if one is due. A relay's bubble
+ * goes in @note if there is one, to be built once the lock is released.
+ */
 static void teredo_probe_due(struct teredo_dev *td, struct teredo_peer *p,
-			     u32 now, struct sk_buff_head *out)
+			     u32 now, struct sk_buff_head *out,
+			     struct teredo_bubble_note *note)
 {
 	struct teredo_queue *q = p->queue;
 	struct sk_buff *skb;
@@ -138,6 +149,13 @@ static void teredo_probe_due(struct teredo_dev *td, struct teredo_peer *p,
 		return;
 	}
 	/* a relay: through the peer's server */
+	if (note) {
+		note->src = q->bubble_src;
+		note->dst = p->addr;
+		note->ip = ip;
+		note->due = true;
+		return;
+	}
 	skb = teredo_bubble(td, &q->bubble_src, &p->addr, ip,
 			    htons(TEREDO_PORT));
 	if (skb) {
@@ -147,12 +165,21 @@ static void teredo_probe_due(struct teredo_dev *td, struct teredo_peer *p,
 }
 
 static void teredo_send_probes(struct teredo_dev *td,
-			       struct sk_buff_head *probes)
+			       struct sk_buff_head *probes,
+			       const struct teredo_bubble_note *note)
 {
 	struct sk_buff *skb;
 
 	while ((skb = __skb_dequeue(probes)))
 		teredo_encap(td, skb, TEREDO_CB(skb)->ip, TEREDO_CB(skb)->port);
+	if (!note || !note->due)
+		return;
+	skb = teredo_bubble(td, &note->src, &note->dst, note->ip,
+			    htons(TEREDO_PORT));
+	if (skb) {
+		teredo_stat_inc(td, TEREDO_STAT_TX_BUBBLE);
+		teredo_encap(td, skb, note->ip, htons(TEREDO_PORT));
+	}
 }
 
 /* Under the peer lock: a queue for @p, which has none. */
@@ -182,13 +209,14 @@ static struct teredo_queue *teredo_queue_new(struct teredo_dev *td,
  * queues, made by dropping the queues that waited longest (not @keep):
  * a flood of packets that nobody answers must not keep new peers out.
  * Their peers stay, and still become trusted if they answer. At most a
- * few queues go for one packet.
+ * few queues go for one packet; their packets onto @dropped, freed once
+ * the lock is released.
  */
 static bool teredo_queue_room(struct teredo_dev *td, unsigned int truesize,
-			      const struct teredo_queue *keep)
+			      const struct teredo_queue *keep,
+			      struct sk_buff_head *dropped)
 {
 	struct teredo_queue *q, *tmp;
-	struct sk_buff *skb;
 	unsigned int n = 0;
 
 	list_for_each_entry_safe(q, tmp, &td->pending, pending) {
@@ -197,17 +225,26 @@ static bool teredo_queue_room(struct teredo_dev *td, unsigned int truesize,
 		if (q == keep)
 			continue;
 		teredo_queue_detach(td, q->peer);
-		while ((skb = __skb_dequeue(&q->skbs))) {
-			teredo_stat_inc(td, TEREDO_STAT_TX_QUEUE_FULL);
-			if (TEREDO_CB(skb)->inbound)
-				dev_core_stats_rx_dropped_inc(td->dev);
-			else
-				DEV_STATS_INC(td->dev, tx_dropped);
-			kfree_skb(skb);
-		}
+		skb_queue_splice_tail_init(&q->skbs, dropped);
 		kfree(q);
 	}
 	return td->queued + truesize <= TEREDO_QUEUE_TOTAL;
+}
+
+/* What teredo_queue_room() dropped. */
+static void teredo_queue_drop(struct teredo_dev *td,
+			      struct sk_buff_head *dropped)
+{
+	struct sk_buff *skb;
+
+	while ((skb = __skb_dequeue(dropped))) {
+		teredo_stat_inc(td, TEREDO_STAT_TX_QUEUE_FULL);
+		if (TEREDO_CB(skb)->inbound)
+			dev_core_stats_rx_dropped_inc(td->dev);
+		else
+			DEV_STATS_INC(td->dev, tx_dropped);
+		kfree_skb(skb);
+	}
 }
 
 /* Under the peer lock: may a packet of @wire_len bytes make a queue for
@@ -218,7 +255,8 @@ static bool teredo_queue_room(struct teredo_dev *td, unsigned int truesize,
 static bool teredo_queue_admit(struct teredo_dev *td, struct sk_buff *skb,
 			       const struct in6_addr *addr,
 			       struct teredo_peer *p, u32 who,
-			       unsigned int wire_len, bool inbound, u32 now)
+			       unsigned int wire_len, bool inbound, u32 now,
+			       struct sk_buff_head *dropped)
 {
 	struct teredo_peer fresh = { .addr = *addr,
 				     .last_tx = now - TEREDO_PEER_TTL };
@@ -234,7 +272,7 @@ static bool teredo_queue_admit(struct teredo_dev *td, struct sk_buff *skb,
 				TEREDO_STAT_TX_PROBE_REFUSED);
 		return false;
 	}
-	if (!teredo_queue_room(td, skb->truesize, NULL)) {
+	if (!teredo_queue_room(td, skb->truesize, NULL, dropped)) {
 		teredo_stat_inc(td, TEREDO_STAT_TX_QUEUE_FULL);
 		return false;
 	}
@@ -253,13 +291,15 @@ static void teredo_queue_skb(struct teredo_dev *td, struct sk_buff *skb,
 			     const struct in6_addr *src, bool inbound,
 			     unsigned int wire_len)
 {
-	struct sk_buff_head probes;
+	struct teredo_bubble_note note = {};
+	struct sk_buff_head probes, dropped;
 	struct teredo_peer *p;
 	struct teredo_queue *q;
 	u32 now = teredo_now();
 	u32 who = teredo_budget_who(td, inbound ? addr : src);
 
 	__skb_queue_head_init(&probes);
+	__skb_queue_head_init(&dropped);
 	spin_lock(&td->lock);
 	p = teredo_peer_find(&td->peers, addr);
 	if (p && p->flags & TEREDO_PEER_TRUSTED) {
@@ -279,8 +319,8 @@ static void teredo_queue_skb(struct teredo_dev *td, struct sk_buff *skb,
 	q = p ? p->queue : NULL;
 	if (!q) {
 		if (!teredo_queue_admit(td, skb, addr, p, who, wire_len,
-					inbound, now))
-			goto drop;
+					inbound, now, &dropped))
+			goto unlock;
 		if (!p) {
 			p = teredo_peer_new(td, addr,
 					    teredo_addr_is_teredo(addr) ?
@@ -291,13 +331,13 @@ static void teredo_queue_skb(struct teredo_dev *td, struct sk_buff *skb,
 				teredo_stat_inc(td, PTR_ERR(p) == -ENOSPC ?
 						TEREDO_STAT_TX_TABLE_FULL :
 						TEREDO_STAT_TX_NOMEM);
-				goto drop;
+				goto unlock;
 			}
 		}
 		q = teredo_queue_new(td, p, src, now);
 		if (!q) {
 			teredo_stat_inc(td, TEREDO_STAT_TX_NOMEM);
-			goto drop;
+			goto unlock;
 		}
 	}
 	q->who = who;
@@ -306,7 +346,7 @@ static void teredo_queue_skb(struct teredo_dev *td, struct sk_buff *skb,
 	q->credit_bytes = min_t(unsigned int, q->credit_bytes + wire_len,
 				TEREDO_CREDIT_BYTES);
 	if (q->bytes + skb->truesize > TEREDO_QUEUE_PEER ||
-	    !teredo_queue_room(td, skb->truesize, q)) {
+	    !teredo_queue_room(td, skb->truesize, q, &dropped)) {
 		teredo_stat_inc(td, TEREDO_STAT_TX_QUEUE_FULL);
 	} else {
 		skb_dst_drop(skb);
@@ -319,7 +359,8 @@ static void teredo_queue_skb(struct teredo_dev *td, struct sk_buff *skb,
 				TEREDO_STAT_TX_QUEUED);
 		skb = NULL;
 	}
-	teredo_probe_due(td, p, now, &probes);
+	teredo_probe_due(td, p, now, &probes, &note);
+unlock:
 	spin_unlock(&td->lock);
 	if (skb) {
 		if (inbound)
@@ -328,16 +369,8 @@ static void teredo_queue_skb(struct teredo_dev *td, struct sk_buff *skb,
 			DEV_STATS_INC(td->dev, tx_dropped);
 		kfree_skb(skb);
 	}
-	teredo_send_probes(td, &probes);
-	return;
-
-drop:
-	spin_unlock(&td->lock);
-	if (inbound)
-		dev_core_stats_rx_dropped_inc(td->dev);
-	else
-		DEV_STATS_INC(td->dev, tx_dropped);
-	kfree_skb(skb);
+	teredo_queue_drop(td, &dropped);
+	teredo_send_probes(td, &probes, &note);
 }
 
 /* No valid trusted entry for @dst: queue @skb, create the entry if needed
@@ -474,7 +507,8 @@ void teredo_queue_retry(struct teredo_dev *td, u32 now)
 			q->round = round;
 			list_move_tail(&q->pending, &td->pending);
 			if (!teredo_queue_over(q, now)) {
-				teredo_probe_due(td, q->peer, now, &probes);
+				teredo_probe_due(td, q->peer, now, &probes,
+						 NULL);
 				continue;
 			}
 			teredo_queue_detach(td, q->peer);
@@ -482,7 +516,7 @@ void teredo_queue_retry(struct teredo_dev *td, u32 now)
 			kfree(q);
 		}
 		spin_unlock_bh(&td->lock);
-		teredo_send_probes(td, &probes);
+		teredo_send_probes(td, &probes, NULL);
 		teredo_queue_dead(td, &dead);
 		if (n < TEREDO_RETRY_BATCH)
 			break;

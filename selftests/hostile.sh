@@ -290,8 +290,10 @@ test_local_source() {
 	check "datagrams from an address of the relay's own: dropped as a loop" \
 		wait_for 5 counter_ge -n relay teredo0 rx_drop_loop $((before + 5))
 	check "none forwarded" expect_eq "$(steady count_of host6 e)" "$fwd"
+	# (gone is not trusted either: on a slow kernel the checks outlast the
+	# 30 s of an entry whose bubbles are over, between two of its queues)
 	check "the peer is still not trusted" \
-		expect_eq "$(peer_json 'P is not None and not P["trusted"]')" True
+		expect_eq "$(peer_json 'P is None or not P["trusted"]')" True
 	"$IP" -n relay addr del 198.18.0.21/32 dev lo
 	stop_daemons
 }
