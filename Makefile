@@ -54,12 +54,15 @@ checkpatch sparse:
 deps:
 	scripts/install-deps.sh
 
+# the module's and teredod's objects on every CPU
+JOBS := -j$(shell nproc)
+
 check: deps
-	$(MAKE) all
+	$(MAKE) $(JOBS) all
 	scripts/run-tests.sh
 
 check-debug: deps
-	$(MAKE) all
+	$(MAKE) $(JOBS) all
 	scripts/build-debug-kernel.sh
 	scripts/run-tests.sh --debug
 

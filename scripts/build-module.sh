@@ -10,5 +10,5 @@ kver=$(sed -n 's/.*UTS_RELEASE "\(.*\)"/\1/p' "$kdir/include/generated/utsreleas
 dir=$repo/build/mod/$kver
 mkdir -p "$dir"
 cp -r "$repo/Kbuild" "$repo/kernel" "$repo/include" "$dir/"
-make -s -C "$kdir" M="$dir" "$@" modules >&2
+make -s -j"$(nproc)" -C "$kdir" M="$dir" "$@" modules >&2
 echo "$dir/teredo.ko"

@@ -86,7 +86,7 @@ finish() {
 unit=0 fuzz=0 static=0 kbuild=0 boot=0 vm=0 reference=0
 
 echo "== userspace unit tests"
-make -s -C userspace check 2>&1 | tee "$out/unit.tap"
+make -s -j"$(nproc)" -C userspace check 2>&1 | tee "$out/unit.tap"
 st=${PIPESTATUS[0]}
 count "$out/unit.tap"
 verify "userspace unit tests (make -C userspace check)" "$out/unit.tap" "$st" \
