@@ -23,13 +23,15 @@ test_backlog_drops() {
 	relay_with_client
 	"$IP" netns exec relay ethtool -K eth0 gro on rx-gro-list on
 	"$IP" netns exec inet ethtool -K relay tso off
-	tc -n inet qdisc add dev relay root netem delay 100ms limit 1000
 	fresh
+	# netem's slot holds every datagram until the slot opens, then lets
+	# them all go at once: one train however slowly the sender sends
+	tc -n inet qdisc add dev relay root netem slot $((2 * SLOW))s $((2 * SLOW))s limit 1000
 	snap relay eth0 "$b"
 	old=$(sysctl -n net.core.netdev_max_backlog)
 	sysctl -qw net.core.netdev_max_backlog=8
 	raw "$(pkt echo $CLIENT $HOST)" 200
-	sleep 1
+	sleep $((2 * SLOW + 1))
 	sysctl -qw net.core.netdev_max_backlog="$old"
 	tc -n inet qdisc del dev relay root
 	quiesce relay eth0 "$a" 20
