@@ -151,17 +151,20 @@ static bool teredo_client_is_ra(struct sk_buff *skb,
 }
 
 /* A bubble from our address to @peer at @ip:@port (with our address
- * behind the NAT if it is behind it too).
+ * behind the NAT if it is behind it too), a neighbor advertisement if
+ * @advert.
  */
 static void teredo_client_bubble(struct teredo_dev *td,
 				 const struct teredo_client *c,
 				 const struct in6_addr *peer,
-				 __be32 ip, __be16 port)
+				 __be32 ip, __be16 port, bool advert)
 {
 	struct sk_buff *skb = teredo_hairpin_bubble(td, c, peer, ip, port);
 
 	if (!skb)
 		return;
+	if (advert)
+		teredo_trailer_nd(skb, TEREDO_ND_ADVERT);
 	teredo_stat_inc(td, TEREDO_STAT_TX_BUBBLE);
 	teredo_encap(td, skb, ip, port);
 }
@@ -204,9 +207,9 @@ static void teredo_client_punch(struct teredo_dev *td,
 		if (tell)
 			teredo_client_bubble(td, c, peer,
 					     teredo_addr_server(peer),
-					     htons(TEREDO_PORT));
+					     htons(TEREDO_PORT), false);
 		else if (teredo_peer_bubble_due(td, p, ip, port))
-			teredo_client_bubble(td, c, peer, ip, port);
+			teredo_client_bubble(td, c, peer, ip, port, false);
 		return;
 	}
 	if (READ_ONCE(p->flags) & (TEREDO_PEER_LOCAL | TEREDO_PEER_HAIRPIN)) {
@@ -217,7 +220,7 @@ static void teredo_client_punch(struct teredo_dev *td,
 		return;
 	}
 	if (teredo_peer_bubble_due(td, p, ip, port))
-		teredo_client_bubble(td, c, peer, ip, port);
+		teredo_client_bubble(td, c, peer, ip, port, false);
 }
 
 /* Native peers a client talks to through relays: global unicast, not
@@ -234,11 +237,14 @@ static bool teredo_native_ok(const struct in6_addr *a)
 }
 
 /* From a Teredo peer (RFC 4380 section 5.2.3 cases 1 and 3, and a local
- * client, section 5.2.8).
+ * client, section 5.2.8). A direct bubble taken in that solicits (RFC
+ * 6081 section 5.7.4.2) is answered with one that advertises, within the
+ * gap and budgets of every bubble.
  */
 static int teredo_client_rcv_teredo(struct teredo_dev *td,
 				    const struct teredo_client *c,
 				    struct sk_buff *skb,
+				    const struct teredo_rx *rx,
 				    __be32 saddr, __be16 sport)
 {
 	const struct ipv6hdr *ip6h = ipv6_hdr(skb);
@@ -283,10 +289,22 @@ static int teredo_client_rcv_teredo(struct teredo_dev *td,
 					      TEREDO_STAT_RX_BAD_MAPPING);
 		}
 	}
+	/* before the entry is trusted, which releases what waited for it
+	 * (our own solicitation, maybe): a bubble is due while we wait
+	 */
+	if (!answer && p && bubble && rx->nd_solicit) {
+		if (c->dormant)
+			teredo_dormant_poke(td);
+		else
+			answer = teredo_peer_bubble_due(td, p, saddr, sport);
+	}
 	if (p && !teredo_peer_rx(td, p, saddr, sport))
 		return teredo_rx_drop(td, skb, TEREDO_STAT_RX_LOOP);
+	if (p && bubble && rx->nd)
+		teredo_peer_slr(td, p);
 	if (answer)
-		teredo_client_bubble(td, c, src, saddr, sport);
+		teredo_client_bubble(td, c, src, saddr, sport,
+				     bubble && rx->nd_solicit);
 	if (bubble) {
 		teredo_stat_inc(td, TEREDO_STAT_RX_BUBBLE);
 		consume_skb(skb);
@@ -375,7 +393,7 @@ int teredo_client_rcv(struct teredo_dev *td, struct sk_buff *skb,
 		return 0;
 	}
 	if (teredo_addr_is_teredo(&ip6h->saddr))
-		return teredo_client_rcv_teredo(td, c, skb, saddr, sport);
+		return teredo_client_rcv_teredo(td, c, skb, rx, saddr, sport);
 	return teredo_client_rcv_native(td, skb, saddr, sport, wire_len);
 }
 
@@ -431,6 +449,7 @@ void teredo_client_probe(struct teredo_dev *td, struct teredo_peer *p,
 {
 	const struct teredo_client *c = rcu_dereference_bh(td->client);
 	struct sk_buff *skb;
+	bool solicited;
 
 	if (!c)
 		return;
@@ -447,12 +466,33 @@ void teredo_client_probe(struct teredo_dev *td, struct teredo_peer *p,
 		}
 		return;
 	}
+	/* a peer that speaks server load reduction, its entry gone stale:
+	 * asked at its mapping, a bubble that solicits; with the last one
+	 * the usual pair, and the peer no longer taken to speak it until
+	 * its bubbles say so again (RFC 6081 section 5.7.2)
+	 */
+	solicited = p->flags & TEREDO_PEER_SLR &&
+		    teredo_peer_bubbles(p) <= TEREDO_SLR_SOLICITS &&
+		    p->port && inet_addr_type(td->net, p->ip) == RTN_UNICAST;
+	if (solicited) {
+		skb = teredo_hairpin_bubble(td, c, &p->addr, p->ip, p->port);
+		if (skb) {
+			teredo_trailer_nd(skb, TEREDO_ND_SOLICIT);
+			teredo_stat_inc(td, TEREDO_STAT_TX_BUBBLE);
+			__skb_queue_tail(out, skb);
+		}
+		if (teredo_peer_bubbles(p) < TEREDO_SLR_SOLICITS)
+			return;
+		WRITE_ONCE(p->flags, p->flags & ~TEREDO_PEER_SLR);
+	}
 	/* a client behind our NAT is at its address on our link, or at the
 	 * one its bubble gave: its mapping is our NAT's, which may not
 	 * hairpin. Our bubbles to it say where we are (RFC 6081 5.5).
 	 */
 	if (!(p->flags & (TEREDO_PEER_LOCAL | TEREDO_PEER_HAIRPIN)) &&
-	    !teredo_discovery_behind_us(td, c, &p->addr)) {
+	    !teredo_discovery_behind_us(td, c, &p->addr) &&
+	    !(solicited && p->ip == teredo_addr_ip(&p->addr) &&
+	      p->port == teredo_addr_port(&p->addr))) {
 		skb = teredo_hairpin_bubble(td, c, &p->addr,
 					    teredo_addr_ip(&p->addr),
 					    teredo_addr_port(&p->addr));
@@ -468,11 +508,13 @@ void teredo_client_probe(struct teredo_dev *td, struct teredo_peer *p,
 		teredo_stat_inc(td, TEREDO_STAT_TX_BUBBLE);
 		__skb_queue_tail(out, skb);
 	}
-	/* and there, or ask the link where it is */
+	/* and there (solicited already), or ask the link where it is */
 	if (!(p->flags & (TEREDO_PEER_LOCAL | TEREDO_PEER_HAIRPIN))) {
 		teredo_discovery_ask(td, c, &p->addr);
 		return;
 	}
+	if (solicited)
+		return;
 	skb = teredo_hairpin_bubble(td, c, &p->addr, p->ip, p->port);
 	if (skb) {
 		teredo_stat_inc(td, TEREDO_STAT_TX_BUBBLE);

@@ -20,45 +20,6 @@
 #include "teredo.h"
 #include "rx.h"
 
-/* what is read of a bubble's trailers: all four kinds fit */
-#define TEREDO_TRAILERS_MAX	64
-
-/* The trailers after the bubble that ends at @off: the addresses of its
- * Alternate Address trailers, the first TEREDO_ALT_MAX, into @rx. One of
- * another kind or of a length that is not 2 and 6 an address is passed
- * over; one that runs past the datagram (or past what is read) ends the
- * walk.
- */
-void teredo_parse_trailers(const struct sk_buff *skb, unsigned int off,
-			   struct teredo_rx *rx)
-{
-	unsigned int len = min_t(unsigned int, skb->len - off,
-				 TEREDO_TRAILERS_MAX);
-	u8 buf[TEREDO_TRAILERS_MAX];
-	unsigned int i, j, n;
-	const u8 *t;
-
-	t = skb_header_pointer(skb, off, len, buf);
-	if (!t)
-		return;
-	for (i = 0; i + 2 <= len; i += 2 + n) {
-		n = t[i + 1];
-		if (i + 2 + n > len)
-			return;
-		if (t[i] != TEREDO_TRAILER_ALT || n < 8 || (n - 2) % 6)
-			continue;
-		/* after the type, the length and 2 reserved bytes */
-		for (j = i + 4; j < i + 2 + n && rx->alt_n < TEREDO_ALT_MAX;
-		     j += 6) {
-			rx->alt_ip[rx->alt_n] =
-				get_unaligned((const __be32 *)(t + j));
-			rx->alt_port[rx->alt_n] =
-				get_unaligned((const __be16 *)(t + j + 4));
-			rx->alt_n++;
-		}
-	}
-}
-
 /* Is @peer a client behind our own NAT? */
 bool teredo_hairpin_behind_us(const struct teredo_client *c,
 			      const struct in6_addr *peer)

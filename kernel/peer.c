@@ -111,6 +111,19 @@ bool teredo_peer_trust(struct teredo_dev *td, struct teredo_peer *p,
 	return true;
 }
 
+/* @p, taken in, sent an ND option trailer: it speaks server load
+ * reduction (RFC 6081 section 5.7). In softirq.
+ */
+void teredo_peer_slr(struct teredo_dev *td, struct teredo_peer *p)
+{
+	if (READ_ONCE(p->flags) & TEREDO_PEER_SLR)
+		return;
+	spin_lock(&td->lock);
+	if (!(p->flags & TEREDO_PEER_DEAD))
+		WRITE_ONCE(p->flags, p->flags | TEREDO_PEER_SLR);
+	spin_unlock(&td->lock);
+}
+
 /* Under the peer lock: a new entry for @addr, mapped to @ip:@port, not
  * trusted, back-dated so that it is not valid yet and a probe may go at
  * once (RFC 4380 section 5.2.6). ERR_PTR(-ENOSPC) when the table is full.
@@ -203,14 +216,30 @@ bool teredo_peer_ping_ok(struct teredo_dev *td, struct teredo_peer *p,
 	return ok;
 }
 
+/* A trusted entry silent for TEREDO_PEER_TTL: it goes, or is no longer
+ * trusted if the peer speaks server load reduction.
+ */
+static bool teredo_peer_stale(const struct teredo_peer *p, u8 flags, u32 now)
+{
+	return flags & TEREDO_PEER_TRUSTED &&
+	       teredo_since(now, READ_ONCE(p->last_rx)) >= TEREDO_PEER_TTL;
+}
+
 static bool teredo_peer_expired(const struct teredo_peer *p, u32 now)
 {
-	if (p->flags & TEREDO_PEER_TRUSTED)
-		return teredo_since(now, READ_ONCE(p->last_rx)) >=
-		       TEREDO_PEER_TTL;
-	/* untrusted: once its bubbles are over and nothing waits */
+	u8 flags = READ_ONCE(p->flags);
+
+	if (flags & TEREDO_PEER_TRUSTED)
+		return !(flags & TEREDO_PEER_SLR) &&
+		       teredo_peer_stale(p, flags, now);
+	/* untrusted: once its bubbles are over and nothing waits; and one
+	 * that speaks server load reduction, once too old to be asked
+	 */
 	return !p->queue &&
-	       teredo_since(now, READ_ONCE(p->last_tx)) >= TEREDO_PEER_TTL;
+	       teredo_since(now, READ_ONCE(p->last_tx)) >= TEREDO_PEER_TTL &&
+	       (!(flags & TEREDO_PEER_SLR) ||
+		teredo_since(now, READ_ONCE(p->last_rx)) >=
+		TEREDO_PEER_SLR_TTL);
 }
 
 /* Under the peer lock: @p's mapping became one of our addresses (or a
@@ -245,6 +274,16 @@ static void teredo_gc_sweep(struct teredo_dev *td, u32 now)
 		if (local && teredo_peer_trusted(p)) {
 			spin_lock_bh(&td->lock);
 			teredo_peer_untrust_local(td, p);
+			spin_unlock_bh(&td->lock);
+		}
+		if (READ_ONCE(p->flags) & TEREDO_PEER_SLR &&
+		    teredo_peer_stale(p, READ_ONCE(p->flags), now)) {
+			spin_lock_bh(&td->lock);
+			if (p->flags & TEREDO_PEER_SLR &&
+			    teredo_peer_stale(p, p->flags, now))
+				WRITE_ONCE(p->flags, p->flags &
+					   ~(TEREDO_PEER_TRUSTED |
+					     TEREDO_PEER_BUBBLES));
 			spin_unlock_bh(&td->lock);
 		}
 		if (teredo_peer_expired(p, now)) {

@@ -17,6 +17,14 @@
 #include "addr.h"
 
 #define TEREDO_PEER_TTL		(30 * HZ)	/* valid after last reception */
+/* The entry of a peer that speaks RFC 6081's server load reduction is
+ * kept, not trusted, after it goes stale: the next packet to it asks the
+ * peer itself at its mapping (a solicitation) before its server (section
+ * 5.7). For as long as a NAT keeps a UDP mapping at least (RFC 4787
+ * REQ-5: 2 min).
+ */
+#define TEREDO_PEER_SLR_TTL	(120 * HZ)
+#define TEREDO_SLR_SOLICITS	3	/* the last one with the server's */
 #define TEREDO_BUBBLE_GAP	(2 * HZ)	/* between two bubbles */
 #define TEREDO_BUBBLES		4		/* first one and 3 retries */
 /* What queued packets may take, counted in truesize: memory, not bytes
@@ -50,6 +58,7 @@ struct teredo_queue {
 #define TEREDO_PEER_BUBBLES	GENMASK(4, 2)	/* sent without an answer */
 #define TEREDO_PEER_LOCAL	BIT(5)	/* mapped to its address on our link */
 #define TEREDO_PEER_HAIRPIN	BIT(6)	/* mapped to the address it gave */
+#define TEREDO_PEER_SLR		BIT(7)	/* sent us an ND option trailer */
 
 struct teredo_peer {
 	struct rhash_head node;
@@ -219,6 +228,7 @@ void teredo_queue_retry(struct teredo_dev *td, u32 now);
 
 bool teredo_peer_trust(struct teredo_dev *td, struct teredo_peer *p,
 		       __be32 ip, __be16 port);
+void teredo_peer_slr(struct teredo_dev *td, struct teredo_peer *p);
 
 /* A valid packet came from @p at @ip:@port: trust it (RFC 4380 5.4.2) and
  * release what waited for it. In softirq. False if @ip is one of ours:

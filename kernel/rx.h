@@ -89,8 +89,9 @@ teredo_parse(struct sk_buff *skb, struct teredo_rx *rx, bool trailers)
 	 * bubble's
 	 */
 	if (unlikely(skb->len > end)) {
-		if (trailers && teredo_is_bubble(ip6h))
-			teredo_parse_trailers(skb, end, rx);
+		if (trailers && teredo_is_bubble(ip6h) &&
+		    !teredo_parse_trailers(skb, end, rx))
+			return TEREDO_STAT_RX_BAD_HEADER;
 		if (pskb_trim_rcsum(skb, end))
 			return TEREDO_STAT_RX_SHORT;
 	}

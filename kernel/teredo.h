@@ -148,7 +148,24 @@ struct teredo_alt_trailer {
 	__be16 port;
 } __packed;
 
-#define TEREDO_TRAILER_ALT	0x03
+/* A Neighbor Discovery Option trailer (RFC 6081 section 4.4). */
+struct teredo_nd_trailer {
+	u8 type;		/* TEREDO_TRAILER_ND */
+	u8 len;			/* of what follows: 4 */
+	u8 discovery;		/* TEREDO_ND_SOLICIT or TEREDO_ND_ADVERT */
+	u8 reserved[3];
+} __packed;
+
+/* trailer types (RFC 6081 section 4); the Random Port trailer is 0x05 in
+ * the section that defines it, 0x02 in IANA's table: neither is read
+ */
+#define TEREDO_TRAILER_NONCE		0x01
+#define TEREDO_TRAILER_RANDOM_PORT_IANA	0x02
+#define TEREDO_TRAILER_ALT		0x03
+#define TEREDO_TRAILER_ND		0x04
+#define TEREDO_TRAILER_RANDOM_PORT	0x05
+#define TEREDO_ND_SOLICIT		0
+#define TEREDO_ND_ADVERT		1
 
 /* What precedes the IPv6 packet in a received UDP payload, and what
  * follows a bubble.
@@ -157,6 +174,8 @@ struct teredo_rx {
 	unsigned int off;	/* of the IPv6 header, from the UDP header */
 	bool auth;
 	bool origin;
+	bool nd;		/* a bubble has an ND option trailer */
+	bool nd_solicit;	/* that solicits */
 	u8 alt_n;		/* alternate addresses of a bubble's trailer */
 	__be16 origin_port;
 	__be32 origin_ip;
@@ -391,9 +410,11 @@ struct teredo_peer *teredo_discovery_peer(struct teredo_dev *td,
 					  const struct in6_addr *src,
 					  __be32 ip, __be16 port, int iif,
 					  bool bubble);
-/* hairpin.c */
-void teredo_parse_trailers(const struct sk_buff *skb, unsigned int off,
+/* trailer.c */
+bool teredo_parse_trailers(const struct sk_buff *skb, unsigned int off,
 			   struct teredo_rx *rx);
+void teredo_trailer_nd(struct sk_buff *skb, u8 discovery);
+/* hairpin.c */
 bool teredo_hairpin_behind_us(const struct teredo_client *c,
 			      const struct in6_addr *peer);
 struct sk_buff *teredo_hairpin_bubble(struct teredo_dev *td,

@@ -198,9 +198,10 @@ struct sk_buff *teredo_bubble(struct teredo_dev *td,
 	struct ipv6hdr *ip6h;
 	struct sk_buff *skb;
 
-	/* with room for a trailer (hairpin.c) */
+	/* with room for trailers (hairpin.c, trailer.c) */
 	skb = alloc_skb(hroom + sizeof(*ip6h) +
-			sizeof(struct teredo_alt_trailer), GFP_ATOMIC);
+			sizeof(struct teredo_alt_trailer) +
+			sizeof(struct teredo_nd_trailer), GFP_ATOMIC);
 	if (!skb)
 		return NULL;
 	skb_reserve(skb, hroom);

@@ -382,6 +382,19 @@ amp_client() {
 	settle_ns vic:tp
 	row "client, direct bubbles" "bubbles from Teredo peers at their mappings" \
 		"the mappings" "$(nread client c_in)" "$(nread vic tp)" "0" "" 1 ""
+	# the same, soliciting an answer (RFC 6081 5.7): one bubble that
+	# advertises for one, within proberate a second to one address
+	hex=$(dgram $VICTIM 4000 198.18.0.21 "$MYPORT" "$(pkt6 bubble "$peer" "$ME" 040400000000)")
+	flood vic:tp "$AMP_SECONDS" fsend relay client eth0 -f "$hex" -s $VICTIM/32 -P 1024-65535 -m 8 -t "$AMP_SECONDS"
+	check "flood: the mappings' address got at most proberate a second and a burst ($FLOOD_OUT in ${AMP_SECONDS}s)" \
+		test "$FLOOD_OUT" -le $((CLIENT_RATE * (AMP_SECONDS + 1) + CLIENT_RATE))
+	sleep $((2 * SLOW))	# a second's worth of budget again
+	nreset client; nreset vic
+	fsend relay client eth0 -f "$hex" -s $VICTIM/32 -P 1024-65535 -m 8 -t "$AMP_SECONDS" -p 10 >/dev/null
+	settle_ns vic:tp
+	row "client, direct bubbles that solicit" "bubbles with a Neighbor Discovery Option trailer (solicitation) from Teredo peers at their mappings" \
+		"the mappings" "$(nread client c_in)" "$(nread vic tp)" "$FLOOD_RATE" \
+		"$CLIENT_RATE/s (proberate), burst as much" 1 ""
 	# echo requests from them: the stack answers, one for one
 	hex=$(dgram $VICTIM 4000 198.18.0.21 "$MYPORT" "$(echo6 "$peer" "$ME" 56)")
 	nreset client; nreset vic

@@ -175,6 +175,150 @@ test_pairs() {
 		expect_eq "$got" "$UPORT	$UPORT	198.18.0.21"
 }
 
+# RFC 6081 section 5.7, server load reduction: a peer whose entry went
+# quiet refreshes it with a direct bubble that solicits (a Neighbor
+# Discovery Option trailer), and is answered straight back with one that
+# advertises, its server left out. W, a Windows-style peer on the
+# Internet at 198.18.0.77, sends cu (reachable through its gateway's
+# mapping) direct bubbles from the mapping its Teredo address names.
+ND_W=198.18.0.77
+# what comes to W:PORT within 3 s (times SLOW), into FILE, in the
+# background (PID in ND_PID), once its socket is bound
+nd_recv() {	# PORT FILE
+	local port=$1
+
+	rm -f "$2"
+	topo_exec srv "$TOPO_PEER" recv "$ND_W:$port" $((3 * SLOW)) >"$2" 2>/dev/null &
+	ND_PID=$!
+	# what comes back comes at once: not before the socket is bound
+	wait_for 10 eval 'topo_exec srv ss -Huan "src $ND_W:$port" | grep -q .'
+}
+nd_ask() {	# PORT [TRAILER]: one bubble from W:PORT; prints what came back
+	nd_recv "$1" "$TOPO_DIR/nd.out"
+	echo "$ND_W:$1 - bubble $(topo_teredo_of "$CU" "$1" $ND_W) $CU ${2:-}" |
+		topo_exec srv "$TOPO_PEER" craft "198.18.0.21:$UPORT"
+	wait "$ND_PID"
+	cat "$TOPO_DIR/nd.out"
+}
+# lines for craft: solicitations from W, ports FIRST.. (COUNT of them)
+nd_lines() {	# FIRST COUNT
+	python3 - "$CU" "$ND_W" "$1" "$2" <<-'PY'
+	import ipaddress, sys
+	cu, w, first, count = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+	base, wn = ipaddress.IPv6Address(cu).packed[:10], int(ipaddress.IPv4Address(w))
+	for port in range(first, first + count):
+	    a = ipaddress.IPv6Address(base + (port ^ 0xffff).to_bytes(2, "big") + (wn ^ 0xffffffff).to_bytes(4, "big"))
+	    print("%s:%d - bubble %s %s 040400000000" % (w, port, a, cu))
+	PY
+}
+
+# bubbles of 48 bytes of UDP (no trailer) from nat1 to our server
+srv_bubbles() {
+	topo_exec srv nft list chain ip ndsrv in |
+		awk '/counter packets/ && ++n == 1 { for (i = 1; i < NF; i++) if ($i == "packets") print $(i + 1) }'
+}
+# solicitations (54 bytes of UDP) from nat1 to W2 (W's port 45010)
+w2_solicits() {
+	topo_exec srv nft list chain ip ndsrv in |
+		awk '/counter packets/ && ++n == 2 { for (i = 1; i < NF; i++) if ($i == "packets") print $(i + 1) }'
+}
+# is HEX an ICMPv6 echo request from SRC to DST?
+is_echo() {	# HEX SRC DST
+	python3 -c 'import ipaddress, sys
+p = bytes.fromhex(sys.argv[1])
+a = lambda s: ipaddress.IPv6Address(s).packed
+sys.exit(not (len(p) > 40 and p[0] >> 4 == 6 and p[6] == 58 and p[40] == 128 and p[8:24] == a(sys.argv[2]) and p[24:40] == a(sys.argv[3])))' "$@"
+}
+
+test_nd_trailer() {
+	local want got b0 d0 w3 t t45 w0 w2 s0 s2 ping
+
+	topo_ip -n srv addr add $ND_W/24 dev eth0
+	topo_exec srv nft -f - <<-EOF
+	table ip ndsrv {
+		chain in {
+			type filter hook input priority 0; policy accept;
+			ip saddr 198.18.0.21 udp dport 3544 udp length 48 counter
+			ip saddr 198.18.0.21 ip daddr $ND_W udp dport 45010 udp length 54 counter
+		}
+	}
+	EOF
+	w0=$(topo_teredo_of "$CU" 45000 $ND_W)
+	w2=$(topo_teredo_of "$CU" 45010 $ND_W)
+	want="from 198.18.0.21:$UPORT $("$TOPO_PEER" packet bubble "$CU" "$w0")040401000000"
+	got=$(nd_ask 45000 040400000000)
+	t45=$SECONDS
+	# W2 too, which will not answer later
+	nd_ask 45010 040400000000 >/dev/null
+	check "a solicitation (type 4, length 4, discovery 0): answered from cu's mapping, a bubble that advertises (discovery 1)" \
+		expect_eq "$got" "$want"
+	check "... and W is in cu's peer list, trusted, at its mapping" \
+		eval '[ "$(topo_entry cu "$(topo_teredo_of "$CU" 45000 $ND_W)")" = "$ND_W trusted" ]'
+	check "a direct bubble without the trailer: no answer" \
+		expect_eq "$(nd_ask 45001)" ""
+	check "an advertisement: no answer" \
+		expect_eq "$(nd_ask 45002 040401000000)" ""
+	check "a trailer of a type we do not know that says skip (0x81), then a solicitation: answered" \
+		eval '[ -n "$(nd_ask 45003 8102abcd040400000000)" ]'
+	d0=$(counter -n cu teredo0 rx_drop_bad_header)
+	w3=$(topo_teredo_of "$CU" 45004 $ND_W)
+	check "one that says discard (0x41, section 4.1), then a solicitation: no answer, the bubble dropped and counted, no entry" \
+		eval '[ -z "$(nd_ask 45004 4102abcd040400000000)" ] &&
+		      counter_ge -n cu teredo0 rx_drop_bad_header $((d0 + 1)) &&
+		      [ "$(topo_entry cu "$w3")" = none ]'
+	# what a forger gets: one bubble for one, at most one every 2 s to a
+	# peer, and within the budget of each IPv4 address
+	b0=$(counter -n cu teredo0 tx_bubble)
+	nd_lines 45005 1 | sed p | sed p | topo_exec srv "$TOPO_PEER" craft "198.18.0.21:$UPORT"
+	sleep 1
+	check "four solicitations at once from one peer: one answer ($(( $(counter -n cu teredo0 tx_bubble) - b0 )))" \
+		expect_eq "$(( $(counter -n cu teredo0 tx_bubble) - b0 ))" 1
+	topo_ip -n cu link set teredo0 type teredo proberate 5
+	nd_lines 46000 100 >"$TOPO_DIR/nd.lines"
+	b0=$(counter -n cu teredo0 tx_bubble)
+	t=$SECONDS
+	topo_exec srv "$TOPO_PEER" craft "198.18.0.21:$UPORT" <"$TOPO_DIR/nd.lines"
+	sleep 1
+	got=$(( $(counter -n cu teredo0 tx_bubble) - b0 ))
+	t=$((SECONDS - t))
+	topo_ip -n cu link set teredo0 type teredo proberate 1000
+	# a second's worth at first, then 5 a second
+	check "100 peers of one IPv4 address in ${t}s, proberate 5: answers within its budget ($got, at most $((5 * (t + 2))))" \
+		test "$got" -ge 1 -a "$got" -le $((5 * (t + 2))) -a "$got" -lt 100
+	# and the other way (5.7.1): W speaks the extension (its bubbles had
+	# the trailer), so once its entry is stale (30 s without a packet
+	# from it), what cu sends it waits while cu asks W itself, with a
+	# bubble that solicits, not its server
+	t=$((31 - (SECONDS - t45)))
+	[ "$t" -gt 0 ] && sleep "$t"
+	s0=$(srv_bubbles)
+	nd_recv 45000 "$TOPO_DIR/nd.sol"
+	topo_exec cu ping -6 -n -c 1 -W $((8 * SLOW)) "$w0" >/dev/null 2>&1 &
+	ping=$!
+	wait "$ND_PID"
+	check "W's entry stale: cu's ping waits, and a bubble that solicits goes to W's mapping" \
+		expect_eq "$(cat "$TOPO_DIR/nd.sol")" \
+			"from 198.18.0.21:$UPORT $("$TOPO_PEER" packet bubble "$CU" "$w0")040400000000"
+	nd_recv 45000 "$TOPO_DIR/nd.echo"
+	echo "$ND_W:45000 - bubble $w0 $CU 040401000000" |
+		topo_exec srv "$TOPO_PEER" craft "198.18.0.21:$UPORT"
+	wait "$ND_PID"
+	got=$(cat "$TOPO_DIR/nd.echo")
+	check "W advertises: the echo request goes to W's mapping" \
+		eval '[ "${got% *}" = "from 198.18.0.21:$UPORT" ] && is_echo "${got##* }" "$CU" "$w0"'
+	check "and nothing went through W's server (no bubble from nat1 to it: $(( $(srv_bubbles) - s0 )))" \
+		expect_eq "$(srv_bubbles)" "$s0"
+	kill "$ping" 2>/dev/null
+	wait "$ping" 2>/dev/null
+	# W2 stale too, and silent: three solicitations 2 s apart, then its
+	# server is asked (with the third, and the fourth probe)
+	s0=$(srv_bubbles) s2=$(w2_solicits)
+	topo_exec cu ping -6 -n -c 5 -i 1 -W 1 "$w2" >/dev/null 2>&1
+	sleep 4
+	check "W2 silent: three solicitations to its mapping ($(( $(w2_solicits) - s2 ))), then through its server ($(( $(srv_bubbles) - s0 )))" \
+		eval '[ $(( $(w2_solicits) - s2 )) = 3 ] && [ "$(srv_bubbles)" -gt "$s0" ]'
+}
+
 test_lifetime() {
 	local pid
 
@@ -206,4 +350,4 @@ test_lifetime() {
 			log_has cp "NAT-PMP: mapping of port [0-9]* deleted"'
 }
 
-run_tests test_setup test_upnp test_pairs test_lifetime
+run_tests test_setup test_upnp test_pairs test_nd_trailer test_lifetime
