@@ -28,9 +28,9 @@ declare -A MIN_CHECKS=(
 	[miredo.sh]=19 [miredo-relay.sh]=17 [miredo-relay-fastpath.sh]=17
 	[server.sh]=45 [client.sh]=42 [client-events.sh]=48 [nat.sh]=23
 	[hostile.sh]=37 [nlfuzz.sh]=27 [fuzz.sh]=98 [flood.sh]=30
-	[amplification.sh]=22 [accounting.sh]=5 [teredod.sh]=40
+	[amplification.sh]=24 [accounting.sh]=5 [teredod.sh]=40
 	[teredod-server.sh]=19 [coverage.sh]=134 [metrics.sh]=39 [gso.sh]=34
-	[anycast.sh]=37 [discovery.sh]=42 [ondemand.sh]=30 [nat6081.sh]=35
+	[anycast.sh]=37 [discovery.sh]=42 [ondemand.sh]=30 [nat6081.sh]=47
 	[hairpin.sh]=33
 )
 # Seconds each script took in a VM under TCG with another VM beside it,
@@ -42,9 +42,9 @@ declare -A WEIGHT=(
 	[server.sh]=160 [client.sh]=120 [client-events.sh]=130 [nat.sh]=40
 	[hostile.sh]=270 [nlfuzz.sh]=160 [teredod.sh]=120
 	[teredod-server.sh]=60 [coverage.sh]=300 [fuzz.sh]=200 [flood.sh]=140
-	[amplification.sh]=270 [accounting.sh]=50 [metrics.sh]=110
+	[amplification.sh]=290 [accounting.sh]=50 [metrics.sh]=120
 	[gso.sh]=170 [anycast.sh]=140 [discovery.sh]=160 [ondemand.sh]=150
-	[nat6081.sh]=110 [hairpin.sh]=130
+	[nat6081.sh]=220 [hairpin.sh]=130
 )
 part=""
 if [ "${1:-}" = --part ]; then
