@@ -244,7 +244,7 @@ test_relay_gauges() {
 
 # The client-mode device's series, in the client's namespace.
 test_client_series() {
-	local b=$RUN/client.1 r=$RUN/relay.client
+	local b=$RUN/client.1 r=$RUN/relay.client pinger
 
 	scrape_to client "$b"
 	scrape_to relay "$r"
@@ -255,10 +255,15 @@ test_client_series() {
 		      value_is client "$(ne tx_control)" ">=1"'
 	check "client pings the native host through the relay" \
 		ping6 client "$TOPO_HOST6_IP6"
-	# at once: the peers expire 30 s after their last packet, and a
-	# scrape takes seconds on a loaded TCG host
+	# and goes on pinging while both are scraped: the peers expire 30 s
+	# after their last packet, and a scrape takes seconds on a loaded
+	# TCG host (on the debug kernel, the relay's came too late)
+	topo_exec client ping -6 -n -i 1 -w $((60 * SLOW)) "$TOPO_HOST6_IP6" >/dev/null 2>&1 &
+	pinger=$!
 	scrape_to client "$RUN/client.2"
 	scrape_to relay "$RUN/relay.client2"
+	kill "$pinger" 2>/dev/null
+	wait "$pinger" 2>/dev/null
 	check "... transmitted_ping (the relay's echo test) >= +1" \
 		moved "$b" "$RUN/client.2" "$(ne tx_ping)" ">=1"
 	check "... node_network_transmit_packets_total{device=\"teredo0\"} >= +3" \
