@@ -182,23 +182,28 @@ test_pairs() {
 # Internet at 198.18.0.77, sends cu (reachable through its gateway's
 # mapping) direct bubbles from the mapping its Teredo address names.
 ND_W=198.18.0.77 ND_T45=0
-# what comes to W:PORT within 3 s (times SLOW), into FILE, in the
+# what comes to W:PORT within SECONDS (10, times SLOW) into FILE, in the
 # background (PID in ND_PID), once its socket is bound
 nd_recv() {	# PORT FILE [SECONDS]
 	local port=$1
 
 	rm -f "$2"
-	topo_exec srv "$TOPO_PEER" recv "$ND_W:$port" $((${3:-3} * SLOW)) >"$2" 2>/dev/null &
+	topo_exec srv "$TOPO_PEER" recv "$ND_W:$port" $((${3:-10} * SLOW)) >"$2" 2>/dev/null &
 	ND_PID=$!
 	# what comes back comes at once: not before the socket is bound
 	wait_for 10 eval 'topo_exec srv ss -Huan "src $ND_W:$port" | grep -q .'
 }
-nd_ask() {	# PORT [TRAILER [SECONDS]]: one bubble from W:PORT; prints what
-	# came back within SECONDS (3, times SLOW; an answer comes at once)
-	nd_recv "$1" "$TOPO_DIR/nd.out" "${3:-3}"
+# One bubble from W:PORT; prints what came back. With QUIET, what must
+# not come: what came in QUIET seconds (times SLOW) once it was sent.
+nd_ask() {	# PORT [TRAILER [QUIET]]
+	nd_recv "$1" "$TOPO_DIR/nd.out"
 	echo "$ND_W:$1 - bubble $(topo_teredo_of "$CU" "$1" $ND_W) $CU ${2:-}" |
 		topo_exec srv "$TOPO_PEER" craft "198.18.0.21:$UPORT"
-	wait "$ND_PID"
+	if [ -n "${3:-}" ]; then
+		sleep $(($3 * SLOW))
+		pkill -f "recv $ND_W:$1 " 2>/dev/null
+	fi
+	wait "$ND_PID" 2>/dev/null
 	cat "$TOPO_DIR/nd.out"
 }
 # lines for craft: solicitations from W, ports FIRST.. (COUNT of them)
