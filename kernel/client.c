@@ -174,7 +174,8 @@ static void teredo_client_bubble(struct teredo_dev *td,
  * (RFC 4380 section 5.2.3; Windows and Miredo do the same). At most one
  * every 2 s. A client behind our NAT is answered at the alternate address
  * its bubble gave (RFC 6081 section 5.5); when that is new, through its
- * server instead, so that it learns ours the same way. One bubble for
+ * server instead, so that it learns ours the same way. One that gave a
+ * random port (sections 5.4 and 5.5) is answered there. One bubble for
  * each taken in.
  */
 static void teredo_client_punch(struct teredo_dev *td,
@@ -212,6 +213,7 @@ static void teredo_client_punch(struct teredo_dev *td,
 			teredo_client_bubble(td, c, peer, ip, port, false);
 		return;
 	}
+	teredo_randport_learn(td, c, p, peer, rx);
 	if (READ_ONCE(p->flags) & (TEREDO_PEER_LOCAL | TEREDO_PEER_HAIRPIN)) {
 		ip = READ_ONCE(p->ip);
 		port = READ_ONCE(p->port);

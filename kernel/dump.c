@@ -62,6 +62,23 @@ int teredo_dump_start(struct netlink_callback *cb)
 	return 0;
 }
 
+/* Is @p at an address of our side of the NAT: on our link, or at the
+ * alternate address a client behind our NAT gave (hairpin.c), not at a
+ * random port (randport.c)? Under RCU.
+ */
+static bool teredo_dump_local(struct teredo_dev *td,
+			      const struct teredo_peer *p, u8 flags)
+{
+	const struct teredo_client *c;
+
+	if (flags & TEREDO_PEER_LOCAL)
+		return true;
+	if (!(flags & TEREDO_PEER_HAIRPIN))
+		return false;
+	c = rcu_dereference(td->client);
+	return c && teredo_hairpin_behind_us(c, &p->addr);
+}
+
 static int teredo_dump_peer(struct sk_buff *skb, struct netlink_callback *cb,
 			    struct teredo_dev *td, const struct teredo_peer *p,
 			    u32 now)
@@ -100,7 +117,7 @@ static int teredo_dump_peer(struct sk_buff *skb, struct netlink_callback *cb,
 	    nla_put_u32(skb, TEREDO_PEER_A_QUEUE, queued) ||
 	    nla_put_u8(skb, TEREDO_PEER_A_BUBBLES,
 		       FIELD_GET(TEREDO_PEER_BUBBLES, flags)) ||
-	    ((flags & (TEREDO_PEER_LOCAL | TEREDO_PEER_HAIRPIN)) &&
+	    (teredo_dump_local(td, p, flags) &&
 	     nla_put_flag(skb, TEREDO_PEER_A_LOCAL)))
 		goto cancel;
 	nla_nest_end(skb, nest);

@@ -31,6 +31,7 @@ const char teredo_stat_names[TEREDO_STAT_MAX][ETH_GSTRING_LEN] = {
 	[TEREDO_STAT_RX_FASTPATH]	= "rx_fastpath",
 	[TEREDO_STAT_RX_DISCOVERY]	= "rx_discovery",
 	[TEREDO_STAT_RX_HAIRPIN]	= "rx_hairpin",
+	[TEREDO_STAT_RX_RANDOM_PORT]	= "rx_random_port",
 	[TEREDO_STAT_TX_BAD_PROTO]	= "tx_drop_bad_proto",
 	[TEREDO_STAT_TX_MULTICAST]	= "tx_drop_multicast",
 	[TEREDO_STAT_TX_NOT_TEREDO]	= "tx_drop_not_teredo",

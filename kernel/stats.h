@@ -33,6 +33,7 @@ enum teredo_stat {
 	TEREDO_STAT_RX_FASTPATH,	/* taken off the underlay device */
 	TEREDO_STAT_RX_DISCOVERY,	/* local discovery bubbles taken */
 	TEREDO_STAT_RX_HAIRPIN,		/* alternate addresses taken (RFC 6081) */
+	TEREDO_STAT_RX_RANDOM_PORT,	/* random ports taken (RFC 6081) */
 	/* transmit: drops */
 	TEREDO_STAT_TX_BAD_PROTO,	/* not IPv6 */
 	TEREDO_STAT_TX_MULTICAST,	/* multicast destination */

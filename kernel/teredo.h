@@ -157,7 +157,8 @@ struct teredo_nd_trailer {
 } __packed;
 
 /* trailer types (RFC 6081 section 4); the Random Port trailer is 0x05 in
- * the section that defines it, 0x02 in IANA's table: neither is read
+ * the section that defines it (4.5), which is what is read, and 0x02 in
+ * the draft's IANA table, which is passed over
  */
 #define TEREDO_TRAILER_NONCE		0x01
 #define TEREDO_TRAILER_RANDOM_PORT_IANA	0x02
@@ -177,6 +178,7 @@ struct teredo_rx {
 	bool nd;		/* a bubble has an ND option trailer */
 	bool nd_solicit;	/* that solicits */
 	u8 alt_n;		/* alternate addresses of a bubble's trailer */
+	__be16 rport;		/* a bubble's Random Port trailer's, or 0 */
 	__be16 origin_port;
 	__be32 origin_ip;
 	__be32 alt_ip[TEREDO_ALT_MAX];
@@ -426,6 +428,11 @@ bool teredo_hairpin_learn(struct teredo_dev *td,
 			  struct teredo_peer *p, const struct in6_addr *peer,
 			  const struct teredo_rx *rx,
 			  __be32 *ip, __be16 *port, bool *tell);
+/* randport.c */
+bool teredo_randport_learn(struct teredo_dev *td,
+			   const struct teredo_client *c,
+			   struct teredo_peer *p, const struct in6_addr *peer,
+			   const struct teredo_rx *rx);
 
 /* dormant.c: on-demand qualification */
 void teredo_dormant_init(struct teredo_dev *td);

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: GPL-2.0
 /*
  * RFC 6081 trailers, after the IPv6 packet of a bubble: read by a client
- * (the Alternate Address trailer, section 4.3, for hairpin.c; the Neighbor
- * Discovery Option trailer, section 4.4), and the latter written (section
+ * (the Alternate Address trailer, section 4.3, for hairpin.c; the Random
+ * Port trailer, section 4.5, for randport.c; the Neighbor Discovery
+ * Option trailer, section 4.4), and the last written (section
  * 5.7, server load reduction: a peer whose entry went stale is asked
  * with a direct bubble that solicits, not through its server, and
  * answers with one that advertises).
@@ -53,8 +54,24 @@ static void teredo_trailer_nd_read(const u8 *v, unsigned int n,
 		rx->nd_solicit = true;
 }
 
+/* A Random Port trailer's value @v of @n bytes: the port. One of another
+ * length, or port 0, is passed over; the last one counts.
+ */
+static void teredo_trailer_rport_read(const u8 *v, unsigned int n,
+				      struct teredo_rx *rx)
+{
+	__be16 port;
+
+	if (n != 2)
+		return;
+	port = get_unaligned((const __be16 *)v);
+	if (port)
+		rx->rport = port;
+}
+
 /* The trailers after the bubble that ends at @off, in order, into @rx:
- * the addresses of its Alternate Address trailers, and whether it has a
+ * the addresses of its Alternate Address trailers, its random port, and
+ * whether it has a
  * Neighbor Discovery Option trailer and one that solicits. One of a kind
  * we do not read is passed over; one that runs past the datagram (or past
  * what is read) ends the walk (section 5.1.2). False if the bubble is to
@@ -83,8 +100,10 @@ bool teredo_parse_trailers(const struct sk_buff *skb, unsigned int off,
 		case TEREDO_TRAILER_ND:
 			teredo_trailer_nd_read(t + i + 2, n, rx);
 			break;
-		case TEREDO_TRAILER_NONCE:
 		case TEREDO_TRAILER_RANDOM_PORT:
+			teredo_trailer_rport_read(t + i + 2, n, rx);
+			break;
+		case TEREDO_TRAILER_NONCE:
 		case TEREDO_TRAILER_RANDOM_PORT_IANA:
 			break;
 		default:

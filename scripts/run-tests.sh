@@ -18,7 +18,7 @@ debug=0
 
 # The unit tests counted at the last change of their number: lower it only
 # when tests are removed on purpose. One TAP stream per directory.
-UNIT_MIN=589
+UNIT_MIN=598
 UNIT_STREAMS=2
 # The module against 6.1, 6.12 and sid's newest (scripts/kernel-builds.sh),
 # and the boot test's checks: make deb, lintian, the guest's checks, its

@@ -361,6 +361,72 @@ test_nd_solicit() {
 		eval '[ $(( $(w2_solicits) - s2 )) = 3 ] && [ "$(srv_bubbles)" -gt "$s0" ]'
 }
 
+# origin indication (RFC 4380 section 5.1.1) of IP:PORT, in hex
+origin_hex() {	# IP PORT
+	local a b c d
+
+	IFS=. read -r a b c d <<<"$1"
+	printf '0000%04x%08x' $(($2 ^ 0xffff)) $(((a << 24 | b << 16 | c << 8 | d) ^ 0xffffffff))
+}
+
+# RFC 6081 sections 5.4 and 5.5, the peer's side: W plays a client behind
+# a port-preserving (or sequential) symmetric NAT talking to pr, behind a
+# port-restricted one (nat4), from a port of its own, R. Its direct
+# bubble from R is dropped by nat4; its bubble through pr's server says R
+# in a Random Port trailer (type 5, length 2). pr answers at R only,
+# which opens nat4 to it, and W's next bubble from R gets in.
+test_random_port() {
+	local w r=47001 p=47000 pmap pip pport got r0 b0 forged
+
+	check "pr's NAT (masquerade) kept its port: port-preserving (RFC 6081 5.4.3), cs's symmetric one did not" \
+		eval '[ "$(topo_show pr "D.get(\"port_preserving\")")" = True ] &&
+		      [ "$(topo_show cs "D.get(\"port_preserving\")")" = False ] &&
+		      log_has pr "NAT type: restricted, port-preserving"'
+	w=$(topo_teredo_of "$PR" $p $ND_W)
+	read -r _ _ pport pip <<<"$(topo_teredo_decode "$PR")"
+	pmap=$pip:$pport
+	r0=$(counter -n pr teredo0 rx_random_port)
+	b0=$(counter -n pr teredo0 rx_drop_bad_mapping)
+	echo "$ND_W:$r - bubble $w $PR" | topo_exec srv "$TOPO_PEER" craft "$pmap"
+	nd_recv $r "$TOPO_DIR/rp.r"
+	topo_exec srv "$TOPO_PEER" recv "$ND_W:$p" $((3 * SLOW)) >"$TOPO_DIR/rp.p" 2>/dev/null &
+	got=$!
+	wait_for 10 eval 'topo_exec srv ss -Huan "src $ND_W:$p" | grep -q .'
+	echo "$ND_W:$p - bubble $w $PR 0502$(printf %04x $r)" |
+		topo_exec srv "$TOPO_PEER" craft "$TOPO_SRV_IP:3544"
+	wait "$ND_PID"
+	wait "$got"
+	check "W's direct bubble from its random port: dropped by nat4, not by pr (rx_drop_bad_mapping +$(( $(counter -n pr teredo0 rx_drop_bad_mapping) - b0 )))" \
+		expect_eq "$(counter -n pr teredo0 rx_drop_bad_mapping)" "$b0"
+	check "its bubble through the server with a Random Port trailer: pr answers at that port, from its mapping" \
+		expect_eq "$(cat "$TOPO_DIR/rp.r")" \
+			"from $pmap $("$TOPO_PEER" packet bubble "$PR" "$w")"
+	check "... and not at the mapping W's address embeds ($(cat "$TOPO_DIR/rp.p"))" \
+		expect_eq "$(cat "$TOPO_DIR/rp.p")" ""
+	check "... taken once (rx_random_port), the entry there, not trusted yet, not local" \
+		eval '[ "$(counter -n pr teredo0 rx_random_port)" = $((r0 + 1)) ] &&
+		      [ "$(topo_peer pr "$w" '"'"'"%s:%d %s %s" % (P["ip"], P["port"], P["trusted"], P["local"])'"'"')" = "$ND_W:$r False False" ]'
+	echo "$ND_W:$r - bubble $w $PR" | topo_exec srv "$TOPO_PEER" craft "$pmap"
+	check "W's next bubble from its random port gets through nat4: W trusted there" \
+		wait_for 5 eval '[ "$(topo_peer pr "$w" '"'"'"%s:%d %s" % (P["ip"], P["port"], P["trusted"])'"'"')" = "$ND_W:$r True" ]'
+	nd_recv_data $r "$TOPO_DIR/rp.echo"
+	topo_exec pr ping -6 -n -c 1 -W 2 "$w" >/dev/null 2>&1
+	wait "$ND_PID"
+	got=$(cat "$TOPO_DIR/rp.echo")
+	check "pr's ping goes to W's random port" \
+		eval '[ "${got% *}" = "from $pmap" ] && is_echo "${got##* }" "$PR" "$w"'
+	# a forger who can send as the server: a random port for an address
+	# that is not where the bubble came from is not taken
+	forged=$(topo_teredo_of "$PR" 47010 198.18.0.99)
+	r0=$(counter -n pr teredo0 rx_random_port)
+	nd_recv 47011 "$TOPO_DIR/rp.f" 2
+	echo "$TOPO_SRV_IP:3544 $(origin_hex $ND_W 47010) bubble $forged $PR 0502b7a3" |
+		topo_exec srv "$TOPO_PEER" craft "$pmap"
+	wait "$ND_PID"
+	check "a relayed bubble whose origin is not the address it embeds: its random port not taken, nothing sent there" \
+		eval '[ "$(counter -n pr teredo0 rx_random_port)" = "$r0" ] && [ ! -s "$TOPO_DIR/rp.f" ]'
+}
+
 test_lifetime() {
 	local pid
 
@@ -392,4 +458,5 @@ test_lifetime() {
 			log_has cp "NAT-PMP: mapping of port [0-9]* deleted"'
 }
 
-run_tests test_setup test_upnp test_pairs test_nd_answer test_nd_solicit test_lifetime
+run_tests test_setup test_upnp test_pairs test_nd_answer test_nd_solicit test_random_port \
+	test_lifetime

@@ -245,10 +245,21 @@ static bool ip_is_local(uint32_t ip)
 	return found;
 }
 
+/* RFC 6081 5.4.3: the NAT kept our port as the mapped one (not a
+ * gateway's mapping, whose port UPnP chose)
+ */
+static bool nat_port_preserving(const struct client *c, enum teredo_nat nat)
+{
+	return (nat == TEREDO_NAT_CONE || nat == TEREDO_NAT_RESTRICTED ||
+		nat == TEREDO_NAT_SYMMETRIC) && !c->upnp_used &&
+	       ntohs(c->mapped_port) == c->local_port;
+}
+
 static void nat_set(struct client *c, enum teredo_nat nat)
 {
 	c->nat = nat;
-	log_notice("NAT type: %s", teredo_nat_name(nat));
+	log_notice("NAT type: %s%s", teredo_nat_name(nat),
+		   nat_port_preserving(c, nat) ? ", port-preserving" : "");
 	if (c->up) {
 		client_set_state(c, &c->addr, nat);
 		status(c, NULL);

@@ -258,6 +258,23 @@ static bool addr_upnp(const struct in6_addr *a)
 	return (a->s6_addr[8] << 8 | a->s6_addr[9]) & TEREDO_FLAG_UPNP;
 }
 
+/* RFC 6081 5.4.3: is the mapped port our socket's own (a NAT that
+ * preserves ports)? -1 if that says nothing: no NAT or not known yet, or
+ * a gateway's mapping (UPnP chose its port).
+ */
+static int port_preserving(const struct teredo_dev *d)
+{
+	unsigned int mapped;
+
+	if (!HAVE(d, TEREDO_A_ADDR) || !HAVE(d, TEREDO_A_LOCAL_PORT) ||
+	    !HAVE(d, TEREDO_A_NAT) || addr_upnp(&d->addr) ||
+	    (d->nat != TEREDO_NAT_CONE && d->nat != TEREDO_NAT_RESTRICTED &&
+	     d->nat != TEREDO_NAT_SYMMETRIC))
+		return -1;
+	mapped = (d->addr.s6_addr[10] << 8 | d->addr.s6_addr[11]) ^ 0xffff;
+	return mapped == d->local_port;
+}
+
 /* socket and client state, JSON members after the others */
 static void put_client_json(FILE *f, const struct teredo_dev *d)
 {
@@ -283,6 +300,9 @@ static void put_client_json(FILE *f, const struct teredo_dev *d)
 	}
 	if (HAVE(d, TEREDO_A_NAT))
 		fprintf(f, ",\"nat\":\"%s\"", teredo_nat_name(d->nat));
+	if (port_preserving(d) >= 0)
+		fprintf(f, ",\"port_preserving\":%s",
+			port_preserving(d) ? "true" : "false");
 	if (HAVE(d, TEREDO_A_SERVER_AGE))
 		fprintf(f, ",\"server_age_ms\":%llu",
 			(unsigned long long)d->server_age);
@@ -316,6 +336,8 @@ static void put_client_text(FILE *f, const struct teredo_dev *d)
 		teredo_nat_name(HAVE(d, TEREDO_A_NAT) ? d->nat : 0));
 	if (addr_upnp(&d->addr))
 		fputs(", UPnP mapping", f);
+	if (port_preserving(d) > 0)
+		fputs(", port-preserving", f);
 	if (HAVE(d, TEREDO_A_SERVER_AGE))
 		fprintf(f, ", last heard %s ago",
 			fmt_age(age, sizeof(age), d->server_age));

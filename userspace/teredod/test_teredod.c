@@ -17,6 +17,7 @@
 
 #include "genl.h"
 #include "nlack.h"
+#include "proto.h"
 #include "teredod.h"
 #include "util.h"
 #include "test_lib.h"
@@ -210,6 +211,32 @@ static struct nlmsghdr *dev_odd(void)
 	return nlh;
 }
 
+/* a qualified client behind a NAT of kind @nat, its address with @flags
+ * and the mapped port @mapped, its socket's port 41000
+ */
+static struct nlmsghdr *dev_client(uint8_t nat, uint16_t flags,
+				   uint16_t mapped)
+{
+	struct nlmsghdr *nlh = msg_start(TEREDO_CMD_GET_DEV);
+	struct in6_addr a;
+	struct in_addr ip;
+
+	inet_pton(AF_INET6, "2001:0:c612:1::39ed:ffe7", &a);
+	a.s6_addr[8] = flags >> 8;
+	a.s6_addr[9] = flags & 0xff;
+	a.s6_addr[10] = (mapped ^ 0xffff) >> 8;
+	a.s6_addr[11] = (mapped ^ 0xffff) & 0xff;
+	inet_pton(AF_INET, "198.19.4.2", &ip);
+	mnl_attr_put_strz(nlh, TEREDO_A_IFNAME, "teredo0");
+	mnl_attr_put_u8(nlh, TEREDO_A_MODE, TEREDO_MODE_CLIENT);
+	mnl_attr_put(nlh, TEREDO_A_LOCAL_IP, sizeof(ip), &ip);
+	mnl_attr_put_u16(nlh, TEREDO_A_LOCAL_PORT, htons(41000));
+	mnl_attr_put_u8(nlh, TEREDO_A_QUALIFIED, 1);
+	mnl_attr_put(nlh, TEREDO_A_ADDR, sizeof(a), &a);
+	mnl_attr_put_u8(nlh, TEREDO_A_NAT, nat);
+	return nlh;
+}
+
 static void test_dev(void)
 {
 	check_dev("all attributes", dev_full(), "asked",
@@ -228,6 +255,49 @@ static void test_dev(void)
 		  "{\"ifname\":\"teredo0\",\"mode\":null,\"peers\":null,"
 		  "\"max_peers\":null,\"peer_size\":null,\"queued\":null,"
 		  "\"stats\":{}}\n");
+	/* RFC 6081 5.4.3: the mapped port is the socket's */
+	check_dev("a client behind a port-preserving NAT",
+		  dev_client(TEREDO_NAT_RESTRICTED, 0, 41000), "",
+		  "teredo0: mode client, peers ?/?, ? bytes per peer, ? queued\n"
+		  "    socket 198.19.4.2:41000\n"
+		  "    qualified, address 2001:0:c612:1:0:5fd7:39ed:ffe7\n"
+		  "    server 198.18.0.1, NAT restricted, port-preserving\n",
+		  "{\"ifname\":\"teredo0\",\"mode\":\"client\",\"peers\":null,"
+		  "\"max_peers\":null,\"peer_size\":null,\"queued\":null,"
+		  "\"local\":\"198.19.4.2\",\"local_port\":41000,"
+		  "\"qualified\":true,"
+		  "\"address\":\"2001:0:c612:1:0:5fd7:39ed:ffe7\","
+		  "\"server\":\"198.18.0.1\",\"upnp\":false,"
+		  "\"nat\":\"restricted\",\"port_preserving\":true,"
+		  "\"stats\":{}}\n");
+	check_dev("a client behind a symmetric NAT that took another port",
+		  dev_client(TEREDO_NAT_SYMMETRIC, 0, 52000), "",
+		  "teredo0: mode client, peers ?/?, ? bytes per peer, ? queued\n"
+		  "    socket 198.19.4.2:41000\n"
+		  "    qualified, address 2001:0:c612:1:0:34df:39ed:ffe7\n"
+		  "    server 198.18.0.1, NAT symmetric\n",
+		  "{\"ifname\":\"teredo0\",\"mode\":\"client\",\"peers\":null,"
+		  "\"max_peers\":null,\"peer_size\":null,\"queued\":null,"
+		  "\"local\":\"198.19.4.2\",\"local_port\":41000,"
+		  "\"qualified\":true,"
+		  "\"address\":\"2001:0:c612:1:0:34df:39ed:ffe7\","
+		  "\"server\":\"198.18.0.1\",\"upnp\":false,"
+		  "\"nat\":\"symmetric\",\"port_preserving\":false,"
+		  "\"stats\":{}}\n");
+	/* a gateway's mapping of the same port says nothing of the NAT */
+	check_dev("a client with a UPnP mapping of its port",
+		  dev_client(TEREDO_NAT_CONE, TEREDO_FLAG_UPNP, 41000), "",
+		  "teredo0: mode client, peers ?/?, ? bytes per peer, ? queued\n"
+		  "    socket 198.19.4.2:41000\n"
+		  "    qualified, address 2001:0:c612:1:200:5fd7:39ed:ffe7\n"
+		  "    server 198.18.0.1, NAT cone, UPnP mapping\n",
+		  "{\"ifname\":\"teredo0\",\"mode\":\"client\",\"peers\":null,"
+		  "\"max_peers\":null,\"peer_size\":null,\"queued\":null,"
+		  "\"local\":\"198.19.4.2\",\"local_port\":41000,"
+		  "\"qualified\":true,"
+		  "\"address\":\"2001:0:c612:1:200:5fd7:39ed:ffe7\","
+		  "\"server\":\"198.18.0.1\",\"upnp\":true,"
+		  "\"nat\":\"cone\",\"stats\":{}}\n");
 	check_dev("odd attributes", dev_odd(), "",
 		  "t\"\xff" "1: mode 9, peers 5000000000/?, 200 bytes per peer, ? queued\n"
 		  "    a\"b 1\n",
