@@ -489,9 +489,12 @@ void teredo_client_probe(struct teredo_dev *td, struct teredo_peer *p,
 	}
 	/* a client behind our NAT is at its address on our link, or at the
 	 * one its bubble gave: its mapping is our NAT's, which may not
-	 * hairpin. Our bubbles to it say where we are (RFC 6081 5.5).
+	 * hairpin. Our bubbles to it say where we are (RFC 6081 5.5). One
+	 * at a random port (randport.c) is asked at its mapping too.
 	 */
-	if (!(p->flags & (TEREDO_PEER_LOCAL | TEREDO_PEER_HAIRPIN)) &&
+	if (!(p->flags & TEREDO_PEER_LOCAL) &&
+	    !(p->flags & TEREDO_PEER_HAIRPIN &&
+	      teredo_hairpin_behind_us(c, &p->addr)) &&
 	    !teredo_discovery_behind_us(td, c, &p->addr) &&
 	    !(solicited && p->ip == teredo_addr_ip(&p->addr) &&
 	      p->port == teredo_addr_port(&p->addr))) {

@@ -14,16 +14,20 @@
  * an entry neither trusted nor found on our link, and only of a client
  * not behind our NAT (hairpin.c takes those). The entry goes there, not
  * trusted, as for an alternate address: trusted once a packet comes from
- * there. The answer goes there instead of to the origin: one bubble for
- * each taken in, within the budgets of every bubble.
+ * there (the peer, which heard our answer there, sends its data). The
+ * answer goes there instead of to the origin: one bubble for each taken
+ * in, within the budgets of every bubble. Our probes for the entry still
+ * go to the mapping its address embeds as well, and a relayed bubble of
+ * that peer without the trailer ends it: a port a forger posing as our
+ * server wrote keeps no peer from being found the usual way.
  */
 #include "teredo.h"
 
-/* A bubble our server relayed (@rx) from @peer, whose entry is @p, with
- * a Random Port trailer: the entry moves there. False if it is not
- * taken. In softirq.
+/* A bubble our server relayed (@rx) from @peer, whose entry is @p: with a
+ * Random Port trailer, the entry moves there; without, one that was
+ * there no longer is (it is answered at the origin again). In softirq.
  */
-bool teredo_randport_learn(struct teredo_dev *td,
+void teredo_randport_learn(struct teredo_dev *td,
 			   const struct teredo_client *c,
 			   struct teredo_peer *p, const struct in6_addr *peer,
 			   const struct teredo_rx *rx)
@@ -31,15 +35,22 @@ bool teredo_randport_learn(struct teredo_dev *td,
 	__be32 ip = teredo_addr_ip(peer);
 	bool moved;
 
-	if (!rx->rport || rx->origin_ip != ip ||
+	if (!teredo_addr_is_teredo(peer) || rx->origin_ip != ip ||
 	    teredo_hairpin_behind_us(c, peer) ||
-	    READ_ONCE(p->flags) & (TEREDO_PEER_TRUSTED | TEREDO_PEER_LOCAL))
-		return false;
+	    READ_ONCE(p->flags) & (TEREDO_PEER_TRUSTED | TEREDO_PEER_LOCAL) ||
+	    (!rx->rport && !(READ_ONCE(p->flags) & TEREDO_PEER_HAIRPIN)))
+		return;
 	spin_lock(&td->lock);
 	if (p->flags & (TEREDO_PEER_DEAD | TEREDO_PEER_TRUSTED |
 			TEREDO_PEER_LOCAL)) {
 		spin_unlock(&td->lock);
-		return false;
+		return;
+	}
+	if (!rx->rport) {
+		/* the address stays, and no packet from it trusts it */
+		WRITE_ONCE(p->flags, p->flags & ~TEREDO_PEER_HAIRPIN);
+		spin_unlock(&td->lock);
+		return;
 	}
 	moved = p->ip != ip || p->port != rx->rport;
 	if (moved) {
@@ -53,5 +64,4 @@ bool teredo_randport_learn(struct teredo_dev *td,
 	spin_unlock(&td->lock);
 	if (moved)
 		teredo_stat_inc(td, TEREDO_STAT_RX_RANDOM_PORT);
-	return true;
 }

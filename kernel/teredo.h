@@ -429,7 +429,7 @@ bool teredo_hairpin_learn(struct teredo_dev *td,
 			  const struct teredo_rx *rx,
 			  __be32 *ip, __be16 *port, bool *tell);
 /* randport.c */
-bool teredo_randport_learn(struct teredo_dev *td,
+void teredo_randport_learn(struct teredo_dev *td,
 			   const struct teredo_client *c,
 			   struct teredo_peer *p, const struct in6_addr *peer,
 			   const struct teredo_rx *rx);

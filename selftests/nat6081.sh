@@ -193,8 +193,9 @@ nd_recv() {	# PORT FILE [SECONDS]
 	# what comes back comes at once: not before the socket is bound
 	wait_for 10 eval 'topo_exec srv ss -Huan "src $ND_W:$port" | grep -q .'
 }
-# the first datagram to W:PORT within 10 s (times SLOW) that is not a
-# bubble (the next solicitation may come first) into FILE, as nd_recv
+# what comes to W:PORT within 10 s (times SLOW), a line a datagram as it
+# comes, into FILE, up to the first that is not a bubble (a solicitation
+# may come before it), in the background as nd_recv
 nd_recv_data() {	# PORT FILE
 	local port=$1
 
@@ -208,8 +209,8 @@ while True:
     if not r:
         sys.exit(1)
     d, a = s.recvfrom(65535)
+    print("from %s:%d %s" % (a[0], a[1], d.hex()), flush=True)
     if len(d) > 40 and d[6] != 59:
-        print("from %s:%d %s" % (a[0], a[1], d.hex()))
         break' "$ND_W" "$port" $((10 * SLOW)) >"$2" 2>/dev/null &
 	ND_PID=$!
 	wait_for 10 eval 'topo_exec srv ss -Huan "src $ND_W:$port" | grep -q .'
@@ -334,18 +335,20 @@ test_nd_solicit() {
 	t=$((31 - (SECONDS - ND_T45)))
 	[ "$t" -gt 0 ] && sleep "$t"
 	s0=$(srv_bubbles)
-	nd_recv 45000 "$TOPO_DIR/nd.sol"
+	# one listener for the solicitation and the echo request after it:
+	# W answers as soon as the first comes, well within the 8 s the
+	# request waits, however slow the guest
+	nd_recv_data 45000 "$TOPO_DIR/nd.sol"
 	topo_exec cu ping -6 -n -c 1 -W $((8 * SLOW)) "$w0" >/dev/null 2>&1 &
 	ping=$!
-	wait "$ND_PID"
-	check "W's entry stale: cu's ping waits, and a bubble that solicits goes to W's mapping" \
-		expect_eq "$(cat "$TOPO_DIR/nd.sol")" \
-			"from 198.18.0.21:$UPORT $("$TOPO_PEER" packet bubble "$CU" "$w0")040400000000"
-	nd_recv_data 45000 "$TOPO_DIR/nd.echo"
+	wait_for $((10 * SLOW)) eval '[ -s "$TOPO_DIR/nd.sol" ]'
 	echo "$ND_W:45000 - bubble $w0 $CU 040401000000" |
 		topo_exec srv "$TOPO_PEER" craft "198.18.0.21:$UPORT"
+	check "W's entry stale: cu's ping waits, and a bubble that solicits goes to W's mapping" \
+		expect_eq "$(head -n 1 "$TOPO_DIR/nd.sol")" \
+			"from 198.18.0.21:$UPORT $("$TOPO_PEER" packet bubble "$CU" "$w0")040400000000"
 	wait "$ND_PID"
-	got=$(cat "$TOPO_DIR/nd.echo")
+	got=$(tail -n 1 "$TOPO_DIR/nd.sol")
 	check "W advertises: the echo request goes to W's mapping" \
 		eval '[ "${got% *}" = "from 198.18.0.21:$UPORT" ] && is_echo "${got##* }" "$CU" "$w0"'
 	check "and nothing went through W's server (no bubble from nat1 to it: $(( $(srv_bubbles) - s0 )))" \
@@ -406,13 +409,14 @@ test_random_port() {
 	check "... taken once (rx_random_port), the entry there, not trusted yet, not local" \
 		eval '[ "$(counter -n pr teredo0 rx_random_port)" = $((r0 + 1)) ] &&
 		      [ "$(topo_peer pr "$w" '"'"'"%s:%d %s %s" % (P["ip"], P["port"], P["trusted"], P["local"])'"'"')" = "$ND_W:$r False False" ]'
-	echo "$ND_W:$r - bubble $w $PR" | topo_exec srv "$TOPO_PEER" craft "$pmap"
-	check "W's next bubble from its random port gets through nat4: W trusted there" \
+	# W heard pr there, trusts it, and sends its data (no bubble)
+	echo "$ND_W:$r - echo $w $PR" | topo_exec srv "$TOPO_PEER" craft "$pmap"
+	check "W's echo request from its random port gets through nat4: W trusted there" \
 		wait_for 5 eval '[ "$(topo_peer pr "$w" '"'"'"%s:%d %s" % (P["ip"], P["port"], P["trusted"])'"'"')" = "$ND_W:$r True" ]'
 	nd_recv_data $r "$TOPO_DIR/rp.echo"
 	topo_exec pr ping -6 -n -c 1 -W 2 "$w" >/dev/null 2>&1
 	wait "$ND_PID"
-	got=$(cat "$TOPO_DIR/rp.echo")
+	got=$(tail -n 1 "$TOPO_DIR/rp.echo")
 	check "pr's ping goes to W's random port" \
 		eval '[ "${got% *}" = "from $pmap" ] && is_echo "${got##* }" "$PR" "$w"'
 	# a forger who can send as the server: a random port for an address
@@ -425,6 +429,19 @@ test_random_port() {
 	wait "$ND_PID"
 	check "a relayed bubble whose origin is not the address it embeds: its random port not taken, nothing sent there" \
 		eval '[ "$(counter -n pr teredo0 rx_random_port)" = "$r0" ] && [ ! -s "$TOPO_DIR/rp.f" ]'
+	# a random port a forger wrote (or one the peer gave up): the
+	# peer's next relayed bubble without the trailer is answered at its
+	# origin again
+	forged=$(topo_teredo_of "$PR" 47020 $ND_W)
+	echo "$TOPO_SRV_IP:3544 $(origin_hex $ND_W 47020) bubble $forged $PR 0502b7b7" |
+		topo_exec srv "$TOPO_PEER" craft "$pmap"
+	nd_recv 47020 "$TOPO_DIR/rp.o"
+	echo "$ND_W:47020 - bubble $forged $PR" |
+		topo_exec srv "$TOPO_PEER" craft "$TOPO_SRV_IP:3544"
+	wait "$ND_PID"
+	check "... a relayed bubble without the trailer after one with it: answered at the origin" \
+		expect_eq "$(cat "$TOPO_DIR/rp.o")" \
+			"from $pmap $("$TOPO_PEER" packet bubble "$PR" "$forged")"
 }
 
 test_lifetime() {

@@ -121,7 +121,8 @@ test_inbound() {
 }
 
 # The server relays a peer's bubble to the dormant client (its NAT still
-# knows the server): the kernel answers nothing by itself, it wakes
+# knows the server), or the peer solicits it directly (its NAT still
+# knows the peer): the kernel answers nothing by itself, it wakes
 # teredod instead.
 test_poke() {
 	local b w port ip oport oip
@@ -141,6 +142,34 @@ test_poke() {
 	check "c1 answers nothing by itself (tx_bubble +0) but wakes teredod" \
 		eval 'wait_for 10 woken_since "$w" &&
 		      [ "$(counter -n c1 teredo0 tx_bubble)" = "$b" ]'
+	# c2's direct bubble that solicits (RFC 6081 5.7), from its mapping,
+	# which nat1 still lets in: no advertisement while dormant either
+	check "c1 sleeps again" wait_for 20 dormant c1
+	b=$(counter -n c1 teredo0 tx_bubble)
+	w=$(grep -c "woken: a packet waits" "$TOPO_DIR/teredod-c1.log")
+	echo "$oip:$oport - bubble $C2 $C1 040400000000" |
+		topo_exec srv "$TOPO_PEER" craft "$ip:$port"
+	check "a direct bubble that solicits from c2's mapping: no answer while dormant (tx_bubble +0), teredod woken" \
+		eval 'wait_for 10 woken_since "$w" &&
+		      [ "$(counter -n c1 teredo0 tx_bubble)" = "$b" ]'
+}
+
+# SIGHUP while dormant: teredod reads its configuration again, asks its
+# server once (the servers may have changed), keeps its address and
+# sleeps again
+test_sighup() {
+	local s n r
+
+	check "c1 dormant" wait_for 20 dormant c1
+	s=$(sent_control)
+	n=$(grep -c "dormant: nothing sent" "$TOPO_DIR/teredod-c1.log")
+	r=$(grep -c "reloading" "$TOPO_DIR/teredod-c1.log")
+	kill -HUP "$(topo_teredod_pid c1 | tail -n 1)"
+	check "SIGHUP while dormant: reloaded, the server asked, the same address, dormant again" \
+		wait_for 20 eval '[ "$(grep -c reloading "$TOPO_DIR/teredod-c1.log")" -gt "$r" ] &&
+			[ "$(grep -c "dormant: nothing sent" "$TOPO_DIR/teredod-c1.log")" -gt "$n" ] &&
+			counter_ge -n c1 teredo0 tx_control $((s + 1)) &&
+			topo_addr_is c1 "$C1" && dormant c1'
 }
 
 test_no_teredod() {
@@ -201,5 +230,5 @@ test_new_mapping() {
 		eval 'tail -n 1 "$TOPO_DIR/hook-c1.log" | grep -q "ADDRESS=$new .*OLD_ADDRESS=$C1"'
 }
 
-run_tests test_setup test_dormant test_wake test_inbound test_poke test_no_teredod \
+run_tests test_setup test_dormant test_wake test_inbound test_poke test_sighup test_no_teredod \
 	test_new_mapping

@@ -30,7 +30,7 @@ declare -A MIN_CHECKS=(
 	[hostile.sh]=37 [nlfuzz.sh]=27 [fuzz.sh]=98 [flood.sh]=30
 	[amplification.sh]=24 [accounting.sh]=5 [teredod.sh]=40
 	[teredod-server.sh]=19 [coverage.sh]=134 [metrics.sh]=39 [gso.sh]=34
-	[anycast.sh]=37 [discovery.sh]=42 [ondemand.sh]=30 [nat6081.sh]=55
+	[anycast.sh]=37 [discovery.sh]=42 [ondemand.sh]=34 [nat6081.sh]=56
 	[hairpin.sh]=33
 )
 # Seconds each script took in a VM under TCG with another VM beside it,
