@@ -8,7 +8,10 @@
 # Subjects, each behind its own NAT: KIND x {m: Miredo, b: ours, UPnP off,
 # a: ours, UPnP yes}, KIND one of cone (masquerade + a forwarded port),
 # rest (port-restricted: masquerade), rupnp (rest + a UPnP gateway), sym
-# (symmetric: masquerade fully-random), supnp (sym + a UPnP gateway).
+# (symmetric: masquerade fully-random), supnp (sym + a UPnP gateway),
+# move (rest without the input filter that drops new inbound packets: a
+# peer's early bubble makes masquerade move the client's next mapping to
+# that peer, docs/NAT.md).
 # Partners: ours and Miredo behind port-restricted NATs, ours behind a
 # symmetric NAT, a native host.
 # Every pair is tried once, by hosts that never talked before: a subject
@@ -19,7 +22,7 @@ cd "$(dirname "$0")/../selftests" || exit 1
 source ./lib.sh
 source ./topology.sh
 trap topo_cleanup EXIT
-KINDS=(cone rest rupnp sym supnp)
+KINDS=(cone rest rupnp sym supnp move)
 IMPLS=(m b a)
 declare -A ADDR NSOF
 
@@ -63,6 +66,8 @@ setup() {
 			case $k in
 			cone) topo_nat_cone "$n" 3545 ;;
 			sym|supnp) topo_nat_symmetric "$n" ;;
+			move) topo_exec "nat$n" nft delete chain ip topo_nat input ||
+				return 1 ;;
 			esac
 			case $k in
 			rupnp|supnp) topo_nat_upnp "$n" || return 1 ;;

@@ -26,6 +26,7 @@ BEGIN {
 	kind["cone"] = "cone"; kind["rest"] = "port-restricted"
 	kind["rupnp"] = "port-restricted + UPnP gateway"
 	kind["sym"] = "symmetric"; kind["supnp"] = "symmetric + UPnP gateway"
+	kind["move"] = "port-restricted, moves a mapping"
 	impl["m"] = "Miredo 1.2.6"; impl["b"] = "ours, UPnP off"
 	impl["a"] = "ours, UPnP yes"
 }
