@@ -71,11 +71,11 @@ static void teredo_trailer_rport_read(const u8 *v, unsigned int n,
 
 /* The trailers after the bubble that ends at @off, in order, into @rx:
  * the addresses of its Alternate Address trailers, its random port, and
- * whether it has a
- * Neighbor Discovery Option trailer and one that solicits. One of a kind
- * we do not read is passed over; one that runs past the datagram (or past
- * what is read) ends the walk (section 5.1.2). False if the bubble is to
- * be discarded: a trailer of a type unknown to us that says so.
+ * whether it has a Neighbor Discovery Option trailer and one that
+ * solicits. One of a kind we do not read is passed over; one that runs
+ * past the datagram (or past what is read) ends the walk (section
+ * 5.1.2). False if the bubble is to be discarded: a trailer of a type
+ * unknown to us that says so.
  */
 bool teredo_parse_trailers(const struct sk_buff *skb, unsigned int off,
 			   struct teredo_rx *rx)
