@@ -442,6 +442,26 @@ test_random_port() {
 	check "... a relayed bubble without the trailer after one with it: answered at the origin" \
 		expect_eq "$(cat "$TOPO_DIR/rp.o")" \
 			"from $pmap $("$TOPO_PEER" packet bubble "$PR" "$forged")"
+	# what is not a Random Port trailer (section 4.5: type 5, length 2,
+	# a port) is not read: the IANA table's type 2, a length of 3, port
+	# 0; of two, the last counts
+	forged=$(topo_teredo_of "$PR" 47030 $ND_W)
+	r0=$(counter -n pr teredo0 rx_random_port)
+	nd_recv 47030 "$TOPO_DIR/rp.o"
+	echo "$ND_W:47030 - bubble $forged $PR 0202b7c10503b7c10005020000" |
+		topo_exec srv "$TOPO_PEER" craft "$TOPO_SRV_IP:3544"
+	wait "$ND_PID"
+	check "type 2, length 3, port 0: no random port taken, answered at the origin" \
+		eval '[ "$(counter -n pr teredo0 rx_random_port)" = "$r0" ] &&
+		      [ "$(cat "$TOPO_DIR/rp.o")" = "from $pmap $("$TOPO_PEER" packet bubble "$PR" "$forged")" ]'
+	forged=$(topo_teredo_of "$PR" 47040 $ND_W)
+	nd_recv 47042 "$TOPO_DIR/rp.o"
+	echo "$ND_W:47040 - bubble $forged $PR 0502b7c10502b7c2" |
+		topo_exec srv "$TOPO_PEER" craft "$TOPO_SRV_IP:3544"
+	wait "$ND_PID"
+	check "two Random Port trailers: answered at the last one's port" \
+		expect_eq "$(cat "$TOPO_DIR/rp.o")" \
+			"from $pmap $("$TOPO_PEER" packet bubble "$PR" "$forged")"
 }
 
 test_lifetime() {
