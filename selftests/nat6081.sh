@@ -155,16 +155,16 @@ test_pairs() {
 	wait_for $((30 * SLOW)) grep -q Capturing "$cap.err"
 	sleep 1
 	check "a client behind a symmetric NAT reaches the client behind the UPnP gateway" \
-		wait_for 10 reach cs "$CU"
+		wait_for $((10 * SLOW)) reach cs "$CU"
 	check "but not one behind the same kind of NAT without UPnP" \
 		eval '! reach cs "$PR"'
 	check "a Miredo client and ours (restricted NATs) ping the UPnP client" \
-		eval 'wait_for 10 reach pm "$CU" && wait_for 10 reach pr "$CU"'
+		eval 'wait_for $((10 * SLOW)) reach pm "$CU" && wait_for $((10 * SLOW)) reach pr "$CU"'
 	check "the native host and the UPnP client ping each other" \
-		eval 'wait_for 10 reach host6 "$CU" && reach cu "$TOPO_HOST6_IP6"'
+		eval 'wait_for $((10 * SLOW)) reach host6 "$CU" && reach cu "$TOPO_HOST6_IP6"'
 	check "the client behind the symmetric UPnP NAT: native host and Miredo client" \
-		eval 'wait_for 10 reach host6 "$CY" && reach cy "$TOPO_HOST6_IP6" &&
-		      wait_for 10 reach pm "$CY"'
+		eval 'wait_for $((10 * SLOW)) reach host6 "$CY" && reach cy "$TOPO_HOST6_IP6" &&
+		      wait_for $((10 * SLOW)) reach pm "$CY"'
 	kill -TERM "$pid" 2>/dev/null
 	wait "$pid" 2>/dev/null
 	# the peers' packets to the client's address, at the mapped port
@@ -485,9 +485,9 @@ test_lifetime() {
 		wait_for $((20 * SLOW)) eval '[ "$(grep -c "resuming with Teredo address $CU" "$TOPO_DIR/teredod-cu.log")" -ge 1 ] &&
 			[ "$(topo_upnp_maps 1 | cut -d" " -f1)" = "$UPORT" ] && topo_addr_is cu "$CU"'
 	check "cu: and a symmetric NAT's client still reaches it" \
-		wait_for 10 reach cs "$CU"
+		wait_for $((10 * SLOW)) reach cs "$CU"
 	check "cp: a client behind a symmetric NAT reaches the NAT-PMP client" \
-		wait_for 10 reach cs "$CP"
+		wait_for $((10 * SLOW)) reach cs "$CP"
 	pid=$(topo_teredod_pid cp | tail -n 1)
 	kill -TERM "$pid"
 	check "cp: at exit its NAT-PMP mapping is deleted" \
