@@ -412,7 +412,7 @@ test_random_port() {
 	# W heard pr there, trusts it, and sends its data (no bubble)
 	echo "$ND_W:$r - echo $w $PR" | topo_exec srv "$TOPO_PEER" craft "$pmap"
 	check "W's echo request from its random port gets through nat4: W trusted there" \
-		wait_for 5 eval '[ "$(topo_peer pr "$w" '"'"'"%s:%d %s" % (P["ip"], P["port"], P["trusted"])'"'"')" = "$ND_W:$r True" ]'
+		wait_for $((5 * SLOW)) eval '[ "$(topo_peer pr "$w" '"'"'"%s:%d %s" % (P["ip"], P["port"], P["trusted"])'"'"')" = "$ND_W:$r True" ]'
 	nd_recv_data $r "$TOPO_DIR/rp.echo"
 	topo_exec pr ping -6 -n -c 1 -W 2 "$w" >/dev/null 2>&1
 	wait "$ND_PID"
