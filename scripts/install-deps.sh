@@ -11,7 +11,7 @@ libmnl-dev pkg-config iproute2 nftables ethtool iputils-ping
 netcat-openbsd socat python3 sparse miredo dkms clang libclang-rt-14-dev
 dnsmasq-base prometheus-node-exporter curl tshark bird2
 debhelper dh-dkms fakeroot lintian debian-archive-keyring
-libminiupnpc-dev libnatpmp-dev miniupnpd-nftables stun-server"
+libminiupnpc-dev libnatpmp-dev miniupnpd-nftables stun-server bash-builtins"
 
 missing=""
 for p in $PKGS; do

@@ -490,8 +490,8 @@ outcome() { sed 1d <<<"$1" | tr '\n' ' '; }
 
 peer_is() {	# ADDRESS EXPR on P: the client's peer entry (None if none)
 	"$IP" netns exec client "$TEREDOD" show peers dev teredo0 --json |
-		python3 -c 'import json,sys
-P = [p for p in json.load(sys.stdin) if p["address"] == sys.argv[1]]
+		pyq '
+P = [p for p in json.loads(data) if p["address"] == argv[0]]
 P = P[0] if P else None
 print('"$2"')' "$1"
 }

@@ -189,7 +189,7 @@ test_hostile() {
 	local forged other r0 p0 b0 flood_n d1port
 
 	d1port=$(topo_ip -n d1 -d -j link show teredo0 |
-		python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["linkinfo"]["info_data"]["port"])')
+		pyq 'print(json.loads(data)[0]["linkinfo"]["info_data"]["port"])')
 	forged=$(topo_teredo_of "$D1" 40001 "$NAT_IP")
 	r0=$(counter -n d1 teredo0 rx_drop_bad_mapping)
 	check "x, a router away, sends d1 a bubble as a client behind nat1" \

@@ -135,8 +135,8 @@ flood_counters() {
 }
 nft_packets() {	# TABLE: its counter c in the relay's netdev family
 	"$IP" netns exec relay nft -j list counter netdev "$1" c |
-		python3 -c 'import json,sys
-print([o["counter"]["packets"] for o in json.load(sys.stdin)["nftables"] if "counter" in o][0])'
+		pyq '
+print([o["counter"]["packets"] for o in json.loads(data)["nftables"] if "counter" in o][0])'
 }
 
 # tsend, its "sent N packets in T s (R pps)" in TSEND_N, TSEND_S, TSEND_PPS

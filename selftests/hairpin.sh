@@ -81,7 +81,7 @@ print("%02x%02x0000%08x%04x" % (int(sys.argv[3]), int(sys.argv[4]), int(ipaddres
 
 dev_port() {	# NS: the UDP port of teredo0
 	topo_ip -n "$1" -d -j link show teredo0 |
-		python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["linkinfo"]["info_data"]["port"])'
+		pyq 'print(json.loads(data)[0]["linkinfo"]["info_data"]["port"])'
 }
 
 # x on a third subnet behind nat1, not a Teredo client. What it sends is

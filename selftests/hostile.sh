@@ -37,8 +37,8 @@ tool() {	# NAME: bench/NAME.c's binary (built here if bench/ has not)
 
 count_of() {	# NS NAME
 	"$IP" netns exec "$1" nft -j list chain inet "hostile_$2" in |
-		python3 -c 'import json,sys
-for o in json.load(sys.stdin)["nftables"]:
+		pyq '
+for o in json.loads(data)["nftables"]:
     for e in o.get("rule", {}).get("expr", []):
         if "counter" in e: print(e["counter"]["packets"])'
 }
@@ -91,7 +91,7 @@ spray_watched() {	# SECONDS PAYLOAD
 
 queued_bytes() {	# what the relay's queues hold (truesize)
 	"$IP" netns exec relay "$TEREDOD" show dev teredo0 --json |
-		python3 -c 'import json,sys; print(json.load(sys.stdin)["queued"])'
+		pyq 'print(json.loads(data)["queued"])'
 }
 
 # The fewest bytes one of the relay's queues holds, and how many peers the
@@ -99,8 +99,8 @@ queued_bytes() {	# what the relay's queues hold (truesize)
 # table starts again; teredod keeps each peer once).
 smallest_queue() {
 	"$IP" netns exec relay "$TEREDOD" show peers dev teredo0 --json |
-		python3 -c 'import json,sys
-v = json.load(sys.stdin)
+		pyq '
+v = json.loads(data)
 q = [p["queue"] for p in v if p["queue"]]
 print(min(q) if q else 0, len(v) - len(set(p["address"] for p in v)))'
 }
@@ -362,7 +362,7 @@ client_setup() {	# [teredod configuration lines]
 
 client_show() {	# EXPR on D
 	"$IP" netns exec client "$TEREDOD" show --json teredo0 |
-		python3 -c 'import json,sys; D = json.load(sys.stdin); print('"$1"')'
+		pyq 'D = json.loads(data); print('"$1"')'
 }
 client_qualified() { [ "$(client_show 'D["qualified"]')" = True ]; }
 cctr() { counter -n client teredo0 "$1"; }

@@ -21,6 +21,57 @@ TESTS_END="# selftest end:"
 
 log() { echo "# $*"; }
 
+# Under TCG every program started costs about a tenth of a second of CPU
+# (grep, sleep, awk alike), and the suite's time goes mostly to that: the
+# helpers called for every check and every poll start none of their own.
+# Coreutils' simplest programs as bash builtins, from Debian's
+# bash-builtins (scripts/install-deps.sh installs it) where it is installed.
+for _lib_b in sleep rm seq mkdir mkfifo dirname basename; do
+	[ -e "/usr/lib/bash/$_lib_b" ] && enable -f "/usr/lib/bash/$_lib_b" "$_lib_b" 2>/dev/null
+done
+unset _lib_b
+# A sleep without one in any case: a read that times out on a pipe no
+# one writes to.
+exec {NAP_FD}<> <(:)
+nap() { read -r -t "$1" -u "$NAP_FD" _; }
+# Python code on JSON (link_json, topo_show, topo_peer): one Python per
+# script runs it all (selftests/pyq.py), fed through two FIFOs. The code
+# sees its standard input as "data", its other arguments as "argv", and
+# json. Not for two processes at once.
+pyq_start() {
+	local d me=$BASHPID	# (in a background command's arguments, the child's)
+
+	d=$(mktemp -d) && mkfifo "$d/q" "$d/r" || return 1
+	python3 "$(dirname "${BASH_SOURCE[0]}")/pyq.py" "$d" "$me" \
+		</dev/null >/dev/null 2>&1 &
+	exec {PYQ_W}<>"$d/q" {PYQ_R}<>"$d/r"
+	PYQ_PID=$$
+}
+[ "${PYQ_PID:-}" = $$ ] || pyq_start
+pyq() {	# CODE [ARG...]
+	local data st out err
+
+	IFS= read -r -d '' data
+	printf '%s\0' "$#" "$data" "$@" >&"$PYQ_W"
+	if ! read -r -t 120 -d '' st <&"$PYQ_R"; then
+		echo "pyq: no answer from selftests/pyq.py" >&2
+		return 1
+	fi
+	IFS= read -r -d '' out <&"$PYQ_R"
+	IFS= read -r -d '' err <&"$PYQ_R"
+	printf %s "$out"
+	printf %s "$err" >&2
+	return "$st"
+}
+
+# Whether the last check's output holds a text.
+tap_log_has() {	# TEXT
+	local out
+
+	IFS= read -r -d '' out <"$TAP_LOG"
+	[[ $out == *"$1"* ]]
+}
+
 # Run one check: description, then a command whose status decides; a
 # script whose checks all exercise Miredo alone, not this project, sets
 # TAP_PREFIX="reference: " (selftests/run.sh and docs/TESTING.md count
@@ -33,7 +84,7 @@ check() {
 
 	shift
 	TESTS_RUN=$((TESTS_RUN + 1))
-	if "$@" >"$TAP_LOG" 2>&1 && ! grep -q ': command not found' "$TAP_LOG"; then
+	if "$@" >"$TAP_LOG" 2>&1 && ! tap_log_has ': command not found'; then
 		echo "ok $TESTS_RUN - $desc"
 	else
 		TESTS_FAILED=$((TESTS_FAILED + 1))
@@ -80,16 +131,20 @@ expect_eq() {
 	return 1
 }
 
-# Retry a command until it succeeds, for at most $1 seconds.
+# Retry a command until it succeeds, for at most $1 seconds: soon at
+# first, then every 0.3 s (each try can cost a tenth of a second of CPU per
+# program it runs, which the other VM beside this one and whatever is
+# waited for need more).
 wait_for() {
-	local end=$((SECONDS + $1 * SLOW))
+	local end=$((SECONDS + $1 * SLOW)) t=0.1
 
 	shift
 	while ! "$@" >/dev/null 2>&1; do
 		# by the clock: a command that takes a second under TCG
 		# must not stretch the wait tenfold
 		[ "$SECONDS" -lt "$end" ] || { "$@"; return 1; }
-		sleep 0.1
+		nap $t
+		case $t in 0.1) t=0.2 ;; *) t=0.3 ;; esac
 	done
 }
 
@@ -123,17 +178,19 @@ link_json() {
 		shift 2
 	fi
 	"$IP" "${nsarg[@]}" -j -d link show dev "$1" |
-		python3 -c 'import json,sys; L=json.load(sys.stdin)[0]; print('"$2"')'
+		pyq 'L = json.loads(data)[0]; print('"$2"')'
 }
 
 # Is a UDP socket bound to this port (any address) in the namespace?
 udp_bound() {	# NS|"" PORT
-	local run=()
+	local run=() want l
 
 	[ -n "$1" ] && run=("$IP" netns exec "$1")
-	"${run[@]}" cat /proc/net/udp |
-		awk 'NR > 1 { split($2, a, ":"); print a[2] }' |
-		grep -qx "$(printf %04X "$2")"
+	printf -v want %04X "$2"
+	while read -r _ l _; do
+		[ "${l##*:}" = "$want" ] && return 0
+	done < <("${run[@]}" cat /proc/net/udp)
+	return 1
 }
 
 # Wait until the output of a command stops changing (the same in two runs
@@ -146,7 +203,7 @@ settled() {	# MAX COMMAND...
 	shift
 	a=$("$@")
 	while :; do
-		sleep "$((d / 10)).$((d % 10))"
+		nap "$((d / 10)).$((d % 10))"
 		b=$("$@")
 		[ "$a" = "$b" ] && break
 		if [ "$SECONDS" -ge "$end" ]; then
@@ -167,7 +224,9 @@ counter() {	# [-n NS] DEV NAME
 		nsarg=("$IP" netns exec "$2")
 		shift 2
 	fi
-	"${nsarg[@]}" ethtool -S "$1" | awk -v k="$2:" '$1 == k {print $2}'
+	"${nsarg[@]}" ethtool -S "$1" | while read -r k v; do
+		[ "$k" = "$2:" ] && echo "$v"
+	done
 }
 
 # Packets a device received or sent (its interface statistics).
@@ -193,7 +252,7 @@ moving() {	# [-w SECONDS] COMMAND...
 		shift 2
 	fi
 	a=$("$@")
-	sleep "$((d / 10)).$((d % 10))"
+	nap "$((d / 10)).$((d % 10))"
 	b=$("$@")
 	[[ $a =~ ^[0-9]+$ && $b =~ ^[0-9]+$ ]] && [ "$b" -gt "$a" ] && return 0
 	echo "$*: ${a:-nothing}, then ${b:-nothing}: not moving"

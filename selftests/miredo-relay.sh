@@ -10,8 +10,8 @@ C1="" C2=""
 
 peer_field() {	# ADDRESS EXPR on P
 	topo_exec relay "$TEREDOD" show peers dev teredo0 --json |
-		python3 -c 'import json,sys
-P = [p for p in json.load(sys.stdin) if p["address"] == "'"$1"'"]
+		pyq '
+P = [p for p in json.loads(data) if p["address"] == "'"$1"'"]
 P = P[0] if P else None
 print('"$2"')'
 }

@@ -61,8 +61,8 @@ sym_port_learned() {
 
 	read -r _ _ port _ <<<"$(topo_teredo_decode "$CS")"
 	p=$(topo_exec relay "$TOPO_TEREDOD" show peers --json teredo0 |
-		python3 -c 'import json,sys
-print(" ".join(str(p["port"]) for p in json.load(sys.stdin) if p["address"] == sys.argv[1]))' "$CS")
+		pyq '
+print(" ".join(str(p["port"]) for p in json.loads(data) if p["address"] == argv[0]))' "$CS")
 	echo "address ${CS:-none}: embedded port ${port:-none}, peer list port ${p:-none}"
 	[[ $port =~ ^[0-9]+$ && $p =~ ^[0-9]+$ ]] && [ "$p" != "$port" ]
 }

@@ -50,8 +50,8 @@ stop_daemons() {
 
 peer_json() {	# python expression on P, the peer's JSON object
 	"$IP" netns exec relay "$TEREDOD" show peers dev teredo0 --json |
-		python3 -c 'import json,sys
-P = [p for p in json.load(sys.stdin) if p["address"] == "'"$CLIENT"'"]
+		pyq '
+P = [p for p in json.loads(data) if p["address"] == "'"$CLIENT"'"]
 P = P[0] if P else None
 print('"$1"')'
 }
@@ -194,7 +194,7 @@ start_client() {	# SECONDS
 
 peer_count() {
 	"$IP" netns exec relay "$TEREDOD" show dev teredo0 --json |
-		python3 -c 'import json,sys; print(json.load(sys.stdin)["peers"])'
+		pyq 'print(json.loads(data)["peers"])'
 }
 
 test_flood() {
@@ -399,7 +399,7 @@ test_teardown_under_traffic() {
 # slot (the relay transmits on the CPU where host6's packet arrived).
 dum_tx() {
 	"$IP" -n relay -s -j link show dev dum0 |
-		python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["stats64"]["tx"]["packets"])'
+		pyq 'print(json.loads(data)[0]["stats64"]["tx"]["packets"])'
 }
 dum_tx_ge() { [ "$(dum_tx)" -ge "$1" ]; }
 

@@ -17,7 +17,7 @@ C1="" C2=""
 # A python expression on S, the server's state (teredod show server -j).
 srv_json() {	# EXPR
 	topo_exec srv "$TEREDOD" show server --json |
-		python3 -c 'import json,sys; S=json.load(sys.stdin); print('"$1"')'
+		pyq 'S=json.loads(data); print('"$1"')'
 }
 
 stat() { srv_json "S['stats']['$1']"; }

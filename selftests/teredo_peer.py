@@ -62,9 +62,6 @@ minimal server, and a raw datagram sender for malformed input.
       sends BYTES pseudo-random bytes (RATE bytes a second if given, from
       the address SRC if given), prints "BYTES SHA256" of what went.
 """
-import hashlib
-import random
-import ipaddress
 import select
 import socket
 import struct
@@ -72,8 +69,10 @@ import sys
 import time
 
 
+# hashlib, random and ipaddress are imported where used: every run of
+# this script pays for its imports, and under TCG that is most of a run.
 def addr(a):
-    return ipaddress.IPv6Address(a).packed
+    return socket.inet_pton(socket.AF_INET6, a)
 
 
 def csum(data):
@@ -201,6 +200,8 @@ def rs_payload(nonce, cone=False):
 
 
 def spoof(src, dest, hexdata, count):
+    import ipaddress
+    import random
     data = bytes.fromhex(hexdata)
     dip, dport = hostport(dest)
     net, port = src, None
@@ -221,6 +222,7 @@ def spoof(src, dest, hexdata, count):
 
 
 def raw(src, dest, hexdata, *opts):
+    import random
     (sip, sport), (dip, dport) = hostport(src), hostport(dest)
     sip, dip = socket.inet_aton(sip), socket.inet_aton(dip)
     data = bytes.fromhex(hexdata)
@@ -248,6 +250,8 @@ def raw(src, dest, hexdata, *opts):
 
 
 def rs(bind, server_ip, *args):
+    import ipaddress
+    import random
     cone = "cone" in args
     timeout = float([a for a in args if a != "cone"][0]) \
         if [a for a in args if a != "cone"] else 5.0
@@ -440,6 +444,7 @@ def relay_test(server_ip, relay, client_map, src, dst, answer=None,
 
 
 def tcp_sink(port, seconds):
+    import hashlib
     s = socket.socket(socket.AF_INET6, socket.SOCK_STREAM)
     s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     s.bind(("::", int(port)))
@@ -461,6 +466,8 @@ def tcp_source(host, port, nbytes, rate=None, src=None):
     """Send NBYTES; at RATE bytes a second if given (a transfer that
     lasts, to be running when something happens on its path), from SRC
     if given."""
+    import hashlib
+    import random
     rnd = random.Random(int(nbytes))
     data = bytes(rnd.getrandbits(8) for _ in range(int(nbytes)))
     for _ in range(50):

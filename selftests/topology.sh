@@ -462,7 +462,7 @@ topo_teredod_pid() {	# NS
 
 topo_show() {	# NS EXPR on D (teredod show --json of teredo0)
 	topo_exec "$1" "$TOPO_TEREDOD" show --json teredo0 |
-		python3 -c 'import json,sys; D = json.load(sys.stdin); print('"$2"')'
+		pyq 'D = json.loads(data); print('"$2"')'
 }
 
 topo_last_hook() {	# NS
@@ -516,9 +516,8 @@ topo_add_miredo_relay() {
 
 topo_peer_ip() {	# NS PEER-ADDRESS: the IPv4 it is mapped to, trusted
 	topo_exec "$1" "$TOPO_TEREDOD" show peers --json teredo0 |
-		python3 -c 'import json,sys
-P = [p for p in json.load(sys.stdin) if p["address"] == "'"$2"'" and p["trusted"]]
-print(P[0]["ip"] if P else None)'
+		pyq 'P = [p for p in json.loads(data) if p["address"] == argv[0] and p["trusted"]]
+print(P[0]["ip"] if P else None)' "$2"
 }
 
 # A Miredo relay in namespace relay (or NS): tun "teredo" with 2001::/32.
@@ -569,8 +568,32 @@ topo_expand6() {	# ADDRESS
 		IFS=: read -ra g <<<"$a"
 	fi
 	[ ${#g[@]} -eq 8 ] || return 1
-	for i in "${g[@]}"; do out+=("$(printf %04x "0x${i:-0}")"); done
+	for i in "${g[@]}"; do printf -v i %04x "0x${i:-0}"; out+=("$i"); done
 	echo "${out[*]}"
+}
+
+# Write 8 groups of hex digits as an IPv6 address the way Python's
+# ipaddress does (RFC 5952: no leading zeros, the first longest run of
+# two zero groups or more as "::").
+topo_compress6() {	# GROUP...
+	local g=() i best=-1 blen=1 run=0 out
+
+	for i; do g+=("$((16#$i))"); done
+	for ((i = 0; i < 8; i++)); do
+		if [ "${g[i]}" = 0 ]; then
+			run=$((run + 1))
+			[ $run -gt $blen ] && { blen=$run; best=$((i - run + 1)); }
+		else
+			run=0
+		fi
+	done
+	for ((i = 0; i < 8; i++)); do printf -v "g[i]" %x "${g[i]}"; done
+	if [ $best -lt 0 ]; then
+		out=$(IFS=:; echo "${g[*]}")
+	else
+		out=$(IFS=:; echo "${g[*]:0:best}")::$(IFS=:; echo "${g[*]:best+blen}")
+	fi
+	echo "$out"
 }
 
 # Decode a Teredo address: "SERVER FLAGS PORT CLIENT" with the port and the
@@ -593,8 +616,7 @@ topo_teredo_decode() {	# ADDRESS
 # entry as JSON (None if there is none).
 topo_peer() {	# NS ADDRESS EXPR
 	topo_exec "$1" "$TOPO_TEREDOD" show peers dev teredo0 --json |
-		python3 -c 'import json,sys
-P = [p for p in json.load(sys.stdin) if p["address"] == sys.argv[1]]
+		pyq 'P = [p for p in json.loads(data) if p["address"] == argv[0]]
 P = P[0] if P else None
 print('"$3"')' "$2"
 }
@@ -607,13 +629,14 @@ topo_entry() {	# NS ADDRESS
 # A Teredo address of BASE's server (its first 80 bits) with the mapping
 # PORT / IP.
 topo_teredo_of() {	# BASE PORT IP
-	python3 - "$1" "$2" "$3" <<-'PY'
-	import ipaddress, sys
-	base, port, ip = sys.argv[1], int(sys.argv[2]), ipaddress.IPv4Address(sys.argv[3])
-	b = ipaddress.IPv6Address(base).packed[:10]
-	b += (port ^ 0xffff).to_bytes(2, "big") + (int(ip) ^ 0xffffffff).to_bytes(4, "big")
-	print(ipaddress.IPv6Address(b))
-	PY
+	local g o c
+
+	read -ra g <<<"$(topo_expand6 "$1")"
+	IFS=. read -ra o <<<"$3"
+	[ ${#g[@]} -eq 8 ] && [ ${#o[@]} -eq 4 ] || return 1
+	c=$(((o[0] << 24 | o[1] << 16 | o[2] << 8 | o[3]) ^ 0xffffffff))
+	topo_compress6 "${g[@]:0:5}" "$(printf %x $(($2 ^ 0xffff)))" \
+		"$(printf %x $((c >> 16)))" "$(printf %x $((c & 0xffff)))"
 }
 
 # The Teredo (2001:0::/32) addresses of IFNAME, one a line.
@@ -635,7 +658,7 @@ topo_wait_teredo_addr() {	# NS IFNAME TIMEOUT
 		a=$(topo_teredo_addrs "$1" "$2")
 		[ -n "$a" ] && { echo "${a%%$'\n'*}"; return 0; }
 		[ "$SECONDS" -lt "$end" ] || return 1
-		sleep 0.2
+		nap 0.2
 	done
 }
 
