@@ -42,8 +42,9 @@ pyq_start() {
 	local d me=$BASHPID	# (in a background command's arguments, the child's)
 
 	d=$(mktemp -d) && mkfifo "$d/q" "$d/r" || return 1
-	python3 "$(dirname "${BASH_SOURCE[0]}")/pyq.py" "$d" "$me" \
-		</dev/null >/dev/null 2>&1 &
+	# not a job of this shell: a script's "wait" must not wait for it
+	(python3 "$(dirname "${BASH_SOURCE[0]}")/pyq.py" "$d" "$me" \
+		</dev/null >/dev/null 2>&1 &)
 	exec {PYQ_W}<>"$d/q" {PYQ_R}<>"$d/r"
 	PYQ_PID=$$
 }
