@@ -225,8 +225,9 @@ counter() {	# [-n NS] DEV NAME
 		nsarg=("$IP" netns exec "$2")
 		shift 2
 	fi
+	# (the loop's status, 0, is the function's, as awk's was)
 	"${nsarg[@]}" ethtool -S "$1" | while read -r k v; do
-		[ "$k" = "$2:" ] && echo "$v"
+		if [ "$k" = "$2:" ]; then echo "$v"; fi
 	done
 }
 
