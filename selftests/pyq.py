@@ -31,7 +31,8 @@ def run(code, data, argv):
         try:
             exec(code, env)
         except SystemExit as e:
-            status = e.code if isinstance(e.code, int) else 1
+            status = 0 if e.code is None else \
+                e.code if isinstance(e.code, int) else 1
         except Exception:
             traceback.print_exc()
             status = 1
