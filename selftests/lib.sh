@@ -21,9 +21,9 @@ TESTS_END="# selftest end:"
 
 log() { echo "# $*"; }
 
-# Under TCG every program started costs about a tenth of a second of CPU
-# (grep, sleep, awk alike), and the suite's time goes mostly to that: the
-# helpers called for every check and every poll start none of their own.
+# Under TCG starting a program is costly (docs/TESTING.md, "What the
+# suite's time goes to"): the helpers called for every check and every
+# poll start none of their own.
 # Coreutils' simplest programs as bash builtins, from Debian's
 # bash-builtins (scripts/install-deps.sh installs it) where it is installed.
 for _lib_b in sleep rm seq mkdir mkfifo dirname basename; do
@@ -133,9 +133,8 @@ expect_eq() {
 }
 
 # Retry a command until it succeeds, for at most $1 seconds: soon at
-# first, then every 0.3 s (each try can cost a tenth of a second of CPU per
-# program it runs, which the other VM beside this one and whatever is
-# waited for need more).
+# first, then every 0.3 s (each try takes CPU that the VM beside this one
+# and whatever is waited for need more).
 wait_for() {
 	local end=$((SECONDS + $1 * SLOW)) t=0.1
 

@@ -1,8 +1,8 @@
 #!/usr/bin/env python3
 # SPDX-License-Identifier: GPL-2.0
 """One Python for the expressions the selftests' helpers evaluate on JSON
-(lib.sh's pyq): a Python started for each costs about half a second of
-CPU under TCG, most of it in imports.
+(lib.sh's pyq): a Python started for each is costly under TCG, most of
+it in imports (docs/TESTING.md).
 
 usage: pyq.py DIR PPID   (lib.sh starts it)
 

@@ -70,7 +70,7 @@ import time
 
 
 # hashlib, random and ipaddress are imported where used: every run of
-# this script pays for its imports, and under TCG that is most of a run.
+# this script pays for its imports.
 def addr(a):
     return socket.inet_pton(socket.AF_INET6, a)
 
